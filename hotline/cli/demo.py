@@ -1,0 +1,32 @@
+"""`flask demo load`: the demo city with its units, catalogue and users."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from hotline.demo.loader import load_demo
+from hotline.extensions import db
+from hotline.transaction import commit
+
+
+@click.group()
+def demo() -> None:
+    """The demo city 云江市."""
+
+
+@demo.command("load")
+def load() -> None:
+    """Load (or refresh) the demo city; safe to run again."""
+    report = load_demo(
+        db.session, current_app.config.get("DEMO_PASSWORD"), current_app.config.get("DEMO_API_KEY")
+    )
+    commit()
+    counts = ", ".join(f"{name}: {count}" for name, count in report.counts.items())
+    click.echo(f"demo city loaded ({counts})")
+    if report.generated_password:
+        click.echo(
+            f"HOTLINE_DEMO_PASSWORD was not set; demo users' password is now: {report.password}"
+        )
+    if report.api_key:
+        click.echo("integration API key from HOTLINE_DEMO_API_KEY is active")

@@ -1,0 +1,96 @@
+"""Configuration read from the environment, failing fast on what production must set."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Every environment variable the service reads, with its meaning; the README's table mirrors it.
+ENVIRONMENT: Mapping[str, str] = {
+    "DATABASE_URL": "SQLAlchemy URL; unset means the embedded SQLite file instance/hotline.sqlite3",
+    "REDIS_URL": "Redis for RQ jobs; unset means jobs run in-process after commit",
+    "HOTLINE_SECRET_KEY": "session signing key; required unless running the embedded default",
+    "PORT": "port for `make run` (default 5000)",
+    "HOTLINE_TIMEZONE": "the centre's time zone (default Asia/Shanghai)",
+    "HOTLINE_DEMO_PASSWORD": "password given to every demo user by `demo load`",
+    "HOTLINE_DEMO_API_KEY": "integration API key created by `demo load`",
+    "TWILIO_ACCOUNT_SID": "Twilio account SID for outbound SMS",
+    "TWILIO_AUTH_TOKEN": "Twilio auth token: signs webhooks and authenticates the client",
+    "TWILIO_FROM_NUMBER": "the E.164 number SMS are sent from",
+    "HOTLINE_PUBLIC_URL": "external base URL used to check webhook signatures behind proxies",
+}
+
+EMBEDDED_SECRET = "embedded-development-only"
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment is incomplete or contradictory."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: dict[str, Any]
+
+
+def _instance_sqlite_url(instance_path: str) -> str:
+    path = Path(instance_path) / "hotline.sqlite3"
+    return f"sqlite:///{path}"
+
+
+def build_config(
+    instance_path: str,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return the Flask config mapping from the environment plus explicit overrides."""
+    env = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get("DATABASE_URL") or ""
+    embedded = not database_url
+    if embedded:
+        database_url = _instance_sqlite_url(instance_path)
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+    secret = overrides.get("SECRET_KEY") or env.get("HOTLINE_SECRET_KEY")
+    if not secret:
+        if not embedded:
+            raise ConfigError(
+                "HOTLINE_SECRET_KEY must be set when DATABASE_URL points at a real database"
+            )
+        secret = EMBEDDED_SECRET
+
+    config: dict[str, Any] = {
+        "SECRET_KEY": secret,
+        "EMBEDDED": embedded,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "TIMEZONE": env.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
+        "DEMO_PASSWORD": env.get("HOTLINE_DEMO_PASSWORD") or None,
+        "DEMO_API_KEY": env.get("HOTLINE_DEMO_API_KEY") or None,
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or None,
+        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER") or None,
+        "PUBLIC_URL": env.get("HOTLINE_PUBLIC_URL") or None,
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+        "MAX_TEXT_LENGTH": 4000,
+        "JSON_AS_ASCII": False,
+        "RETURN_WINDOW_WORKING_DAYS": 2,
+        "MAX_EXTENSION_WORKING_DAYS": 10,
+        "DUPLICATE_WINDOW_DAYS": 7,
+        "CLASSIFIER_THRESHOLD": 0.6,
+        "ESCALATE_AFTER_UNITS": 3,
+        "ESCALATE_AFTER_REOPENS": 3,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+    if database_url.startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    config.update(overrides)
+    return config

@@ -1,0 +1,150 @@
+"""Loading the demo city (areas, matters, units, users, API key) idempotently from data files."""
+
+from __future__ import annotations
+
+import csv
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from werkzeug.security import generate_password_hash
+
+from hotline.apikeys import create_key
+from hotline.extensions import DbSession
+from hotline.models import Area, Matter, Unit, User
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class LoadReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    password: str | None = None
+    generated_password: bool = False
+    api_key: str | None = None
+
+
+def read_rows(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8-sig", newline="") as handle:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def parents_first(rows: list[dict[str, str]], key: str = "code") -> list[dict[str, str]]:
+    """Order rows so every parent precedes its children (foreign keys are checked per row)."""
+    by_code = {row[key]: row for row in rows}
+    ordered: list[dict[str, str]] = []
+    seen: set[str] = set()
+
+    def visit(row: dict[str, str]) -> None:
+        code = row[key]
+        if code in seen:
+            return
+        parent = row.get("parent_code") or ""
+        if parent in by_code:
+            visit(by_code[parent])
+        seen.add(code)
+        ordered.append(row)
+
+    for row in rows:
+        visit(row)
+    return ordered
+
+
+def _upsert(session: DbSession, model: type, key: str, rows: Iterable[dict[str, object]]) -> int:
+    count = 0
+    for values in rows:
+        record = session.get(model, values[key])
+        if record is None:
+            session.add(model(**values))
+        else:
+            for name, value in values.items():
+                setattr(record, name, value)
+        session.flush()
+        count += 1
+    return count
+
+
+def load_reference(session: DbSession) -> dict[str, int]:
+    counts = {}
+    counts["areas"] = _upsert(
+        session,
+        Area,
+        "code",
+        (
+            {
+                "code": r["code"],
+                "name": r["name"],
+                "level": r["level"],
+                "parent_code": r["parent_code"] or None,
+            }
+            for r in parents_first(read_rows("areas.csv"))
+        ),
+    )
+    counts["matters"] = _upsert(
+        session,
+        Matter,
+        "code",
+        (
+            {
+                "code": r["code"],
+                "name": r["name"],
+                "parent_code": r["parent_code"] or None,
+                "keywords": r.get("keywords", ""),
+            }
+            for r in parents_first(read_rows("matters.csv"))
+        ),
+    )
+    counts["units"] = _upsert(
+        session,
+        Unit,
+        "code",
+        (
+            {
+                "code": r["code"],
+                "name": r["name"],
+                "kind": r["kind"],
+                "parent_code": r["parent_code"] or None,
+                "area_code": r["area_code"] or None,
+                "liaison_phone": r.get("liaison_phone") or None,
+                "head_phone": r.get("head_phone") or None,
+            }
+            for r in parents_first(read_rows("units.csv"))
+        ),
+    )
+    return counts
+
+
+def load_users(session: DbSession, password: str) -> int:
+    from sqlalchemy import select
+
+    password_hash = generate_password_hash(password)
+    count = 0
+    for row in read_rows("users.csv"):
+        user = session.scalars(select(User).where(User.username == row["username"])).first()
+        if user is None:
+            user = User(username=row["username"])
+            session.add(user)
+        user.display_name = row["display_name"]
+        user.role = row["role"]
+        user.unit_code = row["unit_code"] or None
+        user.password_hash = password_hash
+        user.active = True
+        count += 1
+    session.flush()
+    return count
+
+
+def load_demo(session: DbSession, password: str | None, api_key: str | None) -> LoadReport:
+    """Load or refresh the demo city; running it twice changes nothing the second time."""
+    report = LoadReport()
+    report.counts = load_reference(session)
+    if password is None:
+        password = secrets.token_urlsafe(9)
+        report.generated_password = True
+    report.password = password
+    report.counts["users"] = load_users(session, password)
+    if api_key:
+        create_key(session, "demo integration", api_key)
+        report.api_key = api_key
+    return report

@@ -1,0 +1,106 @@
+"""Setting and recomputing a ticket's clocks (sign, contact, handle, callback) and next_due_at."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from hotline.domain import Domain
+from hotline.extensions import DbSession
+from hotline.models import Breach, Ticket
+from routing.escalation import Level
+from routing.glossary import AppealType, Channel, ClockName, Urgency
+from routing.sla import Tier, callback_due, compute_clocks
+
+WORK_CLOCKS = (ClockName.SIGN, ClockName.CONTACT, ClockName.HANDLE)
+
+
+def clock_start(ticket: Ticket, clock: str) -> datetime | None:
+    return ticket.reviewed_at if clock == ClockName.CALLBACK else ticket.dispatched_at
+
+
+def tier_for(domain: Domain, ticket: Ticket) -> Tier:
+    return domain.policy.tier_for(
+        AppealType(ticket.appeal_type),
+        Urgency(ticket.urgency),
+        Channel(ticket.channel),
+        ticket.tier,
+    )
+
+
+def snapshot_policy(domain: Domain, ticket: Ticket) -> Tier:
+    """Pick the tier and freeze it onto the ticket: later rule changes never rewrite history."""
+    tier = tier_for(domain, ticket)
+    ticket.tier = tier.name
+    ticket.policy_snapshot = tier.to_mapping()
+    return tier
+
+
+def snapshotted_tier(domain: Domain, ticket: Ticket) -> Tier:
+    if ticket.policy_snapshot:
+        return Tier.from_mapping(ticket.policy_snapshot)
+    return snapshot_policy(domain, ticket)
+
+
+def start_work_clocks(domain: Domain, ticket: Ticket, at: datetime) -> dict[str, object]:
+    """Start sign, contact and handle clocks at dispatch: accountability starts here."""
+    tier = snapshotted_tier(domain, ticket)
+    dues = compute_clocks(domain.calendar, tier, at)
+    provisional = False
+    for clock in WORK_CLOCKS:
+        due = dues[clock]
+        setattr(ticket, f"{clock}_due_at", due.due_at)
+        setattr(ticket, f"{clock}_met_at", None)
+        setattr(ticket, f"{clock}_breached_at", None)
+        provisional = provisional or due.provisional
+    ticket.due_provisional = provisional
+    return {f"{c}_due_at": dues[c].due_at.isoformat() for c in WORK_CLOCKS} | {
+        "tier": tier.name,
+        "provisional": provisional,
+    }
+
+
+def start_callback_clock(domain: Domain, ticket: Ticket, at: datetime) -> str:
+    due = callback_due(domain.calendar, snapshotted_tier(domain, ticket), at)
+    ticket.callback_due_at = due.due_at
+    ticket.callback_met_at = None
+    ticket.callback_breached_at = None
+    ticket.due_provisional = ticket.due_provisional or due.provisional
+    return due.due_at.isoformat()
+
+
+def meet(ticket: Ticket, clock: str, at: datetime) -> None:
+    if getattr(ticket, f"{clock}_met_at") is None:
+        setattr(ticket, f"{clock}_met_at", at)
+
+
+def open_clocks(ticket: Ticket) -> list[tuple[str, datetime, datetime]]:
+    """(clock, start, due) for every clock that is running: due set, not yet met."""
+    running = []
+    for clock in ClockName:
+        due = getattr(ticket, f"{clock}_due_at")
+        start = clock_start(ticket, clock)
+        if due is not None and start is not None and getattr(ticket, f"{clock}_met_at") is None:
+            running.append((str(clock), start, due))
+    return running
+
+
+def refresh_next_due(session: DbSession, domain: Domain, ticket: Ticket) -> None:
+    """Recompute the indexed instant at which the sweeper next has work for this ticket."""
+    running = open_clocks(ticket)
+    if ticket.state == "closed" or not running:
+        ticket.next_due_at = None
+        return
+    fired: dict[tuple[str, datetime], set[Level]] = {}
+    if ticket.id is not None:
+        for clock, level, due_at in session.execute(
+            select(Breach.clock, Breach.level, Breach.due_at).where(Breach.ticket_id == ticket.id)
+        ):
+            fired.setdefault((clock, due_at), set()).add(Level(level))
+    candidates = []
+    for clock, start, due in running:
+        at = domain.ladder.next_fire_at(start, due, fired.get((clock, due), set()))
+        if at is not None:
+            candidates.append(at)
+    ticket.next_due_at = min(candidates) if candidates else None

@@ -1,0 +1,183 @@
+"""Accepting an appeal with its triage outcome, answering at intake, merging and linking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hotline.clock import utcnow
+from hotline.domain import current_domain
+from hotline.extensions import DbSession
+from hotline.lifecycle.actor import Actor
+from hotline.lifecycle.errors import DomainError
+from hotline.lifecycle.record import begin, next_ticket_number, record
+from hotline.models import Requester, Ticket
+from routing.glossary import TriageOutcome
+from routing.workflow import OPEN_STATES, Action, PermissionDenied, Role, TicketState
+
+INTAKE_ROLES = frozenset(
+    {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM, Role.INTEGRATION}
+)
+
+
+@dataclass
+class Intake:
+    """What an agent, a webhook or an API client hands over for one appeal."""
+
+    channel: str
+    appeal_type: str
+    urgency: str
+    text: str
+    title: str = ""
+    source_line: str | None = None
+    external_id: str | None = None
+    matter_code: str | None = None
+    area_code: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    requester_phone_key: str | None = None
+    classification: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def default_title(text: str) -> str:
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    return first_line[:40] or "（无标题）"
+
+
+def accept(
+    session: DbSession,
+    actor: Actor,
+    intake: Intake,
+    outcome: TriageOutcome,
+    *,
+    reason: str = "",
+    requester: Requester | None = None,
+    parent: Ticket | None = None,
+    at: datetime | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Ticket:
+    """受理: register the appeal with exactly one triage outcome.
+
+    A dispatch outcome waits in `pending_dispatch`; every other outcome ends the ticket at
+    intake (emergency transfer, legal-route referral, not accepted, answered, merged).
+    """
+    if actor.role not in INTAKE_ROLES:
+        raise PermissionDenied(f"角色 {actor.role} 无权受理诉求")
+    if outcome is TriageOutcome.MERGE and parent is None:
+        raise DomainError("merge_without_parent", "并单必须指定主工单")
+    at = at or utcnow()
+    domain = current_domain()
+    ticket = Ticket(
+        number=next_ticket_number(session, at, domain.tz),
+        channel=intake.channel,
+        source_line=intake.source_line,
+        external_id=intake.external_id,
+        appeal_type=intake.appeal_type,
+        urgency=intake.urgency,
+        matter_code=intake.matter_code,
+        area_code=intake.area_code,
+        address=intake.address,
+        latitude=intake.latitude,
+        longitude=intake.longitude,
+        title=(intake.title or default_title(intake.text))[:200],
+        text=intake.text,
+        anonymous=intake.anonymous,
+        confidential=intake.confidential,
+        requester_phone_key=intake.requester_phone_key,
+        classification=intake.classification,
+        triage_outcome=str(outcome),
+        triage_reason=reason,
+        state=str(
+            TicketState.PENDING_DISPATCH
+            if outcome is TriageOutcome.DISPATCH
+            else TicketState.CLOSED
+        ),
+        accepted_at=at,
+        requester_id=requester.id if requester is not None else None,
+        parent_id=parent.id if parent is not None and outcome is TriageOutcome.MERGE else None,
+        linked_ticket_id=parent.id if parent is not None else None,
+    )
+    if ticket.state == TicketState.CLOSED:
+        ticket.closed_at = at
+    session.add(ticket)
+    session.flush()
+    record(
+        session,
+        ticket,
+        Action.ACCEPT,
+        actor,
+        at,
+        None,
+        {"outcome": str(outcome), "reason": reason, "channel": intake.channel} | (payload or {}),
+    )
+    if parent is not None:
+        link(session, parent, ticket, actor, at=at, merged=outcome is TriageOutcome.MERGE)
+    return ticket
+
+
+def answer(
+    session: DbSession, ticket: Ticket, actor: Actor, text: str, *, at: datetime | None = None
+) -> Ticket:
+    """直接答复: resolve a waiting ticket at the centre without dispatching it."""
+    from_state = begin(ticket, Action.ANSWER, actor)
+    if not text.strip():
+        raise DomainError("answer_required", "直接答复必须填写答复内容")
+    at = at or utcnow()
+    ticket.state = TicketState.CLOSED
+    ticket.triage_outcome = TriageOutcome.ANSWER
+    ticket.reply_text = text
+    ticket.closed_at = at
+    ticket.next_due_at = None
+    record(session, ticket, Action.ANSWER, actor, at, from_state, {"answer": text})
+    return ticket
+
+
+def link(
+    session: DbSession,
+    parent: Ticket,
+    child: Ticket,
+    actor: Actor,
+    *,
+    at: datetime | None = None,
+    merged: bool = False,
+) -> None:
+    """Count a repeat contact on the earlier ticket (重复件) and note it on its log."""
+    at = at or utcnow()
+    begin(parent, Action.LINK, actor)
+    parent.repeat_count = (parent.repeat_count or 0) + 1
+    record(
+        session,
+        parent,
+        Action.LINK,
+        actor,
+        at,
+        parent.state,
+        {"ticket_id": child.id, "number": child.number, "merged": merged},
+    )
+
+
+def merge(
+    session: DbSession, ticket: Ticket, parent: Ticket, actor: Actor, *, at: datetime | None = None
+) -> Ticket:
+    """并单: fold a ticket into an open one about the same matter; it closes, linked."""
+    from_state = begin(ticket, Action.MERGE, actor)
+    if parent.id == ticket.id:
+        raise DomainError("merge_into_self", "不能与自身并单")
+    if TicketState(parent.state) not in OPEN_STATES:
+        raise DomainError("merge_into_closed", "只能并入办理中的工单", {"parent": parent.number})
+    at = at or utcnow()
+    ticket.state = TicketState.CLOSED
+    ticket.triage_outcome = TriageOutcome.MERGE
+    ticket.parent_id = parent.id
+    ticket.closed_at = at
+    ticket.next_due_at = None
+    for assignment in ticket.assignments:
+        assignment.active = False
+    record(session, ticket, Action.MERGE, actor, at, from_state, {"parent": parent.number})
+    link(session, parent, ticket, actor, at=at, merged=True)
+    return ticket

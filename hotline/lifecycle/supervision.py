@@ -1,0 +1,68 @@
+"""催办, 督办, 提级督办: the centre's pressure on late or troubled tickets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hotline.clock import utcnow
+from hotline.extensions import DbSession
+from hotline.lifecycle.actor import Actor
+from hotline.lifecycle.errors import DomainError
+from hotline.lifecycle.record import begin, record
+from hotline.models import Ticket
+from hotline.outbox import add_message
+from routing.workflow import Action
+
+
+def _notify(
+    session: DbSession, ticket: Ticket, kind: str, recipient: str, note: str, seq: int
+) -> None:
+    add_message(
+        session,
+        kind,
+        f"{kind}:{ticket.id}:{seq}",
+        {
+            "ticket_id": ticket.id,
+            "number": ticket.number,
+            "unit_code": ticket.lead_unit_code,
+            "recipient": recipient,
+            "note": note,
+        },
+        ticket_id=ticket.id,
+    )
+
+
+def urge(
+    session: DbSession, ticket: Ticket, actor: Actor, *, note: str = "", at: datetime | None = None
+) -> Ticket:
+    """催办: remind the lead unit's liaison."""
+    from_state = begin(ticket, Action.URGE, actor)
+    at = at or utcnow()
+    event = record(session, ticket, Action.URGE, actor, at, from_state, {"note": note})
+    _notify(session, ticket, "urge", "unit_liaison", note, event.seq)
+    return ticket
+
+
+def supervise(
+    session: DbSession, ticket: Ticket, actor: Actor, *, note: str, at: datetime | None = None
+) -> Ticket:
+    """督办: a formal supervision order to the head of the lead unit."""
+    from_state = begin(ticket, Action.SUPERVISE, actor)
+    if not note.strip():
+        raise DomainError("note_required", "督办单必须写明督办意见")
+    at = at or utcnow()
+    event = record(session, ticket, Action.SUPERVISE, actor, at, from_state, {"note": note})
+    _notify(session, ticket, "supervise", "unit_head", note, event.seq)
+    return ticket
+
+
+def escalate(
+    session: DbSession, ticket: Ticket, actor: Actor, *, reason: str, at: datetime | None = None
+) -> Ticket:
+    """提级督办: raise the ticket to the district government or the city's leaders."""
+    from_state = begin(ticket, Action.ESCALATE, actor)
+    at = at or utcnow()
+    ticket.escalated = True
+    event = record(session, ticket, Action.ESCALATE, actor, at, from_state, {"reason": reason})
+    _notify(session, ticket, "escalate", "district_government", reason, event.seq)
+    return ticket

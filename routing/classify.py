@@ -1,0 +1,396 @@
+"""Matter classification (事项分类): naive Bayes model, keyword rules, and which one decides."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from routing import segment
+
+Method = Literal["model", "rules", "agent", "none"]
+
+MODEL_FORMAT = "hotline.matter-naive-bayes"
+MODEL_FORMAT_VERSION = 1
+
+_KEYWORD_SEPARATORS = re.compile(r"[、,，;；/|\s]+")
+# Characters kept for bigrams: CJK ideographs, Latin letters and digits.
+_NOT_WORD_CHAR = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
+_TOP = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The matter chosen for an appeal text, how sure we are, and who decided."""
+
+    matter_code: str | None
+    confidence: float
+    method: Method
+    candidates: tuple[tuple[str, float], ...] = ()
+
+
+NO_MATTER = Classification(None, 0.0, "none", ())
+
+
+def _split_keywords(keywords: str | Sequence[str]) -> list[str]:
+    parts = _KEYWORD_SEPARATORS.split(keywords) if isinstance(keywords, str) else list(keywords)
+    return [p.strip().lower() for p in parts if p and p.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class _Keyword:
+    text: str
+    # Weight of a hit per leaf: longer keywords are more specific, keywords shared by several
+    # leaves say less about each of them.
+    weights: tuple[tuple[str, float], ...]
+
+
+@dataclass(slots=True)
+class KeywordRules:
+    """Keyword matching over leaf matters: the fallback when no model is trained or it is unsure."""
+
+    keywords: dict[str, _Keyword]
+    by_first_char: dict[str, tuple[_Keyword, ...]]
+    # A prior score added to the denominator so that one short hit is not a confident answer.
+    smoothing: float = 4.0
+
+    @classmethod
+    def from_matters(
+        cls,
+        matters: Iterable[tuple[str, str, str | Sequence[str]]],
+        extra_keywords: Mapping[str, Sequence[str]] | None = None,
+        *,
+        name_weight: float = 0.5,
+    ) -> KeywordRules:
+        """Rules from leaf matters (code, name, keywords); extra keywords come from the catalogue.
+
+        A matter's own name counts in full; the words of its name count `name_weight` as much,
+        because a name word such as 噪音 is shared by several leaves.
+        """
+        leaf_weights: dict[str, dict[str, float]] = defaultdict(dict)
+
+        def put(word: str, code: str, factor: float) -> None:
+            word = word.strip().lower()
+            if not word:
+                return
+            weight = factor * len(word) ** 2
+            leaf_weights[word][code] = max(leaf_weights[word].get(code, 0.0), weight)
+
+        for code, name, keywords in matters:
+            for word in _split_keywords(keywords):
+                put(word, code, 1.0)
+            for word in (extra_keywords or {}).get(code, ()):
+                put(word, code, 1.0)
+            put(name, code, 1.0)
+            for word in segment.search_tokens(name):
+                if len(word) >= 2 and word != name.lower():
+                    put(word, code, name_weight)
+        table: dict[str, _Keyword] = {}
+        for word, per_leaf in leaf_weights.items():
+            share = len(per_leaf)
+            table[word] = _Keyword(
+                word, tuple((code, w / share) for code, w in sorted(per_leaf.items()))
+            )
+        index: dict[str, list[_Keyword]] = defaultdict(list)
+        for kw in table.values():
+            index[kw.text[0]].append(kw)
+        return cls(
+            keywords=table,
+            by_first_char={
+                c: tuple(sorted(kws, key=lambda k: -len(k.text))) for c, kws in index.items()
+            },
+        )
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Keyword score per leaf; a hit inside a longer hit for the same leaf counts once."""
+        text = text.lower()
+        hits: list[tuple[int, int, _Keyword]] = []
+        seen: set[str] = set()
+        for i, char in enumerate(text):
+            for kw in self.by_first_char.get(char, ()):
+                if kw.text not in seen and text.startswith(kw.text, i):
+                    seen.add(kw.text)
+                    hits.append((i, i + len(kw.text), kw))
+        per_leaf: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
+        for start, end, kw in hits:
+            for code, weight in kw.weights:
+                per_leaf[code].append((start, end, weight))
+        scores: dict[str, float] = {}
+        for code, spans in per_leaf.items():
+            spans.sort(key=lambda s: (s[0] - s[1], s[0]))  # longest first
+            kept: list[tuple[int, int]] = []
+            total = 0.0
+            for start, end, weight in spans:
+                if any(ks <= start and end <= ke for ks, ke in kept):
+                    continue
+                kept.append((start, end))
+                total += weight
+            scores[code] = total
+        return scores
+
+    def classify(self, text: str) -> Classification:
+        """The best-scoring leaf, confidence from its margin over the runner-up."""
+        scores = self.scores(text)
+        if not scores:
+            return NO_MATTER
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        denominator = sum(scores.values()) + self.smoothing
+        candidates = tuple((code, round(s / denominator, 4)) for code, s in ranked[:_TOP])
+        best_code, best = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        confidence = best / (best + runner_up + self.smoothing)
+        return Classification(best_code, round(confidence, 4), "rules", candidates)
+
+
+def features(text: str) -> list[str]:
+    """Model features: jieba words, plus character bigrams so a mis-segmented word still counts."""
+    words = segment.tokens(text)
+    compact = _NOT_WORD_CHAR.sub(" ", text.lower())
+    bigrams = ["#" + chunk[i : i + 2] for chunk in compact.split() for i in range(len(chunk) - 1)]
+    return words + bigrams
+
+
+@dataclass(slots=True)
+class NaiveBayesModel:
+    """Multinomial naive Bayes over words and character bigrams, in plain Python.
+
+    Log-probabilities are kept sparse: every label has a base log-probability for an unseen
+    feature, and each feature carries only the corrections for the labels it was seen with,
+    so predicting costs (features × labels seen with them), not (features × all labels).
+    """
+
+    labels: tuple[str, ...]
+    doc_counts: tuple[int, ...]
+    feature_counts: dict[str, dict[int, int]]
+    alpha: float = 1.0
+    metadata: dict[str, Any] = field(default_factory=dict)
+    _log_prior: list[float] = field(init=False, repr=False)
+    _log_unseen: list[float] = field(init=False, repr=False)
+    _corrections: dict[str, tuple[tuple[int, float], ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        vocabulary = len(self.feature_counts)
+        totals = [0] * len(self.labels)
+        for per_label in self.feature_counts.values():
+            for index, count in per_label.items():
+                totals[index] += count
+        documents = sum(self.doc_counts)
+        self._log_prior = [math.log(n / documents) if n else -math.inf for n in self.doc_counts]
+        self._log_unseen = [
+            math.log(self.alpha / (total + self.alpha * vocabulary)) for total in totals
+        ]
+        self._corrections = {
+            feature: tuple(
+                (index, math.log1p(count / self.alpha)) for index, count in per_label.items()
+            )
+            for feature, per_label in self.feature_counts.items()
+        }
+
+    @classmethod
+    def train(
+        cls,
+        rows: Iterable[tuple[str, str]],
+        *,
+        alpha: float = 0.5,
+        created_at: datetime | None = None,
+    ) -> NaiveBayesModel:
+        """Fit on (text, matter code) rows; `created_at` is recorded in the model file."""
+        label_index: dict[str, int] = {}
+        doc_counts: list[int] = []
+        feature_counts: dict[str, dict[int, int]] = defaultdict(dict)
+        row_count = 0
+        for text, label in rows:
+            index = label_index.setdefault(label, len(label_index))
+            if index == len(doc_counts):
+                doc_counts.append(0)
+            doc_counts[index] += 1
+            row_count += 1
+            for feature, count in Counter(features(text)).items():
+                per_label = feature_counts[feature]
+                per_label[index] = per_label.get(index, 0) + count
+        if not label_index:
+            raise ValueError("cannot train a matter model on no rows")
+        metadata: dict[str, Any] = {
+            "rows": row_count,
+            "labels": len(label_index),
+            "created_at": created_at.isoformat() if created_at else None,
+        }
+        return cls(
+            labels=tuple(label_index),
+            doc_counts=tuple(doc_counts),
+            feature_counts=dict(feature_counts),
+            alpha=alpha,
+            metadata=metadata,
+        )
+
+    @property
+    def vocabulary_size(self) -> int:
+        return len(self.feature_counts)
+
+    def log_posteriors(self, text: str) -> list[float]:
+        """Unnormalised log P(label | text) for every label, in `labels` order."""
+        counted = Counter(f for f in features(text) if f in self._corrections)
+        length = sum(counted.values())
+        scores = [
+            prior + length * unseen
+            for prior, unseen in zip(self._log_prior, self._log_unseen, strict=True)
+        ]
+        for feature, count in counted.items():
+            for index, delta in self._corrections[feature]:
+                scores[index] += count * delta
+        return scores
+
+    def predict(self, text: str) -> Classification:
+        """The most probable matter; confidence is its posterior probability."""
+        scores = self.log_posteriors(text)
+        top = max(scores)
+        normaliser = top + math.log(sum(math.exp(s - top) for s in scores))
+        ranked = sorted(range(len(scores)), key=lambda i: -scores[i])[:_TOP]
+        candidates = tuple(
+            (self.labels[i], round(math.exp(scores[i] - normaliser), 4)) for i in ranked
+        )
+        best = ranked[0]
+        return Classification(
+            self.labels[best], math.exp(scores[best] - normaliser), "model", candidates
+        )
+
+    def to_json(self) -> str:
+        """The model file the app loads."""
+        return json.dumps(
+            {
+                "format": MODEL_FORMAT,
+                "version": MODEL_FORMAT_VERSION,
+                "alpha": self.alpha,
+                "labels": list(self.labels),
+                "doc_counts": list(self.doc_counts),
+                "vocabulary": {
+                    feature: {str(index): count for index, count in per_label.items()}
+                    for feature, per_label in self.feature_counts.items()
+                },
+                "metadata": self.metadata,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> NaiveBayesModel:
+        data = json.loads(text)
+        if data.get("format") != MODEL_FORMAT or data.get("version") != MODEL_FORMAT_VERSION:
+            raise ValueError(
+                f"not a {MODEL_FORMAT} v{MODEL_FORMAT_VERSION} model file: "
+                f"{data.get('format')!r} v{data.get('version')!r}"
+            )
+        return cls(
+            labels=tuple(data["labels"]),
+            doc_counts=tuple(int(n) for n in data["doc_counts"]),
+            feature_counts={
+                feature: {int(index): int(count) for index, count in per_label.items()}
+                for feature, per_label in data["vocabulary"].items()
+            },
+            alpha=float(data["alpha"]),
+            metadata=dict(data.get("metadata") or {}),
+        )
+
+    @classmethod
+    def cross_validate(
+        cls, rows: Iterable[tuple[str, str]], folds: int = 5, seed: int = 0, *, alpha: float = 0.5
+    ) -> dict[str, float | int]:
+        """K-fold accuracy and macro-F1, folds stratified by label and fixed by `seed`."""
+        data = list(rows)
+        if folds < 2:
+            raise ValueError("cross-validation needs at least 2 folds")
+        assignment = stratified_folds([label for _, label in data], folds, seed)
+        gold: list[str] = []
+        predicted: list[str | None] = []
+        for fold in range(folds):
+            train = [row for row, f in zip(data, assignment, strict=True) if f != fold]
+            test = [row for row, f in zip(data, assignment, strict=True) if f == fold]
+            if not test or not train:
+                continue
+            model = cls.train(train, alpha=alpha)
+            for text, label in test:
+                gold.append(label)
+                predicted.append(model.predict(text).matter_code)
+        scores = score_predictions(gold, predicted)
+        return {**scores, "folds": folds}
+
+
+def stratified_folds(labels: Sequence[str], folds: int, seed: int) -> list[int]:
+    """A fold number per row: each label's rows are shuffled and dealt round-robin."""
+    rng = random.Random(seed)
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for position, label in enumerate(labels):
+        by_label[label].append(position)
+    assignment = [0] * len(labels)
+    dealt = 0
+    for label in sorted(by_label):
+        positions = by_label[label]
+        rng.shuffle(positions)
+        for position in positions:
+            # Continuing the count across labels keeps the folds the same size.
+            assignment[position] = dealt % folds
+            dealt += 1
+    return assignment
+
+
+def score_predictions(
+    gold: Sequence[str], predicted: Sequence[str | None]
+) -> dict[str, float | int]:
+    """Accuracy and macro-F1 over the gold labels; a missing prediction counts as wrong."""
+    labels = sorted(set(gold))
+    correct = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p)
+    f1_sum = 0.0
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p != label)
+        f1_sum += 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return {
+        "accuracy": correct / len(gold) if gold else 0.0,
+        "macro_f1": f1_sum / len(labels) if labels else 0.0,
+        "rows": len(gold),
+        "labels": len(labels),
+    }
+
+
+def evaluate(
+    classify: Callable[[str], Classification], rows: Iterable[tuple[str, str]]
+) -> dict[str, float | int]:
+    """Accuracy and macro-F1 of any classifier (such as keyword rules) on labelled rows."""
+    gold: list[str] = []
+    predicted: list[str | None] = []
+    for text, label in rows:
+        gold.append(label)
+        predicted.append(classify(text).matter_code)
+    return score_predictions(gold, predicted)
+
+
+@dataclass(slots=True)
+class Classifier:
+    """The order of authority: the agent, then a confident model, then the rules, else nobody."""
+
+    model: NaiveBayesModel | None
+    rules: KeywordRules
+    threshold: float
+
+    def classify(self, text: str, agent_matter: str | None = None) -> Classification:
+        """The matter for `text`; method "none" sends the ticket to the manual dispatch queue."""
+        if agent_matter:
+            return Classification(agent_matter, 1.0, "agent", ((agent_matter, 1.0),))
+        guess: Classification | None = None
+        if self.model is not None:
+            guess = self.model.predict(text)
+            if guess.confidence >= self.threshold:
+                return guess
+        by_rules = self.rules.classify(text)
+        if by_rules.matter_code is not None:
+            return by_rules
+        # Keep the unsure model's candidates: the dispatcher of the manual queue may use them.
+        return Classification(None, 0.0, "none", guess.candidates if guess else ())

@@ -1,0 +1,66 @@
+"""Statutory public holidays (全国年节及纪念日放假办法, 2024 revision) for a provisional year.
+
+Used only for the one year whose State Council schedule is not yet published: no make-up days.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import chinese_calendar
+import lunardate
+
+NEW_YEAR = "元旦"
+SPRING_FESTIVAL = "春节"
+QINGMING = "清明节"
+LABOUR_DAY = "劳动节"
+DRAGON_BOAT = "端午节"
+MID_AUTUMN = "中秋节"
+NATIONAL_DAY = "国庆节"
+
+
+def lunar_to_solar(year: int, month: int, day: int) -> date:
+    """The Gregorian date of a (non-leap) lunar date of lunar year `year`."""
+    solar: date = lunardate.LunarDate(year, month, day).to_solar_date()
+    return solar
+
+
+def lunar_new_years_eve(year: int) -> date:
+    """除夕: the day before lunar 1/1 of lunar year `year` (always in January or February)."""
+    return lunar_to_solar(year, 1, 1) - timedelta(days=1)
+
+
+def qingming(year: int) -> date:
+    """The 清明 solar term date (April 4, 5 or 6)."""
+    terms: list[tuple[date, str]] = chinese_calendar.get_solar_terms(
+        date(year, 4, 1), date(year, 4, 10)
+    )
+    for day, name in terms:
+        if name == "清明":
+            return day
+    # Fallback for years the helper does not cover: the standard C-value formula (21st century).
+    y = year % 100
+    return date(year, 4, int(y * 0.2422 + 4.81) - (y - 1) // 4)
+
+
+def statutory_holidays(year: int) -> dict[date, str]:
+    """Every statutory holiday date of `year` with its Chinese name; overlapping festivals join."""
+    holidays: dict[date, str] = {}
+
+    def add(day: date, name: str) -> None:
+        if day.year != year:
+            return
+        holidays[day] = f"{holidays[day]}、{name}" if day in holidays else name
+
+    add(date(year, 1, 1), NEW_YEAR)
+    eve = lunar_new_years_eve(year)
+    for offset in range(4):
+        add(eve + timedelta(days=offset), SPRING_FESTIVAL)
+    add(qingming(year), QINGMING)
+    add(date(year, 5, 1), LABOUR_DAY)
+    add(date(year, 5, 2), LABOUR_DAY)
+    add(lunar_to_solar(year, 5, 5), DRAGON_BOAT)
+    add(lunar_to_solar(year, 8, 15), MID_AUTUMN)
+    for day_of_october in (1, 2, 3):
+        add(date(year, 10, day_of_october), NATIONAL_DAY)
+    return dict(sorted(holidays.items()))

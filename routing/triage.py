@@ -1,0 +1,350 @@
+"""Intake triage: not accepted, emergency transfer, legal-route referral, and duplicate detection.
+
+The rules are data (routing/data/triage_rules.json) so a city can edit them without a release.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from routing import segment
+from routing.glossary import TriageOutcome
+
+DEFAULT_RULES_PATH = Path(__file__).parent / "data" / "triage_rules.json"
+
+_WHITESPACE = re.compile(r"\s+")
+_SUBSTANTIVE_CHAR = re.compile(r"[0-9a-z\u4e00-\u9fff]")
+# A masked span must not let the words on either side join into a false match.
+_MASK = "■"
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """Literal words and regular expressions, with masks blanked out of the text before matching."""
+
+    words: tuple[str, ...] = ()
+    patterns: tuple[re.Pattern[str], ...] = ()
+    masks: tuple[re.Pattern[str], ...] = ()
+
+    @classmethod
+    def from_mapping(cls, d: Mapping[str, Any]) -> Matcher:
+        return cls(
+            words=tuple(w.lower() for w in d.get("words", ())),
+            patterns=tuple(re.compile(p) for p in d.get("patterns", ())),
+            masks=tuple(re.compile(p) for p in d.get("masks", ())),
+        )
+
+    def longest_match(self, text: str) -> str | None:
+        """The longest word or pattern match in `text` (already normalised), masks applied."""
+        for mask in self.masks:
+            text = mask.sub(lambda m: _MASK * len(m.group(0)), text)
+        found: list[str] = [w for w in self.words if w in text]
+        for pattern in self.patterns:
+            match = pattern.search(text)
+            if match:
+                found.append(match.group(0))
+        return max(found, key=len) if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyRule:
+    """A transfer to 110 / 119 / 120 / 122."""
+
+    service: str
+    label_zh: str
+    matcher: Matcher
+
+
+@dataclass(frozen=True, slots=True)
+class LegalRoute:
+    """A matter that the law routes elsewhere (告知法定途径), with the guidance to read out."""
+
+    route: str
+    label_zh: str
+    matcher: Matcher
+    guidance_zh: str
+
+
+@dataclass(frozen=True, slots=True)
+class NotAcceptedRules:
+    """What makes a contact not accepted (无效 / 不予受理)."""
+
+    min_substantive_chars: int
+    abusive_words: tuple[str, ...]
+    # Abuse with a real problem in it is still accepted: only abuse with little else is refused.
+    abuse_min_remaining_chars: int
+    meaningless_patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TriageRules:
+    emergency: tuple[EmergencyRule, ...]
+    emergency_masks: tuple[re.Pattern[str], ...]
+    legal_routes: tuple[LegalRoute, ...]
+    not_accepted: NotAcceptedRules
+
+    @classmethod
+    def from_mapping(cls, d: Mapping[str, Any]) -> TriageRules:
+        na = d.get("not_accepted", {})
+        return cls(
+            emergency=tuple(
+                EmergencyRule(str(e["service"]), e["label_zh"], Matcher.from_mapping(e))
+                for e in d.get("emergency", ())
+            ),
+            emergency_masks=tuple(re.compile(p) for p in d.get("emergency_masks", ())),
+            legal_routes=tuple(
+                LegalRoute(r["route"], r["label_zh"], Matcher.from_mapping(r), r["guidance_zh"])
+                for r in d.get("legal_routes", ())
+            ),
+            not_accepted=NotAcceptedRules(
+                min_substantive_chars=int(na.get("min_substantive_chars", 4)),
+                abusive_words=tuple(w.lower() for w in na.get("abusive_words", ())),
+                abuse_min_remaining_chars=int(na.get("abuse_min_remaining_chars", 8)),
+                meaningless_patterns=tuple(
+                    re.compile(p) for p in na.get("meaningless_patterns", ())
+                ),
+            ),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> TriageRules:
+        return cls.from_mapping(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def load_default(cls) -> TriageRules:
+        return cls.load(DEFAULT_RULES_PATH)
+
+
+@dataclass(frozen=True, slots=True)
+class TriageResult:
+    """outcome None means: continue to the duplicate check and dispatch."""
+
+    outcome: TriageOutcome | None
+    service: str | None
+    route: str | None
+    reason_zh: str
+    guidance_zh: str | None
+    matched: str | None
+
+
+def normalise(text: str) -> str:
+    return _WHITESPACE.sub("", text).lower()
+
+
+def substantive_chars(text: str) -> int:
+    """Characters that can carry content: ideographs, letters, digits."""
+    return len(_SUBSTANTIVE_CHAR.findall(text.lower()))
+
+
+def _not_accepted(text: str, rules: NotAcceptedRules) -> TriageResult | None:
+    def refuse(reason: str, matched: str | None = None) -> TriageResult:
+        return TriageResult(TriageOutcome.NOT_ACCEPTED, None, None, reason, None, matched)
+
+    if not text:
+        return refuse("诉求内容为空，不予受理。")
+    for pattern in rules.meaningless_patterns:
+        if pattern.fullmatch(text):
+            return refuse("诉求内容无实际意义（仅含标点、数字、问候或测试内容），不予受理。", text)
+    abusive = [w for w in rules.abusive_words if w in text]
+    if abusive:
+        remaining = text
+        for word in abusive:
+            remaining = remaining.replace(word, "")
+        if substantive_chars(remaining) < rules.abuse_min_remaining_chars:
+            return refuse("来电内容以辱骂、骚扰为主，无具体诉求，不予受理。", abusive[0])
+    if substantive_chars(text) < rules.min_substantive_chars:
+        return refuse("诉求内容过短，缺少具体事实和诉求，不予受理。", text)
+    return None
+
+
+def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
+    for mask in rules.emergency_masks:
+        text = mask.sub(lambda m: _MASK * len(m.group(0)), text)
+    best: tuple[str, EmergencyRule] | None = None
+    for rule in rules.emergency:
+        matched = rule.matcher.longest_match(text)
+        # The longest evidence decides (车祸有人受伤 is for 120, not 122); ties keep file order.
+        if matched and (best is None or len(matched) > len(best[0])):
+            best = (matched, rule)
+    if best is None:
+        return None
+    matched, rule = best
+    return TriageResult(
+        TriageOutcome.EMERGENCY,
+        rule.service,
+        None,
+        f"涉及紧急情况（{rule.label_zh}），请立即转接{rule.service}。",
+        None,
+        matched,
+    )
+
+
+def _route_result(route: LegalRoute, matched: str | None) -> TriageResult:
+    return TriageResult(
+        TriageOutcome.REFERRAL,
+        None,
+        route.route,
+        f"该诉求属于{route.label_zh}事项，依法应通过法定途径解决，告知诉求人办理途径。",
+        route.guidance_zh,
+        matched,
+    )
+
+
+def _legal_route(
+    text: str,
+    rules: TriageRules,
+    matter_code: str | None,
+    legal_route_matters: Collection[str] | Mapping[str, str],
+) -> TriageResult | None:
+    for route in rules.legal_routes:
+        matched = route.matcher.longest_match(text)
+        if matched:
+            return _route_result(route, matched)
+    if matter_code is not None and matter_code in legal_route_matters:
+        # A mapping names the route of each legal-route matter; a plain set means "some route".
+        named = (
+            legal_route_matters.get(matter_code)
+            if isinstance(legal_route_matters, Mapping)
+            else None
+        )
+        for route in rules.legal_routes:
+            if route.route == named:
+                return _route_result(route, None)
+        return TriageResult(
+            TriageOutcome.REFERRAL,
+            None,
+            named,
+            "该事项依法应通过法定途径解决，告知诉求人办理途径。",
+            None,
+            None,
+        )
+    return None
+
+
+def triage(
+    text: str,
+    rules: TriageRules,
+    matter_code: str | None = None,
+    legal_route_matters: Collection[str] | Mapping[str, str] = (),
+) -> TriageResult:
+    """Not accepted first, then emergency, then legal route; otherwise continue (outcome None).
+
+    `legal_route_matters` lists matter codes that are always a referral; a mapping from matter
+    code to route name also says which guidance to give.
+    """
+    normalised = normalise(text)
+    return (
+        _not_accepted(normalised, rules.not_accepted)
+        or _emergency(normalised, rules)
+        or _legal_route(normalised, rules, matter_code, legal_route_matters)
+        or TriageResult(None, None, None, "未触发分诊规则，继续查重与派单。", None, None)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateCandidate:
+    """A recent ticket the new appeal may repeat."""
+
+    ticket_id: int
+    number: str
+    requester_phone: str | None
+    area_code: str | None
+    matter_code: str | None
+    text: str
+    accepted_at: datetime
+    open: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateMatch:
+    ticket_id: int
+    number: str
+    similarity: float
+    reason_zh: str
+    open: bool
+
+
+def _phone_key(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    digits = "".join(c for c in phone if c.isdigit())
+    # +86 / 0086 prefixes and separators must not hide the same caller.
+    return digits[-11:] if len(digits) >= 11 else digits or None
+
+
+def text_features(text: str) -> frozenset[str]:
+    """The characters of the text's substantive words (stop words, punctuation, numbers gone).
+
+    Characters rather than words, because callers paraphrase across word boundaries:
+    大坑 / 那个坑, 拖欠工资 / 欠工资, 吵得睡不着 / 没睡好.
+    """
+    return frozenset(char for word in segment.tokens(text) for char in word)
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """The mean of Jaccard and containment (shared ÷ the smaller set).
+
+    A repeat call is usually shorter than the first report, which Jaccard alone punishes;
+    containment alone calls any short text a copy of a longer one. On the paraphrase and
+    same-place pairs in tests/unit/test_triage.py the mean separates them at 0.5.
+    """
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    return (shared / len(a | b) + shared / min(len(a), len(b))) / 2
+
+
+def find_duplicate(
+    text: str,
+    phone: str | None,
+    area_code: str | None,
+    matter_code: str | None,
+    now: datetime,
+    candidates: Iterable[DuplicateCandidate],
+    window: timedelta,
+    similarity_threshold: float = 0.5,
+) -> DuplicateMatch | None:
+    """The earlier ticket this appeal repeats: same caller or place, same matter, in the window.
+
+    An open candidate is preferred (the appeal is merged into it), then the most similar.
+    """
+    words = text_features(text)
+    caller = _phone_key(phone)
+    best: tuple[tuple[bool, float], DuplicateMatch] | None = None
+    for candidate in candidates:
+        if not (now - window <= candidate.accepted_at <= now):
+            continue
+        if matter_code and candidate.matter_code and candidate.matter_code != matter_code:
+            # A duplicate is the same matter: one caller's second, different problem is new.
+            continue
+        same_caller = caller is not None and _phone_key(candidate.requester_phone) == caller
+        same_place = (
+            area_code is not None
+            and matter_code is not None
+            and candidate.area_code == area_code
+            and candidate.matter_code == matter_code
+        )
+        if not (same_caller or same_place):
+            continue
+        score = similarity(words, text_features(candidate.text))
+        if score < similarity_threshold:
+            continue
+        who = "同一诉求人" if same_caller else "同一地点"
+        state = "正在办理" if candidate.open else "已办结"
+        match = DuplicateMatch(
+            candidate.ticket_id,
+            candidate.number,
+            round(score, 4),
+            f"与{state}的工单{candidate.number}为{who}反映的相同问题（相似度{score:.0%}）。",
+            candidate.open,
+        )
+        key = (candidate.open, score)
+        if best is None or key > best[0]:
+            best = (key, match)
+    return best[1] if best else None

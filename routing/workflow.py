@@ -1,0 +1,171 @@
+"""The ticket state machine: which action may happen in which state, and by whom."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TicketState(StrEnum):
+    PENDING_DISPATCH = (
+        "pending_dispatch"  # accepted for dispatch; the manual queue when no unit yet
+    )
+    DISPATCHED = "dispatched"
+    SIGNED = "signed"
+    HANDLING = "handling"  # the unit has contacted the requester (响应)
+    RETURNED = "returned"  # a unit said "not ours"; awaiting arbitration
+    REPLIED = "replied"
+    REVIEWED = "reviewed"  # the centre approved the reply; awaiting the callback
+    RATED = "rated"  # the callback is done; close or reopen follows
+    CLOSED = "closed"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    DISPATCHER = "dispatcher"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    UNIT = "unit"
+    INTEGRATION = "integration"
+    SYSTEM = "system"
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    ANSWER = "answer"
+    DISPATCH = "dispatch"
+    SIGN = "sign"
+    CONTACT = "contact"
+    RETURN = "return"
+    ARBITRATE = "arbitrate"
+    REDISPATCH = "redispatch"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    DENY_EXTENSION = "deny_extension"
+    REPLY_PART = "reply_part"
+    REPLY = "reply"
+    REVIEW = "review"
+    CALLBACK = "callback"
+    REOPEN = "reopen"
+    CLOSE = "close"
+    MERGE = "merge"
+    URGE = "urge"
+    SUPERVISE = "supervise"
+    ESCALATE = "escalate"
+    LINK = "link"
+    RECOMPUTE_DUE = "recompute_due"
+    BREACH = "breach"
+
+
+S = TicketState
+WORK_STATES = frozenset({S.DISPATCHED, S.SIGNED, S.HANDLING})
+OPEN_STATES = frozenset(set(S) - {S.CLOSED})
+CENTRE = frozenset({Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM})
+DISPATCHERS = frozenset({Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM})
+DECIDERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM})
+UNIT = frozenset({Role.UNIT})
+
+# (states the action is legal in, roles that may take it). A closed ticket accepts only reopen.
+RULES: dict[Action, tuple[frozenset[TicketState], frozenset[Role]]] = {
+    Action.ANSWER: (frozenset({S.PENDING_DISPATCH}), DISPATCHERS),
+    Action.DISPATCH: (frozenset({S.PENDING_DISPATCH}), DISPATCHERS),
+    Action.SIGN: (frozenset({S.DISPATCHED}), UNIT),
+    Action.CONTACT: (frozenset({S.SIGNED}), UNIT),
+    Action.RETURN: (frozenset({S.DISPATCHED, S.SIGNED}), UNIT),
+    Action.ARBITRATE: (frozenset({S.RETURNED}), DECIDERS),
+    Action.REDISPATCH: (frozenset({S.DISPATCHED, S.SIGNED, S.HANDLING}), DECIDERS),
+    Action.REQUEST_EXTENSION: (WORK_STATES, UNIT),
+    Action.APPROVE_EXTENSION: (WORK_STATES | {S.RETURNED}, DECIDERS),
+    Action.DENY_EXTENSION: (WORK_STATES | {S.RETURNED}, DECIDERS),
+    Action.REPLY_PART: (WORK_STATES, UNIT),
+    Action.REPLY: (frozenset({S.HANDLING}), UNIT),
+    Action.REVIEW: (frozenset({S.REPLIED}), DECIDERS),
+    Action.CALLBACK: (frozenset({S.REVIEWED}), CENTRE),
+    Action.REOPEN: (frozenset({S.RATED, S.CLOSED}), DECIDERS),
+    Action.CLOSE: (frozenset({S.RATED}), DECIDERS),
+    Action.MERGE: (frozenset({S.PENDING_DISPATCH, S.DISPATCHED, S.SIGNED}), DECIDERS),
+    Action.URGE: (WORK_STATES | {S.RETURNED, S.REPLIED}, DECIDERS),
+    Action.SUPERVISE: (WORK_STATES | {S.RETURNED, S.REPLIED}, DECIDERS),
+    Action.ESCALATE: (OPEN_STATES, DECIDERS),
+    Action.LINK: (OPEN_STATES | {S.CLOSED}, CENTRE | {Role.INTEGRATION}),
+    Action.RECOMPUTE_DUE: (OPEN_STATES, frozenset({Role.SYSTEM, Role.ADMIN})),
+    Action.BREACH: (OPEN_STATES, frozenset({Role.SYSTEM})),
+}
+
+
+class TransitionError(Exception):
+    """An action that the ticket's state does not allow; nothing was changed."""
+
+    code = "illegal_transition"
+
+
+class PermissionDenied(Exception):
+    """An actor whose role may not take this action; nothing was changed."""
+
+    code = "forbidden"
+
+
+ACTION_LABELS = {
+    Action.ACCEPT: "受理",
+    Action.ANSWER: "直接答复",
+    Action.DISPATCH: "派单",
+    Action.SIGN: "签收",
+    Action.CONTACT: "联系诉求人",
+    Action.RETURN: "退单",
+    Action.ARBITRATE: "派单异议审核",
+    Action.REDISPATCH: "改派",
+    Action.REQUEST_EXTENSION: "申请延期",
+    Action.APPROVE_EXTENSION: "批准延期",
+    Action.DENY_EXTENSION: "驳回延期",
+    Action.REPLY_PART: "协办答复",
+    Action.REPLY: "答复",
+    Action.REVIEW: "审核",
+    Action.CALLBACK: "回访",
+    Action.REOPEN: "重办",
+    Action.CLOSE: "办结",
+    Action.MERGE: "并单",
+    Action.URGE: "催办",
+    Action.SUPERVISE: "督办",
+    Action.ESCALATE: "提级督办",
+    Action.LINK: "关联重复件",
+    Action.RECOMPUTE_DUE: "重算时限",
+    Action.BREACH: "预警/超期",
+}
+
+STATE_LABELS = {
+    S.PENDING_DISPATCH: "待派单",
+    S.DISPATCHED: "已派单",
+    S.SIGNED: "已签收",
+    S.HANDLING: "办理中",
+    S.RETURNED: "退单待审",
+    S.REPLIED: "已答复",
+    S.REVIEWED: "待回访",
+    S.RATED: "已回访",
+    S.CLOSED: "已办结",
+}
+
+
+def check(action: Action, state: TicketState, role: Role) -> None:
+    """Raise unless `role` may take `action` on a ticket in `state`."""
+    states, roles = RULES[action]
+    if role not in roles:
+        raise PermissionDenied(f"角色 {role} 无权执行「{ACTION_LABELS[action]}」({action})")
+    if state not in states:
+        raise TransitionError(
+            f"工单处于「{STATE_LABELS[state]}」({state})，不能执行「{ACTION_LABELS[action]}」({action})"
+        )
+
+
+def replay(transitions: list[tuple[str | None, str]]) -> TicketState:
+    """Fold (from_state, to_state) pairs of an event log into the state they lead to.
+
+    Raises ValueError when the chain is broken: an event whose from-state is not where the
+    previous event left the ticket.
+    """
+    state: str | None = None
+    for from_state, to_state in transitions:
+        if from_state != state:
+            raise ValueError(f"event log broken: expected from_state {state}, got {from_state}")
+        state = to_state
+    if state is None:
+        raise ValueError("an empty event log has no state")
+    return TicketState(state)

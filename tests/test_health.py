@@ -1,0 +1,40 @@
+"""GET /healthz reports the database and the queue."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Flask
+
+from hotline.calendar_status import coming_year_warning
+from tests.conftest import make_test_app
+
+
+def test_health_is_ok_with_an_inline_queue_in_the_embedded_default(client: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["database"] == "ok"
+    assert response.json["queue"] == "inline"
+
+
+def test_health_reports_redis_when_a_queue_is_configured(app: Flask, redis_url: str) -> None:
+    app.config["REDIS_URL"] = redis_url
+    try:
+        response = app.test_client().get("/healthz")
+    finally:
+        app.config["REDIS_URL"] = None
+    assert response.json["queue"] == "ok"
+
+
+def test_health_is_503_when_the_database_is_unreachable() -> None:
+    app = make_test_app("postgresql://nobody@127.0.0.1:1/none")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"].startswith("unreachable")
+
+
+def test_the_coming_year_warning_appears_only_in_december_while_it_is_provisional() -> None:
+    assert coming_year_warning(date(2026, 11, 30), 2027) is None
+    assert coming_year_warning(date(2026, 12, 1), 2027) is not None
+    assert coming_year_warning(date(2026, 12, 1), None) is None

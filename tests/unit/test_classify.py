@@ -1,0 +1,237 @@
+"""Matter classification: keyword rules, the naive Bayes model, and who decides."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from routing.classify import (
+    Classification,
+    Classifier,
+    KeywordRules,
+    NaiveBayesModel,
+    evaluate,
+    stratified_folds,
+)
+
+HISTORY = Path(__file__).parents[1] / "data" / "history_sample.csv"
+
+LEAVES = [
+    ("B01.01", "电梯故障", "电梯、电梯坏了、电梯困人、电梯停运"),
+    ("B01.02", "小区停车", ["停车位", "车位", "停车费"]),
+    ("B02.01", "施工噪音", "工地、夜间施工、打桩"),
+    ("B02.02", "商业噪音", "酒吧、KTV、高音喇叭"),
+    ("B03.01", "油烟扰民", "油烟、排烟管道"),
+    ("B04.01", "拖欠工资", "欠薪、工钱、讨薪"),
+]
+
+ROWS = [
+    ("小区电梯坏了三天了物业不修", "B01.01"),
+    ("电梯困人了半天没人来", "B01.01"),
+    ("电梯停在半层不动，吓死人", "B01.01"),
+    ("电梯门关不上，老人不敢坐电梯", "B01.01"),
+    ("小区停车位太少晚上没地方停", "B01.02"),
+    ("物业停车费涨了一倍", "B01.02"),
+    ("车位被外面的车占了", "B01.02"),
+    ("地下车库车位只卖不租", "B01.02"),
+    ("工地晚上十二点还在施工", "B02.01"),
+    ("附近工地半夜打桩吵得睡不着", "B02.01"),
+    ("工地周末也不停工，电钻声音太吵", "B02.01"),
+    ("渣土车半夜来回跑，工地太吵", "B02.01"),
+    ("楼下酒吧唱歌到凌晨太吵了", "B02.02"),
+    ("超市门口高音喇叭循环播放", "B02.02"),
+    ("楼下KTV半夜有人大声喧哗", "B02.02"),
+    ("店门口放音乐招揽顾客声音很大", "B02.02"),
+    ("楼下饭店油烟往我家飘", "B03.01"),
+    ("烧烤店油烟太大不敢开窗", "B03.01"),
+    ("餐馆排烟管道对着居民楼", "B03.01"),
+    ("火锅店的油烟味往楼上窜", "B03.01"),
+    ("老板拖欠三个月工资不给", "B04.01"),
+    ("包工头欠我们工钱不结", "B04.01"),
+    ("公司倒闭了工资一直不发", "B04.01"),
+    ("讨薪讨了半年老板说下个月", "B04.01"),
+]
+
+
+@pytest.fixture(scope="module")
+def rules() -> KeywordRules:
+    return KeywordRules.from_matters(LEAVES)
+
+
+@pytest.fixture(scope="module")
+def model() -> NaiveBayesModel:
+    return NaiveBayesModel.train(ROWS, created_at=datetime(2025, 3, 1, 8, 0, tzinfo=UTC))
+
+
+def test_rules_pick_the_leaf_whose_keyword_appears(rules: KeywordRules) -> None:
+    result = rules.classify("你好，阳光花园3号楼电梯停运一个星期了")
+    assert result.matter_code == "B01.01"
+    assert result.method == "rules"
+    assert 0 < result.confidence <= 1
+
+
+def test_the_longer_keyword_beats_two_short_name_words(rules: KeywordRules) -> None:
+    # 噪音 (a word of two leaves' names) appears, but 夜间施工 is specific.
+    assert rules.classify("夜间施工噪音").matter_code == "B02.01"
+
+
+def test_name_words_count_when_no_keyword_matches(rules: KeywordRules) -> None:
+    assert rules.classify("邻居家装修噪音").matter_code in {"B02.01", "B02.02"}
+    assert rules.classify("小区门口乱停车").matter_code == "B01.02"
+
+
+def test_keywords_separated_by_the_dunhao_are_split(rules: KeywordRules) -> None:
+    assert rules.classify("电梯困人").matter_code == "B01.01"
+    assert "电梯困人" in rules.keywords
+
+
+def test_keyword_matching_ignores_case(rules: KeywordRules) -> None:
+    assert rules.classify("楼下ktv太吵").matter_code == "B02.02"
+
+
+def test_extra_keywords_from_the_catalogue_are_used() -> None:
+    rules = KeywordRules.from_matters(LEAVES, extra_keywords={"B04.01": ["农民工工资"]})
+    assert rules.classify("农民工工资").matter_code == "B04.01"
+
+
+def test_a_clear_hit_is_more_confident_than_a_contested_one(rules: KeywordRules) -> None:
+    clear = rules.classify("夜间施工打桩，工地太吵")
+    contested = rules.classify("工地旁边的酒吧")
+    assert clear.confidence > contested.confidence
+
+
+def test_rules_without_any_hit_return_no_matter(rules: KeywordRules) -> None:
+    result = rules.classify("今天天气不错")
+    assert result == Classification(None, 0.0, "none", ())
+
+
+def test_rules_list_at_most_three_candidates_best_first(rules: KeywordRules) -> None:
+    result = rules.classify("电梯坏了，停车位也没有，工地还吵，油烟也大")
+    assert len(result.candidates) == 3
+    scores = [score for _, score in result.candidates]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_the_model_predicts_the_trained_matter_for_a_new_wording(model: NaiveBayesModel) -> None:
+    assert model.predict("物业不修电梯，老人上不了楼").matter_code == "B01.01"
+    assert model.predict("烧烤店的油烟熏得没法开窗").matter_code == "B03.01"
+    assert model.predict("欠了我们半年的工钱").matter_code == "B04.01"
+
+
+def test_model_confidence_is_a_normalised_posterior(model: NaiveBayesModel) -> None:
+    result = model.predict("楼下酒吧唱歌太吵")
+    scores = model.log_posteriors("楼下酒吧唱歌太吵")
+    top = max(scores)
+    total = sum(math.exp(s - top) for s in scores)
+    assert result.method == "model"
+    assert result.confidence == pytest.approx(1 / total)
+    assert 0 < result.confidence <= 1
+    assert result.candidates[0] == (result.matter_code, round(result.confidence, 4))
+    assert len(result.candidates) == 3
+
+
+def test_long_texts_do_not_underflow_the_posterior(model: NaiveBayesModel) -> None:
+    result = model.predict("电梯坏了物业不修。" * 200)
+    assert result.matter_code == "B01.01"
+    assert result.confidence == pytest.approx(1.0)
+
+
+def test_unknown_words_leave_the_prior(model: NaiveBayesModel) -> None:
+    result = model.predict("zzzz qqqq")
+    assert result.confidence == pytest.approx(1 / 6)
+
+
+def test_the_model_file_round_trips_with_its_metadata(model: NaiveBayesModel) -> None:
+    text = model.to_json()
+    data = json.loads(text)
+    assert data["format"] == "hotline.matter-naive-bayes"
+    assert data["version"] == 1
+    assert data["metadata"] == {"rows": 24, "labels": 6, "created_at": "2025-03-01T08:00:00+00:00"}
+    assert set(data["labels"]) == {code for code, _, _ in LEAVES}
+    loaded = NaiveBayesModel.from_json(text)
+    for sample, _ in ROWS:
+        assert loaded.predict(sample) == model.predict(sample)
+
+
+def test_a_file_of_another_format_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"not a hotline\.matter-naive-bayes"):
+        NaiveBayesModel.from_json(json.dumps({"format": "other", "version": 1}))
+
+
+def test_training_on_nothing_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        NaiveBayesModel.train([])
+
+
+def test_folds_are_stratified_and_fixed_by_the_seed() -> None:
+    labels = ["a"] * 10 + ["b"] * 5
+    folds = stratified_folds(labels, 5, seed=7)
+    assert folds == stratified_folds(labels, 5, seed=7)
+    for fold in range(5):
+        members = [label for label, f in zip(labels, folds, strict=True) if f == fold]
+        assert members.count("a") == 2 and members.count("b") == 1
+
+
+def test_cross_validation_reports_accuracy_macro_f1_and_sizes() -> None:
+    report = NaiveBayesModel.cross_validate(ROWS, folds=4, seed=1)
+    assert report["folds"] == 4
+    assert report["rows"] == 24
+    assert report["labels"] == 6
+    assert 0.5 <= report["accuracy"] <= 1
+    assert 0 <= report["macro_f1"] <= 1
+    assert report == NaiveBayesModel.cross_validate(ROWS, folds=4, seed=1)
+
+
+def test_evaluate_counts_a_missing_prediction_as_wrong(rules: KeywordRules) -> None:
+    report = evaluate(rules.classify, [("电梯坏了", "B01.01"), ("今天天气不错", "B04.01")])
+    assert report["accuracy"] == 0.5
+
+
+def test_the_agents_matter_wins_over_everything(
+    model: NaiveBayesModel, rules: KeywordRules
+) -> None:
+    classifier = Classifier(model, rules, threshold=0.5)
+    result = classifier.classify("电梯坏了", agent_matter="B04.01")
+    assert result == Classification("B04.01", 1.0, "agent", (("B04.01", 1.0),))
+
+
+def test_a_confident_model_decides(model: NaiveBayesModel, rules: KeywordRules) -> None:
+    result = Classifier(model, rules, threshold=0.5).classify("工地半夜打桩施工吵得睡不着")
+    assert (result.matter_code, result.method) == ("B02.01", "model")
+
+
+def test_an_unsure_model_gives_way_to_the_rules(
+    model: NaiveBayesModel, rules: KeywordRules
+) -> None:
+    result = Classifier(model, rules, threshold=0.999).classify("电梯困人")
+    assert (result.matter_code, result.method) == ("B01.01", "rules")
+
+
+def test_without_a_model_the_rules_decide(rules: KeywordRules) -> None:
+    result = Classifier(None, rules, threshold=0.5).classify("排烟管道对着我家窗户")
+    assert (result.matter_code, result.method) == ("B03.01", "rules")
+
+
+def test_nobody_sure_sends_the_ticket_to_manual_dispatch(
+    model: NaiveBayesModel, rules: KeywordRules
+) -> None:
+    result = Classifier(model, rules, threshold=0.999).classify("今天天气不错")
+    assert result.matter_code is None
+    assert result.method == "none"
+    assert result.confidence == 0.0
+    assert len(result.candidates) == 3  # the model's guesses, for the dispatcher
+
+
+def test_the_model_learns_the_sample_history_well() -> None:
+    with HISTORY.open(encoding="utf-8") as f:
+        rows = [(r["诉求内容"], r["事项编码"]) for r in csv.DictReader(f)]
+    assert len(rows) >= 1400
+    assert len({label for _, label in rows}) >= 30
+    report = NaiveBayesModel.cross_validate(rows, folds=3, seed=0)
+    assert report["accuracy"] >= 0.8
+    assert report["macro_f1"] >= 0.8

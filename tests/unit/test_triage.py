@@ -1,0 +1,328 @@
+"""Intake triage rules and duplicate detection, on realistic appeals."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from routing.glossary import TriageOutcome
+from routing.triage import (
+    DEFAULT_RULES_PATH,
+    DuplicateCandidate,
+    TriageRules,
+    find_duplicate,
+    similarity,
+    text_features,
+    triage,
+)
+
+
+@pytest.fixture(scope="module")
+def rules() -> TriageRules:
+    return TriageRules.load_default()
+
+
+NOW = datetime(2025, 6, 10, 9, 30)
+WEEK = timedelta(days=7)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "。。。！！", "12345", "123456789", "测试", "test", "你好", "喂喂喂"]
+)
+def test_empty_or_meaningless_contacts_are_not_accepted(rules: TriageRules, text: str) -> None:
+    result = triage(text, rules)
+    assert result.outcome is TriageOutcome.NOT_ACCEPTED
+    assert result.reason_zh
+
+
+def test_a_contact_that_is_only_abuse_is_not_accepted(rules: TriageRules) -> None:
+    result = triage("你们这帮傻逼，王八蛋", rules)
+    assert result.outcome is TriageOutcome.NOT_ACCEPTED
+    assert "辱骂" in result.reason_zh
+
+
+def test_an_angry_caller_with_a_real_problem_is_accepted(rules: TriageRules) -> None:
+    result = triage("你们这帮傻逼，楼下工地半夜施工吵得睡不着，赶紧管管", rules)
+    assert result.outcome is None
+
+
+def test_too_short_a_text_is_not_accepted(rules: TriageRules) -> None:
+    assert triage("路灯", rules).outcome is TriageOutcome.NOT_ACCEPTED
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("救命！楼下有人拿着刀在砍人", "110"),
+        ("我老公正在打我，快来人", "110"),
+        ("有小偷正在撬我家隔壁的门", "110"),
+        ("我家厨房着火了，火势很大", "119"),
+        ("闻到家里有很大的煤气味，好像燃气泄漏了", "119"),
+        ("楼道里电动车冒烟了", "119"),
+        ("我爸突然晕倒了，叫不醒", "120"),
+        ("路边有个老人昏迷了，快叫救护车", "120"),
+        ("人民路发生车祸，有人受伤流血了", "120"),
+        ("中山路路口两辆车追尾了，堵住了", "122"),
+        ("我被车撞了，司机跑了", "122"),
+    ],
+)
+def test_emergencies_go_to_the_right_service(rules: TriageRules, text: str, service: str) -> None:
+    result = triage(text, rules)
+    assert result.outcome is TriageOutcome.EMERGENCY
+    assert result.service == service
+    assert result.matched
+    assert service in result.reason_zh
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "消防通道被占了，私家车都停在消防通道上",
+        "我想买火车票，怎么退票",
+        "建议在我们镇建设120急救站",
+        "楼下噪音吵得我心脏病都要犯了",
+        "楼道堆满杂物，万一发生火灾怎么办",
+        "小区消防栓没水了，存在火灾隐患",
+        "去年的交通事故责任认定一直没下来",
+        "这个路口没有红绿灯，容易出交通事故",
+        "咨询一下家暴的法律援助怎么申请",
+        "烟囱冒黑烟污染空气",
+        "小区路面坑洼，已经有人摔伤了",
+        "楼下火锅店油烟太大",
+    ],
+)
+def test_words_near_an_emergency_are_not_an_emergency(rules: TriageRules, text: str) -> None:
+    assert triage(text, rules).outcome is not TriageOutcome.EMERGENCY
+
+
+def test_an_emergency_outranks_a_legal_route(rules: TriageRules) -> None:
+    result = triage("我已经起诉他了，现在他拿着刀堵在我家门口", rules)
+    assert result.service == "110"
+
+
+def test_not_accepted_is_decided_before_emergency(rules: TriageRules) -> None:
+    assert triage("着火", rules).outcome is TriageOutcome.NOT_ACCEPTED
+
+
+@pytest.mark.parametrize(
+    ("text", "route"),
+    [
+        ("我要申请公开我们村拆迁补偿标准的文件", "information_disclosure"),
+        ("想依申请公开区里去年的财政预算", "information_disclosure"),
+        ("我已经向法院起诉了，法院判决后对方不执行", "litigation"),
+        ("公司拖欠工资三个月，我已经申请劳动仲裁了", "arbitration"),
+        ("举报我们村村支书贪污扶贫款", "discipline"),
+        ("对交警的罚款不服，想申请行政复议", "reconsideration"),
+        ("这个事情我之前已经去信访局反映过了，信访答复不满意", "petition"),
+    ],
+)
+def test_legal_matters_are_referred_with_guidance(
+    rules: TriageRules, text: str, route: str
+) -> None:
+    result = triage(text, rules)
+    assert result.outcome is TriageOutcome.REFERRAL
+    assert result.route == route
+    assert result.guidance_zh
+    assert result.service is None
+
+
+def test_disclosure_guidance_names_the_regulation_the_six_ways_and_twenty_days(
+    rules: TriageRules,
+) -> None:
+    guidance = triage("申请政府信息公开", rules).guidance_zh or ""
+    assert "《中华人民共和国政府信息公开条例》" in guidance
+    for way in ("当面", "窗口", "传真", "电子邮件", "网站", "信函", "其他"):
+        assert way in guidance
+    assert "20个工作日" in guidance
+
+
+def test_a_matter_listed_as_a_legal_route_is_referred_without_words(rules: TriageRules) -> None:
+    result = triage("关于我家的事情想问问", rules, "X09.01", legal_route_matters={"X09.01"})
+    assert result.outcome is TriageOutcome.REFERRAL
+    assert result.matched is None
+
+
+def test_a_mapped_legal_route_matter_gets_that_routes_guidance(rules: TriageRules) -> None:
+    result = triage(
+        "关于我家的事情想问问", rules, "X09.01", legal_route_matters={"X09.01": "litigation"}
+    )
+    assert result.route == "litigation"
+    assert "人民法院" in (result.guidance_zh or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小区电梯坏了三天了，物业一直不修",
+        "老板拖欠工资三个月不给",
+        "燃气费太贵了，想问问收费标准",
+        "我要去上访，你们再不管我就去北京",
+    ],
+)
+def test_ordinary_appeals_continue_to_dispatch(rules: TriageRules, text: str) -> None:
+    result = triage(text, rules)
+    assert result.outcome is None
+    assert result.service is None and result.route is None
+
+
+def test_rules_load_from_a_mapping_a_city_edited(rules: TriageRules) -> None:
+    data = json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    data["emergency"][0]["words"].append("被马蜂蛰了")
+    edited = TriageRules.from_mapping(data)
+    assert triage("孩子被马蜂蛰了", edited).outcome is TriageOutcome.EMERGENCY
+    assert triage("孩子被马蜂蛰了", rules).outcome is None
+
+
+PARAPHRASES = [
+    (
+        "阳光花园3号楼的电梯坏了三天了，物业一直不修，老人上不了楼",
+        "3号楼电梯还是坏的，物业到现在也没来修",
+    ),
+    ("人民路和解放大道路口的红绿灯不亮了，车辆乱成一团", "解放大道人民路口信号灯坏了，路口很乱"),
+    ("楼下烧烤店每天晚上吵到凌晨两点", "又是楼下那家烧烤店，半夜两点了还在吵"),
+    ("小区门口的垃圾三天没人清运了，臭气熏天", "小区门口垃圾一直没人拉走，太臭了"),
+    ("公司拖欠我三个月工资不给", "我上次反映的公司欠我三个月工资的事，还没给"),
+    ("翠湖小区5号楼家里暖气不热，室温只有15度", "翠湖小区5号楼暖气还是不热，屋里才十五度"),
+    ("滨河路上有个大坑，昨天有人骑电动车摔倒了", "滨河路那个坑还没补，又有人摔了"),
+    ("楼上邻居家狗天天叫，吵得睡不着", "楼上那条狗又在叫了，一晚上没睡好"),
+]
+
+DIFFERENT_ISSUES_SAME_PLACE = [
+    ("小区门口有流动摊贩摆摊，把路都堵了", "小区门口的垃圾三天没人清运了，臭气熏天"),
+    ("楼下烧烤店每天晚上吵到凌晨两点", "楼下烧烤店油烟直接飘进我家"),
+    ("小区停车位太少，晚上没地方停", "小区门口的路灯不亮了，晚上黑乎乎的"),
+    ("翠湖小区5号楼家里暖气不热，室温只有15度", "翠湖小区5号楼的燃气表坏了，燃气充不进去"),
+    ("工地晚上十一点还在施工，吵得睡不着", "工地的渣土车把路面压坏了，全是坑"),
+]
+
+
+@pytest.mark.parametrize(("first", "again"), PARAPHRASES)
+def test_paraphrases_of_one_problem_are_similar(first: str, again: str) -> None:
+    assert similarity(text_features(first), text_features(again)) >= 0.5
+
+
+@pytest.mark.parametrize(("first", "other"), DIFFERENT_ISSUES_SAME_PLACE)
+def test_different_problems_at_one_place_are_not_similar(first: str, other: str) -> None:
+    assert similarity(text_features(first), text_features(other)) < 0.5
+
+
+def candidate(
+    ticket_id: int,
+    text: str,
+    *,
+    phone: str | None = None,
+    area: str | None = "3101",
+    matter: str | None = "A01.01.01",
+    days_ago: float = 1,
+    open: bool = True,
+) -> DuplicateCandidate:
+    return DuplicateCandidate(
+        ticket_id=ticket_id,
+        number=f"20250610{ticket_id:04d}",
+        requester_phone=phone,
+        area_code=area,
+        matter_code=matter,
+        text=text,
+        accepted_at=NOW - timedelta(days=days_ago),
+        open=open,
+    )
+
+
+ELEVATOR = "阳光花园3号楼的电梯坏了三天了，物业一直不修，老人上不了楼"
+ELEVATOR_AGAIN = "3号楼电梯还是坏的，物业到现在也没来修"
+
+
+def test_the_same_caller_repeating_a_problem_is_a_duplicate() -> None:
+    match = find_duplicate(
+        ELEVATOR_AGAIN, "+86 138-0000-1111", None, "A01.01.01", NOW,
+        [candidate(1, ELEVATOR, phone="13800001111", area=None)], WEEK,
+    )  # fmt: skip
+    assert match is not None
+    assert (match.ticket_id, match.open) == (1, True)
+    assert match.similarity >= 0.5
+    assert "同一诉求人" in match.reason_zh
+
+
+def test_another_caller_at_the_same_place_and_matter_is_a_duplicate() -> None:
+    match = find_duplicate(
+        ELEVATOR_AGAIN, "13900002222", "3101", "A01.01.01", NOW,
+        [candidate(1, ELEVATOR, phone="13800001111")], WEEK,
+    )  # fmt: skip
+    assert match is not None
+    assert "同一地点" in match.reason_zh
+
+
+def test_the_same_place_but_another_matter_is_not_a_duplicate() -> None:
+    match = find_duplicate(
+        "阳光花园3号楼楼道的灯坏了，物业一直不修", "13900002222", "3101", "A03.02.02", NOW,
+        [candidate(1, ELEVATOR, phone="13800001111")], WEEK,
+    )  # fmt: skip
+    assert match is None
+
+
+def test_the_same_caller_with_another_matter_is_not_a_duplicate() -> None:
+    match = find_duplicate(
+        "阳光花园3号楼楼道的灯坏了，物业一直不修", "13800001111", "3101", "A03.02.02", NOW,
+        [candidate(1, ELEVATOR, phone="13800001111")], WEEK,
+    )  # fmt: skip
+    assert match is None
+
+
+def test_an_unrelated_text_from_the_same_place_and_matter_is_not_a_duplicate() -> None:
+    match = find_duplicate(
+        "小区停车位太少，晚上没地方停", None, "3101", "A01.01.01", NOW,
+        [candidate(1, "小区门口的路灯不亮了，晚上黑乎乎的")], WEEK,
+    )  # fmt: skip
+    assert match is None
+
+
+def test_a_ticket_older_than_the_window_is_ignored() -> None:
+    match = find_duplicate(
+        ELEVATOR_AGAIN, "13800001111", "3101", "A01.01.01", NOW,
+        [candidate(1, ELEVATOR, phone="13800001111", days_ago=8)], WEEK,
+    )  # fmt: skip
+    assert match is None
+
+
+def test_an_open_ticket_is_preferred_to_a_more_similar_closed_one() -> None:
+    match = find_duplicate(
+        ELEVATOR_AGAIN, "13800001111", "3101", "A01.01.01", NOW,
+        [
+            candidate(1, ELEVATOR_AGAIN, phone="13800001111", open=False),
+            candidate(2, ELEVATOR, phone="13800001111", open=True),
+        ],
+        WEEK,
+    )  # fmt: skip
+    assert match is not None
+    assert (match.ticket_id, match.open) == (2, True)
+
+
+def test_among_open_tickets_the_most_similar_wins() -> None:
+    match = find_duplicate(
+        ELEVATOR_AGAIN, "13800001111", "3101", "A01.01.01", NOW,
+        [
+            candidate(1, ELEVATOR, phone="13800001111"),
+            candidate(2, ELEVATOR_AGAIN, phone="13800001111"),
+        ],
+        WEEK,
+    )  # fmt: skip
+    assert match is not None
+    assert match.ticket_id == 2
+    assert match.similarity == 1.0
+
+
+def test_a_closed_ticket_is_still_found_and_said_to_be_closed() -> None:
+    match = find_duplicate(
+        ELEVATOR_AGAIN, "13800001111", None, None, NOW,
+        [candidate(1, ELEVATOR, phone="13800001111", open=False)], WEEK,
+    )  # fmt: skip
+    assert match is not None
+    assert not match.open
+    assert "已办结" in match.reason_zh
+
+
+def test_without_a_phone_or_a_known_place_nothing_is_a_duplicate() -> None:
+    match = find_duplicate(ELEVATOR_AGAIN, None, None, None, NOW, [candidate(1, ELEVATOR)], WEEK)
+    assert match is None

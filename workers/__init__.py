@@ -1,0 +1,1 @@
+"""RQ jobs, the outbox relay and the periodic schedule; jobs take ids and commit once."""
