@@ -46,9 +46,10 @@ def _migrations_directory() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
-    from hotline.health import blueprint as health
+    from hotline import api, calendar_api, catalogue_api, health, open311, webhooks
 
-    app.register_blueprint(health)
+    for module in (health, api, calendar_api, catalogue_api, open311, webhooks):
+        app.register_blueprint(module.blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -21,6 +21,8 @@ ENVIRONMENT: Mapping[str, str] = {
     "TWILIO_AUTH_TOKEN": "Twilio auth token: signs webhooks and authenticates the client",
     "TWILIO_FROM_NUMBER": "the E.164 number SMS are sent from",
     "HOTLINE_PUBLIC_URL": "external base URL used to check webhook signatures behind proxies",
+    "HOTLINE_CLASSIFIER_MODEL": "trained classifier model file (default instance/classifier.json)",
+    "HOTLINE_CLASSIFIER_THRESHOLD": "model confidence below which keyword rules decide (0.6)",
 }
 
 EMBEDDED_SECRET = "embedded-development-only"
@@ -84,7 +86,11 @@ def build_config(
         "RETURN_WINDOW_WORKING_DAYS": 2,
         "MAX_EXTENSION_WORKING_DAYS": 10,
         "DUPLICATE_WINDOW_DAYS": 7,
-        "CLASSIFIER_THRESHOLD": 0.6,
+        "CLASSIFIER_THRESHOLD": float(env.get("HOTLINE_CLASSIFIER_THRESHOLD", "0.6")),
+        "CLASSIFIER_MODEL_PATH": env.get("HOTLINE_CLASSIFIER_MODEL")
+        or str(Path(instance_path) / "classifier.json"),
+        # Matters under these roots are legal-route referrals (诉讼, 仲裁, 信访, 依申请公开...).
+        "LEGAL_ROUTE_MATTER_ROOTS": ["19"],
         "ESCALATE_AFTER_UNITS": 3,
         "ESCALATE_AFTER_REOPENS": 3,
         "SESSION_COOKIE_HTTPONLY": True,

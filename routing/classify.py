@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import random
 import re
+import sys
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -148,31 +151,77 @@ class KeywordRules:
         return Classification(best_code, round(confidence, 4), "rules", candidates)
 
 
-def features(text: str) -> list[str]:
-    """Model features: jieba words, plus character bigrams so a mis-segmented word still counts."""
-    words = segment.tokens(text)
-    compact = _NOT_WORD_CHAR.sub(" ", text.lower())
-    bigrams = ["#" + chunk[i : i + 2] for chunk in compact.split() for i in range(len(chunk) - 1)]
-    return words + bigrams
+def compact_chunks(text: str) -> list[str]:
+    """Lower-cased runs of ideographs, letters and digits; punctuation and spaces split runs."""
+    return _NOT_WORD_CHAR.sub(" ", text.lower()).split()
+
+
+@dataclass(frozen=True, slots=True)
+class WordMatcher:
+    """Finds the known words inside a text by dictionary look-up, with no segmenter at all.
+
+    The model learns its words from jieba at training time; predicting then only looks up
+    substrings, which costs a tenth of running jieba on the text (see the benchmark).
+    """
+
+    words: frozenset[str]
+    prefixes: frozenset[str]
+    longest: int
+
+    @classmethod
+    def of(cls, words: Iterable[str]) -> WordMatcher:
+        known = frozenset(w for w in words if w)
+        prefixes = frozenset(w[:end] for w in known for end in range(1, len(w) + 1))
+        return cls(known, prefixes, max((len(w) for w in known), default=0))
+
+    def find(self, chunks: Sequence[str]) -> list[str]:
+        """Every known word occurring in the chunks, overlaps included (like jieba's full mode)."""
+        found: list[str] = []
+        for chunk in chunks:
+            size = len(chunk)
+            for start in range(size):
+                for end in range(start + 1, min(size, start + self.longest) + 1):
+                    piece = chunk[start:end]
+                    if piece not in self.prefixes:
+                        break
+                    if piece in self.words:
+                        found.append(piece)
+        return found
+
+
+def features(text: str, words: WordMatcher) -> list[str]:
+    """Model features: known words, plus character bigrams so an unknown word still counts."""
+    chunks = compact_chunks(text)
+    bigrams = ["#" + chunk[i : i + 2] for chunk in chunks for i in range(len(chunk) - 1)]
+    return words.find(chunks) + bigrams
+
+
+# Per-label log-probability corrections are packed as fixed-point lanes of one big integer
+# per feature, so summing a text's features is a handful of C-level big-integer additions
+# instead of (features × labels) Python float additions. Corrections are never negative.
+_LANE_BITS = 64
+_LANE_SCALE = float(1 << 24)
+_LANE_TYPE = "Q"
 
 
 @dataclass(slots=True)
 class NaiveBayesModel:
     """Multinomial naive Bayes over words and character bigrams, in plain Python.
 
-    Log-probabilities are kept sparse: every label has a base log-probability for an unseen
-    feature, and each feature carries only the corrections for the labels it was seen with,
-    so predicting costs (features × labels seen with them), not (features × all labels).
+    log P(f | c) = unseen(c) + log1p(n(f, c) / alpha): every label has one log-probability
+    for a feature it never saw, and each feature adds its non-negative correction per label.
+    The corrections are precomputed at load time, packed for fast summing (see _LANE_BITS).
     """
 
     labels: tuple[str, ...]
     doc_counts: tuple[int, ...]
     feature_counts: dict[str, dict[int, int]]
-    alpha: float = 1.0
+    alpha: float = 0.5
     metadata: dict[str, Any] = field(default_factory=dict)
     _log_prior: list[float] = field(init=False, repr=False)
     _log_unseen: list[float] = field(init=False, repr=False)
-    _corrections: dict[str, tuple[tuple[int, float], ...]] = field(init=False, repr=False)
+    _packed: dict[str, int] = field(init=False, repr=False)
+    _words: WordMatcher = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         vocabulary = len(self.feature_counts)
@@ -185,12 +234,14 @@ class NaiveBayesModel:
         self._log_unseen = [
             math.log(self.alpha / (total + self.alpha * vocabulary)) for total in totals
         ]
-        self._corrections = {
-            feature: tuple(
-                (index, math.log1p(count / self.alpha)) for index, count in per_label.items()
+        self._packed = {
+            feature: sum(
+                round(math.log1p(count / self.alpha) * _LANE_SCALE) << (index * _LANE_BITS)
+                for index, count in per_label.items()
             )
             for feature, per_label in self.feature_counts.items()
         }
+        self._words = WordMatcher.of(f for f in self.feature_counts if not f.startswith("#"))
 
     @classmethod
     def train(
@@ -200,24 +251,28 @@ class NaiveBayesModel:
         alpha: float = 0.5,
         created_at: datetime | None = None,
     ) -> NaiveBayesModel:
-        """Fit on (text, matter code) rows; `created_at` is recorded in the model file."""
+        """Fit on (text, matter code) rows; `created_at` is recorded in the model file.
+
+        The words come from jieba over the training texts; features of every text, in
+        training and in prediction alike, are then found by dictionary look-up.
+        """
+        data = list(rows)
+        if not data:
+            raise ValueError("cannot train a matter model on no rows")
+        words = WordMatcher.of(word for text, _ in data for word in segment.tokens(text))
         label_index: dict[str, int] = {}
         doc_counts: list[int] = []
         feature_counts: dict[str, dict[int, int]] = defaultdict(dict)
-        row_count = 0
-        for text, label in rows:
+        for text, label in data:
             index = label_index.setdefault(label, len(label_index))
             if index == len(doc_counts):
                 doc_counts.append(0)
             doc_counts[index] += 1
-            row_count += 1
-            for feature, count in Counter(features(text)).items():
+            for feature, count in Counter(features(text, words)).items():
                 per_label = feature_counts[feature]
                 per_label[index] = per_label.get(index, 0) + count
-        if not label_index:
-            raise ValueError("cannot train a matter model on no rows")
         metadata: dict[str, Any] = {
-            "rows": row_count,
+            "rows": len(data),
             "labels": len(label_index),
             "created_at": created_at.isoformat() if created_at else None,
         }
@@ -229,29 +284,40 @@ class NaiveBayesModel:
             metadata=metadata,
         )
 
+    def text_features(self, text: str) -> list[str]:
+        """The features of `text` as this model sees them (known words and bigrams)."""
+        return features(text, self._words)
+
     @property
     def vocabulary_size(self) -> int:
         return len(self.feature_counts)
 
     def log_posteriors(self, text: str) -> list[float]:
         """Unnormalised log P(label | text) for every label, in `labels` order."""
-        counted = Counter(f for f in features(text) if f in self._corrections)
-        length = sum(counted.values())
-        scores = [
-            prior + length * unseen
-            for prior, unseen in zip(self._log_prior, self._log_unseen, strict=True)
+        packed = self._packed
+        total = 0
+        length = 0
+        for feature in features(text, self._words):
+            corrections = packed.get(feature)
+            if corrections is not None:
+                total += corrections
+                length += 1
+        width = len(self.labels) * _LANE_BITS // 8
+        lanes = array(_LANE_TYPE, total.to_bytes(width, "little"))
+        if sys.byteorder == "big":
+            lanes.byteswap()
+        inverse_scale = 1.0 / _LANE_SCALE
+        return [
+            prior + length * unseen + lane * inverse_scale
+            for prior, unseen, lane in zip(self._log_prior, self._log_unseen, lanes, strict=True)
         ]
-        for feature, count in counted.items():
-            for index, delta in self._corrections[feature]:
-                scores[index] += count * delta
-        return scores
 
     def predict(self, text: str) -> Classification:
         """The most probable matter; confidence is its posterior probability."""
         scores = self.log_posteriors(text)
         top = max(scores)
-        normaliser = top + math.log(sum(math.exp(s - top) for s in scores))
-        ranked = sorted(range(len(scores)), key=lambda i: -scores[i])[:_TOP]
+        normaliser = top + math.log(sum(map(math.exp, [score - top for score in scores])))
+        ranked = heapq.nlargest(_TOP, range(len(scores)), key=scores.__getitem__)
         candidates = tuple(
             (self.labels[i], round(math.exp(scores[i] - normaliser), 4)) for i in ranked
         )

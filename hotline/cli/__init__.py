@@ -7,9 +7,10 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from hotline.cli.apikeys import apikey
+    from hotline.cli.calendar import calendar
+    from hotline.cli.catalogue import catalogue, classifier
     from hotline.cli.demo import demo
     from hotline.cli.worker import worker
 
-    app.cli.add_command(demo)
-    app.cli.add_command(worker)
-    app.cli.add_command(apikey)
+    for command in (demo, worker, apikey, calendar, catalogue, classifier):
+        app.cli.add_command(command)

@@ -1,5 +1,12 @@
 """The persistent model, one module per concept; imported here so metadata is complete."""
 
+from hotline.models.catalogue import CatalogueEntryRecord, CatalogueVersion
+from hotline.models.channels import (
+    Conversation,
+    IdempotencyRecord,
+    InboundMessage,
+    OfficialSchedule,
+)
 from hotline.models.outbox import Breach, OutboxMessage
 from hotline.models.people import ApiKey, PersonalDataAccess, Requester, User
 from hotline.models.reference import Area, Matter, Unit
@@ -10,7 +17,13 @@ __all__ = [
     "ApiKey",
     "Area",
     "Breach",
+    "CatalogueEntryRecord",
+    "CatalogueVersion",
+    "Conversation",
+    "IdempotencyRecord",
+    "InboundMessage",
     "Matter",
+    "OfficialSchedule",
     "OutboxMessage",
     "PersonalDataAccess",
     "Requester",

@@ -1,0 +1,268 @@
+"""The intake service: every channel's appeal goes through the same triage, duplicate check,
+classification and routing, and ends in the one ticket queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, or_, select
+
+from hotline import lifecycle
+from hotline.clock import utcnow
+from hotline.extensions import DbSession
+from hotline.lifecycle import SYSTEM, Actor, DomainError, Intake
+from hotline.models import Requester, Ticket
+from hotline.phones import normalise, phone_key
+from hotline.routing_context import RoutingContext, routing_context
+from routing.classify import Classification
+from routing.glossary import AppealType, Channel, TriageOutcome, Urgency
+from routing.router import Decision, resolve
+from routing.triage import DuplicateCandidate, DuplicateMatch, TriageResult, find_duplicate, triage
+from routing.workflow import OPEN_STATES
+
+CANDIDATE_LIMIT = 50
+
+
+@dataclass
+class Submission:
+    """One appeal as a channel hands it over, before triage."""
+
+    channel: str
+    text: str
+    appeal_type: str = AppealType.OTHER
+    urgency: str = Urgency.NORMAL
+    title: str = ""
+    source_line: str | None = None
+    external_id: str | None = None
+    matter_code: str | None = None
+    area_code: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    requester_name: str | None = None
+    requester_phone: str | None = None
+    requester_email: str | None = None
+    requester_id_number: str | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    answer: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class IntakeResult:
+    ticket: Ticket
+    triage: TriageResult
+    classification: Classification | None
+    decision: Decision | None
+    duplicate: DuplicateMatch | None
+
+
+def check_codes(context: RoutingContext, submission: Submission) -> None:
+    problems = {}
+    if submission.matter_code and submission.matter_code not in context.matters:
+        problems["matter_code"] = f"未知的事项编码 {submission.matter_code}"
+    if submission.area_code and submission.area_code not in context.areas:
+        problems["area_code"] = f"未知的区域编码 {submission.area_code}"
+    if problems:
+        raise DomainError("unknown_code", "编码不存在", problems)
+    Channel(submission.channel)
+    AppealType(submission.appeal_type)
+    Urgency(submission.urgency)
+
+
+def _requester(session: DbSession, submission: Submission, phone: str | None) -> Requester | None:
+    if not any(
+        (
+            phone,
+            submission.requester_name,
+            submission.requester_email,
+            submission.requester_id_number,
+        )
+    ):
+        return None
+    requester = Requester(
+        name=None if submission.anonymous else submission.requester_name,
+        phone=phone,
+        email=submission.requester_email,
+        id_number=submission.requester_id_number,
+        address=submission.address,
+    )
+    session.add(requester)
+    session.flush()
+    return requester
+
+
+def duplicate_candidates(
+    session: DbSession,
+    key: str | None,
+    phone: str | None,
+    area_code: str | None,
+    matter_code: str | None,
+    since: datetime,
+) -> list[DuplicateCandidate]:
+    conditions = []
+    if key:
+        conditions.append(Ticket.requester_phone_key == key)
+    if area_code and matter_code:
+        conditions.append(and_(Ticket.area_code == area_code, Ticket.matter_code == matter_code))
+    if not conditions:
+        return []
+    rows = session.scalars(
+        select(Ticket)
+        .where(
+            or_(*conditions),
+            Ticket.accepted_at >= since,
+            Ticket.parent_id.is_(None),
+            Ticket.triage_outcome.in_([TriageOutcome.DISPATCH, TriageOutcome.ANSWER]),
+        )
+        .order_by(Ticket.accepted_at.desc())
+        .limit(CANDIDATE_LIMIT)
+    )
+    return [
+        DuplicateCandidate(
+            ticket_id=t.id,
+            number=t.number,
+            # Only "the same caller" matters; the digest comparison says so without reading PII.
+            requester_phone=phone if key and t.requester_phone_key == key else None,
+            area_code=t.area_code,
+            matter_code=t.matter_code,
+            text=t.text,
+            accepted_at=t.accepted_at,
+            open=t.state in OPEN_STATES,
+        )
+        for t in rows
+    ]
+
+
+def submit(
+    session: DbSession, actor: Actor, submission: Submission, *, at: datetime | None = None
+) -> IntakeResult:
+    """Accept one appeal with exactly one triage outcome, and dispatch it when the catalogue can."""
+    at = at or utcnow()
+    context = routing_context()
+    check_codes(context, submission)
+    phone = normalise(submission.requester_phone) if submission.requester_phone else None
+    key = phone_key(phone)
+    requester = _requester(session, submission, phone)
+    config = current_app.config
+
+    triaged = triage(
+        submission.text, context.triage_rules, submission.matter_code, context.legal_route_matters
+    )
+    classification: Classification | None = None
+    decision: Decision | None = None
+    duplicate: DuplicateMatch | None = None
+    parent: Ticket | None = None
+    outcome = triaged.outcome
+    reason = triaged.reason_zh
+    matter_code = submission.matter_code
+
+    if outcome is None:
+        classification = context.classifier.classify(submission.text, submission.matter_code)
+        matter_code = classification.matter_code
+        if matter_code in context.legal_route_matters:
+            triaged = triage(
+                submission.text, context.triage_rules, matter_code, context.legal_route_matters
+            )
+            outcome, reason = triaged.outcome, triaged.reason_zh
+    if outcome is None:
+        window = timedelta(days=int(config["DUPLICATE_WINDOW_DAYS"]))
+        duplicate = find_duplicate(
+            submission.text,
+            phone,
+            submission.area_code,
+            matter_code,
+            at,
+            duplicate_candidates(
+                session, key, phone, submission.area_code, matter_code, at - window
+            ),
+            window,
+        )
+        if duplicate is not None:
+            parent = session.get(Ticket, duplicate.ticket_id)
+            outcome = TriageOutcome.MERGE if duplicate.open else TriageOutcome.NOT_ACCEPTED
+            reason = duplicate.reason_zh
+    if outcome is None and submission.answer:
+        outcome, reason = TriageOutcome.ANSWER, "受理时直接答复"
+    if outcome is None:
+        outcome = TriageOutcome.DISPATCH
+        decision = resolve(
+            context.catalogue,
+            context.matters,
+            context.areas,
+            context.units,
+            matter_code,
+            submission.area_code,
+            AppealType(submission.appeal_type),
+        )
+        reason = decision.reason
+
+    ticket = lifecycle.accept(
+        session,
+        actor,
+        Intake(
+            channel=submission.channel,
+            appeal_type=submission.appeal_type,
+            urgency=submission.urgency,
+            text=submission.text,
+            title=submission.title,
+            source_line=submission.source_line,
+            external_id=submission.external_id,
+            matter_code=matter_code,
+            area_code=submission.area_code,
+            address=submission.address,
+            latitude=submission.latitude,
+            longitude=submission.longitude,
+            anonymous=submission.anonymous,
+            # Reports of wrongdoing (举报) always hide the requester from units.
+            confidential=submission.confidential or submission.appeal_type == AppealType.REPORT,
+            requester_phone_key=key,
+            classification=_classification_mapping(classification),
+        ),
+        outcome,
+        reason=reason,
+        requester=requester,
+        parent=parent,
+        at=at,
+        payload={
+            "triage": {
+                "service": triaged.service,
+                "route": triaged.route,
+                "guidance": triaged.guidance_zh,
+                "matched": triaged.matched,
+            },
+            "duplicate": duplicate.number if duplicate else None,
+        },
+    )
+    if outcome is TriageOutcome.ANSWER and submission.answer:
+        ticket.reply_text = submission.answer
+    if decision is not None:
+        ticket.dispatch_decision = decision.to_mapping()
+        ticket.catalogue_entry_id = decision.entry_id
+        ticket.catalogue_version = decision.catalogue_version
+        if decision.lead_unit is not None:
+            lifecycle.dispatch(
+                session,
+                ticket,
+                SYSTEM,
+                decision.lead_unit,
+                decision.assist_units,
+                decision=decision.to_mapping(),
+                at=at,
+            )
+    return IntakeResult(ticket, triaged, classification, decision, duplicate)
+
+
+def _classification_mapping(classification: Classification | None) -> dict[str, Any] | None:
+    if classification is None:
+        return None
+    return {
+        "matter_code": classification.matter_code,
+        "confidence": round(classification.confidence, 4),
+        "method": classification.method,
+        "candidates": [[code, round(score, 4)] for code, score in classification.candidates],
+    }

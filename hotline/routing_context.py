@@ -1,0 +1,147 @@
+"""The routing rules as loaded from the database: trees, units, the active catalogue,
+the classifier and the triage rules; cached per process and reloaded when the catalogue changes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from hotline.extensions import db
+from hotline.models import Area, CatalogueEntryRecord, CatalogueVersion, Matter, Unit
+from routing.catalogue import Catalogue, CatalogueEntry, UnitDirectory, UnitRef
+from routing.classify import Classifier, KeywordRules, NaiveBayesModel
+from routing.glossary import AppealType, AreaLevel, UnitKind
+from routing.tree import AreaNode, AreaTree, CodeTree, TreeNode
+from routing.triage import TriageRules
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class RoutingContext:
+    matters: CodeTree
+    areas: AreaTree
+    units: UnitDirectory
+    catalogue: Catalogue
+    classifier: Classifier
+    triage_rules: TriageRules
+    legal_route_matters: frozenset[str]
+
+
+def active_version_id() -> int | None:
+    return db.session.scalar(
+        select(CatalogueVersion.id)
+        .where(CatalogueVersion.state == "active")
+        .order_by(CatalogueVersion.effective_at.desc(), CatalogueVersion.id.desc())
+        .limit(1)
+    )
+
+
+def entry_from_record(record: CatalogueEntryRecord) -> CatalogueEntry:
+    return CatalogueEntry(
+        entry_id=record.entry_id,
+        matter_code=record.matter_code,
+        area_code=record.area_code,
+        appeal_types=frozenset(AppealType(t) for t in record.appeal_types),
+        lead=record.lead,
+        assists=tuple(record.assists),
+        dispatch_level=record.dispatch_level,
+        legal_basis=record.legal_basis,
+        tier=record.tier,
+        keywords=tuple(record.keywords),
+        no_push_down=record.no_push_down,
+    )
+
+
+def load_catalogue(version_id: int | None) -> Catalogue:
+    if version_id is None:
+        return Catalogue(0, ())
+    records = db.session.scalars(
+        select(CatalogueEntryRecord).where(CatalogueEntryRecord.version_id == version_id)
+    )
+    return Catalogue(version_id, (entry_from_record(r) for r in records))
+
+
+def load_trees() -> tuple[CodeTree, AreaTree, UnitDirectory]:
+    matters = CodeTree(
+        TreeNode(m.code, m.name, m.parent_code) for m in db.session.scalars(select(Matter))
+    )
+    areas = AreaTree(
+        AreaNode(a.code, a.name, a.parent_code, AreaLevel(a.level))
+        for a in db.session.scalars(select(Area))
+    )
+    units = UnitDirectory(
+        (
+            UnitRef(u.code, u.name, UnitKind(u.kind), u.area_code, u.parent_code)
+            for u in db.session.scalars(select(Unit).where(Unit.active.is_(True)))
+        ),
+        areas,
+    )
+    return matters, areas, units
+
+
+def build_classifier(
+    app: Flask, matters: CodeTree, catalogue: Catalogue, keywords: dict[str, str]
+) -> Classifier:
+    extra: dict[str, list[str]] = {}
+    for entry in catalogue.entries:
+        if entry.keywords:
+            extra.setdefault(entry.matter_code, []).extend(entry.keywords)
+    rules = KeywordRules.from_matters(
+        ((code, matters.name(code), keywords.get(code, "")) for code in matters.leaves()),
+        extra,
+    )
+    model = None
+    path = Path(app.config["CLASSIFIER_MODEL_PATH"])
+    if path.exists():
+        try:
+            model = NaiveBayesModel.from_json(path.read_text(encoding="utf-8"))
+        except ValueError:
+            log.exception("classifier model %s is unreadable; using keyword rules only", path)
+    return Classifier(model=model, rules=rules, threshold=float(app.config["CLASSIFIER_THRESHOLD"]))
+
+
+def legal_route_matters(app: Flask, matters: CodeTree) -> frozenset[str]:
+    roots = [code for code in app.config["LEGAL_ROUTE_MATTER_ROOTS"] if code in matters]
+    return frozenset(
+        code for code in matters.leaves() if any(matters.descends_from(code, r) for r in roots)
+    )
+
+
+def build_context(app: Flask, version_id: int | None) -> RoutingContext:
+    matters, areas, units = load_trees()
+    keywords = dict(db.session.execute(select(Matter.code, Matter.keywords)).tuples().all())
+    catalogue = load_catalogue(version_id)
+    return RoutingContext(
+        matters=matters,
+        areas=areas,
+        units=units,
+        catalogue=catalogue,
+        classifier=build_classifier(app, matters, catalogue, keywords),
+        triage_rules=TriageRules.load_default(),
+        legal_route_matters=legal_route_matters(app, matters),
+    )
+
+
+def routing_context() -> RoutingContext:
+    """The current rules; one cheap query checks the active catalogue version."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    version_id = active_version_id()
+    cached: tuple[int | None, RoutingContext] | None = app.extensions.get("hotline.routing")
+    if cached is not None and cached[0] == version_id:
+        return cached[1]
+    with _lock:
+        context = build_context(app, version_id)
+        app.extensions["hotline.routing"] = (version_id, context)
+    return context
+
+
+def invalidate(app: Flask) -> None:
+    """Forget the cached rules (after a demo load, a model training, a unit change)."""
+    app.extensions.pop("hotline.routing", None)
