@@ -200,6 +200,24 @@ def random_lookups(world: World, count: int, rng: random.Random, full_walk: bool
     return lookups
 
 
+def hit_lookups(world: World, catalogue: Catalogue, count: int, rng: random.Random) -> list[Lookup]:
+    """Tickets that an entry of this catalogue covers: a leaf under its matter, a community
+    under its area, an appeal type it accepts; the same hit path at every catalogue size."""
+    lookups: list[Lookup] = []
+    entries = [e for e in catalogue.entries if e.matter_code not in FULL_WALK_CHAIN]
+    while len(lookups) < count:
+        entry = rng.choice(entries)
+        matter = entry.matter_code
+        while not world.matters.is_leaf(matter):
+            matter = rng.choice(world.matters.children(matter))
+        area = entry.area_code or rng.choice(world.streets)
+        while world.areas.children(area):
+            area = rng.choice(world.areas.children(area))
+        kinds = sorted(entry.appeal_types) or APPEAL_TYPES
+        lookups.append((matter, area, rng.choice(kinds)))
+    return lookups
+
+
 def percentiles(samples_ns: Sequence[int]) -> tuple[float, float]:
     ordered = sorted(samples_ns)
     p50 = ordered[len(ordered) // 2] / 1000
@@ -293,7 +311,12 @@ def main() -> None:
     full_walk_lookups = random_lookups(world, args.lookups, rng, full_walk=True)
     sizes = (100, 20_000, 100_000)
     catalogues = {size: Catalogue(1, build_entries(world, size, rng)) for size in sizes}
-    workloads = {"random": random_lookups_list, "full walk": full_walk_lookups}
+    workloads: dict[tuple[int, str], list[Lookup]] = {}
+    for size in sizes:
+        workloads[(size, "random")] = random_lookups_list
+        workloads[(size, "covered")] = hit_lookups(world, catalogues[size], args.lookups, rng)
+        workloads[(size, "full walk")] = full_walk_lookups
+    labels = ("random", "covered", "full walk")
     say(
         f"## resolve() latency (µs per call, each call timed alone; {args.rounds} interleaved "
         f"rounds of {args.lookups:,} lookups per row, median over rounds)"
@@ -303,13 +326,13 @@ def main() -> None:
     say()
     samples: dict[tuple[int, str], list[tuple[float, float]]] = {}
     baseline_samples: list[tuple[float, float]] = []
-    configs = [(size, label) for size in sizes for label in workloads]
+    configs = list(workloads)
     for _ in range(args.rounds):
         # Interleaved and shuffled so a burst of load elsewhere hits every row alike.
         rng.shuffle(configs)
         baseline_samples.append(time_dict_baseline(catalogues[100_000], random_lookups_list))
         for size, label in configs:
-            timing = time_resolve(world, catalogues[size], workloads[label])
+            timing = time_resolve(world, catalogues[size], workloads[(size, label)])
             samples.setdefault((size, label), []).append(timing)
     baseline = (
         statistics.median(p50 for p50, _ in baseline_samples),
@@ -319,7 +342,8 @@ def main() -> None:
     say("|---:|---|---:|---:|---:|---:|---|")
     results: dict[tuple[int, str], tuple[float, float]] = {}
     for size in sizes:
-        for label, lookups in workloads.items():
+        for label in labels:
+            lookups = workloads[(size, label)]
             rounds = samples[(size, label)]
             p50 = statistics.median(p50 for p50, _ in rounds)
             p99 = statistics.median(p99 for _, p99 in rounds)
@@ -337,14 +361,15 @@ def main() -> None:
         "(mostly the cost of reading the clock twice)."
     )
     say()
-    ratio_random = results[(100_000, "random")][1] / results[(100, "random")][1]
-    ratio_full = results[(100_000, "full walk")][1] / results[(100, "full walk")][1]
+    ratio = {label: results[(100_000, label)][1] / results[(100, label)][1] for label in labels}
     say(
-        f"**Flatness: p99 at 100,000 entries ÷ p99 at 100 entries = {ratio_random:.2f} "
-        f"(random tickets), {ratio_full:.2f} (full walk: identical work at both sizes).** "
-        "At 100 entries most random tickets find no entry and fall back to the district "
-        "government, a different path from the hits at 100,000; the full-walk rows compare the "
-        "same 15 lookups plus fallback."
+        f"**Flatness: p99 at 100,000 entries ÷ p99 at 100 entries = "
+        f"{ratio['covered']:.2f} (covered tickets: the hit path at both sizes), "
+        f"{ratio['full walk']:.2f} (full walk: identical misses then fallback), "
+        f"{ratio['random']:.2f} (random tickets).** "
+        "Random tickets are a different mix at each size: at 100 entries nearly all miss and "
+        "take the cheaper district-government fallback, at 100,000 nearly all hit and build the "
+        "longer entry reason, so their ratio measures the mix, not the catalogue size."
     )
     say()
     worst_p99 = max(p99 for _, p99 in results.values())

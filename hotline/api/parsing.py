@@ -1,0 +1,84 @@
+"""Reading a request: JSON bodies and query strings through marshmallow, with one error shape,
+and the rollback that keeps a failed request from leaving anything half-written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from hotline.errors import ApiError
+from hotline.extensions import db
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def first_field(messages: Any, prefix: str = "") -> str | None:
+    """The dotted path of the first invalid field in marshmallow's nested messages."""
+    if not isinstance(messages, Mapping):
+        return prefix or None
+    for name, value in messages.items():
+        path = f"{prefix}.{name}" if prefix else str(name)
+        if isinstance(value, Mapping):
+            return first_field(value, path)
+        return path
+    return prefix or None
+
+
+def validation_error(error: ValidationError) -> ApiError:
+    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    return ApiError(
+        400,
+        "validation_error",
+        "请求参数不正确",
+        {"field": first_field(messages), "fields": messages},
+    )
+
+
+def json_body() -> Any:
+    """The parsed JSON body; an empty body reads as {}. 415 for other media types."""
+    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    if request.mimetype != "application/json":
+        # Requiring JSON also keeps cross-site form posts (CSRF) out of session-authenticated calls.
+        raise ApiError(415, "unsupported_media_type", "请求体必须是 application/json")
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ApiError(400, "invalid_json", "请求体不是合法的 JSON", {"reason": str(error)}) from None
+
+
+def load_body(schema: Schema) -> dict[str, Any]:
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(400, "validation_error", "请求体必须是 JSON 对象", {"field": None})
+    try:
+        return cast(dict[str, Any], schema.load(body))
+    except ValidationError as error:
+        raise validation_error(error) from None
+
+
+def load_query(schema: Schema) -> dict[str, Any]:
+    try:
+        return cast(dict[str, Any], schema.load(request.args.to_dict()))
+    except ValidationError as error:
+        raise validation_error(error) from None
+
+
+def rollback_on_error(view: F) -> F:
+    """Undo every flushed change when the view fails, whatever the error."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except BaseException:
+            db.session.rollback()
+            raise
+
+    return cast(F, wrapped)

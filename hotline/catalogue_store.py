@@ -1,0 +1,319 @@
+"""Catalogue (派单目录) versions in the database: import, activate, diff, export, add an entry.
+
+Versions are never deleted or edited after import: a dispatch names the version it used, and an
+arbitration months later must still read that exact entry.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from hotline.catalogue_sheet import SheetFormat, Source, parse_catalogue, write_sheet
+from hotline.clock import utcnow
+from hotline.extensions import DbSession
+from hotline.lifecycle.errors import DomainError, NotFound
+from hotline.models import CatalogueEntryRecord, CatalogueVersion
+from hotline.routing_context import (
+    active_version_id,
+    entry_from_record,
+    invalidate,
+    load_catalogue,
+    load_trees,
+)
+from routing.catalogue import (
+    APPEAL_TYPE_NAMES,
+    Catalogue,
+    CatalogueDiff,
+    CatalogueEntry,
+    EntryRow,
+    Problem,
+    appeal_types_label,
+    diff,
+    validate_entries,
+)
+from routing.glossary import AppealType
+
+DRAFT = "draft"
+ACTIVE = "active"
+RETIRED = "retired"
+
+_ENTRY_NUMBER = re.compile(r"^E(\d+)$")
+
+
+def get_version(session: DbSession, version_id: int) -> CatalogueVersion:
+    version = session.get(CatalogueVersion, version_id)
+    if version is None:
+        raise NotFound("派单目录版本", version_id)
+    return version
+
+
+def active_version(session: DbSession) -> CatalogueVersion | None:
+    # The same rule the router uses (hotline.routing_context.active_version_id).
+    version_id = active_version_id()
+    return session.get(CatalogueVersion, version_id) if version_id is not None else None
+
+
+def list_versions(session: DbSession) -> list[CatalogueVersion]:
+    return list(session.scalars(select(CatalogueVersion).order_by(CatalogueVersion.id.desc())))
+
+
+def entries_of(session: DbSession, version_id: int) -> list[CatalogueEntry]:
+    records = session.scalars(
+        select(CatalogueEntryRecord)
+        .where(CatalogueEntryRecord.version_id == version_id)
+        .order_by(CatalogueEntryRecord.id)
+    )
+    return [entry_from_record(record) for record in records]
+
+
+def _record(version_id: int, entry: CatalogueEntry) -> CatalogueEntryRecord:
+    return CatalogueEntryRecord(
+        version_id=version_id,
+        entry_id=entry.entry_id,
+        matter_code=entry.matter_code,
+        area_code=entry.area_code,
+        # Glossary order, so the stored list does not depend on frozenset iteration order.
+        appeal_types=[kind.value for kind in AppealType if kind in entry.appeal_types],
+        lead=entry.lead,
+        assists=list(entry.assists),
+        dispatch_level=entry.dispatch_level,
+        legal_basis=entry.legal_basis,
+        tier=entry.tier,
+        keywords=list(entry.keywords),
+        no_push_down=entry.no_push_down,
+    )
+
+
+def _store(
+    session: DbSession,
+    entries: Sequence[CatalogueEntry],
+    source_name: str,
+    created_by: str,
+    note: str,
+) -> CatalogueVersion:
+    version = CatalogueVersion(
+        state=DRAFT,
+        source_name=source_name[:255],
+        note=note,
+        entry_count=len(entries),
+        created_by=created_by[:120],
+        created_at=utcnow(),
+    )
+    session.add(version)
+    session.flush()
+    session.add_all(_record(version.id, entry) for entry in entries)
+    session.flush()
+    return version
+
+
+def import_catalogue(
+    session: DbSession,
+    source: Source,
+    filename: str,
+    created_by: str,
+    note: str = "",
+) -> tuple[CatalogueVersion | None, list[Problem]]:
+    """Store a sheet as a new draft version; a sheet with any problem stores nothing."""
+    matters, areas, units = load_trees()
+    entries, problems = parse_catalogue(source, filename, matters, areas, units)
+    if problems:
+        return None, problems
+    if not entries:
+        return None, [Problem(2, "", "文件中没有任何条目")]
+    return _store(session, entries, Path(filename).name, created_by, note), []
+
+
+def activate(
+    session: DbSession,
+    version_id: int,
+    *,
+    actor: str,
+    effective_at: datetime | None = None,
+) -> CatalogueVersion:
+    """Make a version the one the router uses; the previous active version is retired, kept."""
+    version = get_version(session, version_id)
+    if version.state == ACTIVE:
+        return version
+    when = effective_at or utcnow()
+    for previous in session.scalars(
+        select(CatalogueVersion).where(CatalogueVersion.state == ACTIVE)
+    ):
+        previous.state = RETIRED
+        previous.retired_at = when
+    version.state = ACTIVE
+    version.effective_at = when
+    version.retired_at = None
+    if not version.note:
+        version.note = f"由 {actor} 启用"
+    session.flush()
+    # The routing cache is keyed by version id, and ids can repeat after a rollback (SQLite).
+    invalidate(current_app._get_current_object())  # type: ignore[attr-defined]
+    return version
+
+
+def diff_versions(session: DbSession, from_id: int, to_id: int) -> CatalogueDiff:
+    get_version(session, from_id)
+    get_version(session, to_id)
+    return diff(load_catalogue(from_id), load_catalogue(to_id))
+
+
+def export(session: DbSession, version: CatalogueVersion, fmt: SheetFormat = "xlsx") -> bytes:
+    """The version as the sheet staff edit and import again."""
+    matters, areas, units = load_trees()
+    buffer = io.BytesIO()
+    write_sheet(entries_of(session, version.id), matters, areas, units, buffer, fmt)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A dispatcher's decision to be written into the catalogue (from the manual queue)."""
+
+    matter_code: str
+    lead: str
+    area_code: str | None = None
+    appeal_types: frozenset[AppealType] = frozenset()
+    assists: tuple[str, ...] = ()
+    legal_basis: str = ""
+    tier: str | None = None
+    dispatch_level: str = ""
+    keywords: tuple[str, ...] = ()
+    no_push_down: bool = False
+    entry_id: str | None = None
+    from_ticket: str | None = None
+
+
+def next_entry_id(entries: Iterable[CatalogueEntry]) -> str:
+    numbers = [int(m.group(1)) for e in entries if (m := _ENTRY_NUMBER.match(e.entry_id))]
+    return f"E{max(numbers, default=0) + 1:04d}"
+
+
+def add_entry(
+    session: DbSession, new: NewEntry, created_by: str
+) -> tuple[CatalogueVersion | None, list[Problem]]:
+    """A new draft: the active version's entries plus this one, validated like an import."""
+    base = active_version(session)
+    current = entries_of(session, base.id) if base is not None else []
+    entry = CatalogueEntry(
+        entry_id=new.entry_id or next_entry_id(current),
+        matter_code=new.matter_code,
+        area_code=new.area_code or None,
+        appeal_types=new.appeal_types,
+        lead=new.lead,
+        assists=new.assists,
+        dispatch_level=new.dispatch_level,
+        legal_basis=new.legal_basis,
+        tier=new.tier,
+        keywords=new.keywords,
+        no_push_down=new.no_push_down,
+    )
+    entries = [*current, entry]
+    # Row numbers as an export of the new draft would show them (header on row 1).
+    rows = [EntryRow.from_entry(e, row=index + 2) for index, e in enumerate(entries)]
+    matters, areas, units = load_trees()
+    problems = validate_entries(rows, matters, areas, units)
+    if problems:
+        return None, problems
+    origin = f"工单 {new.from_ticket} 的派单决定" if new.from_ticket else "调度员新增条目"
+    base_text = f"第 {base.id} 版" if base is not None else "空目录"
+    note = f"在{base_text}基础上新增条目 {entry.entry_id}（{origin}）"
+    return _store(session, entries, f"entry:{entry.entry_id}", created_by, note), []
+
+
+def ensure_active(session: DbSession, path: Path, created_by: str) -> CatalogueVersion:
+    """Import and activate a sheet unless the active version already has the same entries."""
+    matters, areas, units = load_trees()
+    entries, problems = parse_catalogue(path, path.name, matters, areas, units)
+    if problems:
+        listed = "；".join(f"第 {p.row} 行 {p.column}：{p.reason}" for p in problems[:10])
+        raise DomainError("catalogue_invalid", f"{path.name} 无法导入：{listed}")
+    current = active_version(session)
+    if current is not None and diff(load_catalogue(current.id), Catalogue(0, entries)).is_empty:
+        return current
+    version = _store(session, entries, path.name, created_by, "演示城市派单目录")
+    return activate(session, version.id, actor=created_by)
+
+
+def version_mapping(version: CatalogueVersion) -> dict[str, Any]:
+    return {
+        "id": version.id,
+        "state": version.state,
+        "source_name": version.source_name,
+        "note": version.note,
+        "entry_count": version.entry_count,
+        "created_by": version.created_by,
+        "created_at": _iso(version.created_at),
+        "effective_at": _iso(version.effective_at),
+        "retired_at": _iso(version.retired_at),
+    }
+
+
+def entry_mapping(entry: CatalogueEntry) -> dict[str, Any]:
+    return {
+        "entry_id": entry.entry_id,
+        "matter_code": entry.matter_code,
+        "area_code": entry.area_code,
+        "appeal_types": [kind.value for kind in AppealType if kind in entry.appeal_types],
+        "appeal_types_label": appeal_types_label(entry.appeal_types),
+        "lead": entry.lead,
+        "assists": list(entry.assists),
+        "dispatch_level": entry.dispatch_level,
+        "legal_basis": entry.legal_basis,
+        "tier": entry.tier,
+        "keywords": list(entry.keywords),
+        "no_push_down": entry.no_push_down,
+    }
+
+
+def diff_mapping(result: CatalogueDiff) -> dict[str, Any]:
+    return {
+        "added": [entry_mapping(e) for e in result.added],
+        "removed": [entry_mapping(e) for e in result.removed],
+        "changed": [
+            {
+                "entry_id": after.entry_id,
+                "fields": names,
+                "before": {name: entry_mapping(before).get(name) for name in names},
+                "after": {name: entry_mapping(after).get(name) for name in names},
+            }
+            for before, after, names in result.changed
+        ],
+    }
+
+
+def diff_lines(result: CatalogueDiff) -> list[str]:
+    """The diff as staff read it, one line per added, removed or changed entry."""
+    lines = [f"+ {e.entry_id} {e.matter_code} {e.area_code or '全市'} → {e.lead}" for e in result.added]
+    lines += [f"- {e.entry_id} {e.matter_code} {e.area_code or '全市'}" for e in result.removed]
+    for before, after, names in result.changed:
+        old, new = entry_mapping(before), entry_mapping(after)
+        changes = "，".join(f"{name}: {old.get(name)!r} → {new.get(name)!r}" for name in names)
+        lines.append(f"~ {after.entry_id} {changes}")
+    return lines
+
+
+def problem_mapping(problem: Problem) -> dict[str, Any]:
+    return {"row": problem.row, "column": problem.column, "reason": problem.reason}
+
+
+def parse_appeal_types(values: Iterable[str]) -> frozenset[AppealType]:
+    """Glossary identifiers or the Chinese names staff use; raises ValueError on an unknown one."""
+    by_name = {name: kind for kind, name in APPEAL_TYPE_NAMES.items()}
+    kinds: set[AppealType] = set()
+    for value in values:
+        kind = by_name.get(value)
+        kinds.add(kind if kind is not None else AppealType(value))
+    return frozenset(kinds)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
