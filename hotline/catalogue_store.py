@@ -292,7 +292,9 @@ def diff_mapping(result: CatalogueDiff) -> dict[str, Any]:
 
 def diff_lines(result: CatalogueDiff) -> list[str]:
     """The diff as staff read it, one line per added, removed or changed entry."""
-    lines = [f"+ {e.entry_id} {e.matter_code} {e.area_code or '全市'} → {e.lead}" for e in result.added]
+    lines = [
+        f"+ {e.entry_id} {e.matter_code} {e.area_code or '全市'} → {e.lead}" for e in result.added
+    ]
     lines += [f"- {e.entry_id} {e.matter_code} {e.area_code or '全市'}" for e in result.removed]
     for before, after, names in result.changed:
         old, new = entry_mapping(before), entry_mapping(after)

@@ -38,8 +38,9 @@ class Settings:
 
 
 def _instance_sqlite_url(instance_path: str) -> str:
-    path = Path(instance_path) / "hotline.sqlite3"
-    return f"sqlite:///{path}"
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
+    return f"sqlite:///{folder / 'hotline.sqlite3'}"
 
 
 def build_config(

@@ -3,6 +3,7 @@ the classifier and the triage rules; cached per process and reloaded when the ca
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from dataclasses import dataclass
@@ -139,6 +140,8 @@ def routing_context() -> RoutingContext:
     with _lock:
         context = build_context(app, version_id)
         app.extensions["hotline.routing"] = (version_id, context)
+        # The trees and the model are long-lived: keep full collections from walking them.
+        gc.freeze()
     return context
 
 

@@ -67,9 +67,7 @@ def read_labelled(path: Path, text_column: str, label_column: str) -> list[tuple
     missing = [name for name in (text_column, label_column) if name not in header]
     if missing:
         available = "、".join(h for h in header if h) or "（无）"
-        raise TableError(
-            f"{path.name} 缺少列：{'、'.join(missing)}；表头中的列有：{available}"
-        )
+        raise TableError(f"{path.name} 缺少列：{'、'.join(missing)}；表头中的列有：{available}")
     text_index, label_index = header.index(text_column), header.index(label_column)
     pairs: list[tuple[str, str]] = []
     for row in table[1:]:

@@ -54,6 +54,7 @@ class Action(StrEnum):
     LINK = "link"
     RECOMPUTE_DUE = "recompute_due"
     BREACH = "breach"
+    NOTE = "note"
 
 
 S = TicketState
@@ -89,6 +90,8 @@ RULES: dict[Action, tuple[frozenset[TicketState], frozenset[Role]]] = {
     Action.LINK: (OPEN_STATES | {S.CLOSED}, CENTRE | {Role.INTEGRATION}),
     Action.RECOMPUTE_DUE: (OPEN_STATES, frozenset({Role.SYSTEM, Role.ADMIN})),
     Action.BREACH: (OPEN_STATES, frozenset({Role.SYSTEM})),
+    # A requester's later message (SMS follow-up, survey answer) joins the log in any state.
+    Action.NOTE: (OPEN_STATES | {S.CLOSED}, CENTRE | {Role.INTEGRATION}),
 }
 
 
@@ -129,6 +132,7 @@ ACTION_LABELS = {
     Action.LINK: "关联重复件",
     Action.RECOMPUTE_DUE: "重算时限",
     Action.BREACH: "预警/超期",
+    Action.NOTE: "补充说明",
 }
 
 STATE_LABELS = {

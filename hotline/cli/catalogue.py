@@ -155,7 +155,7 @@ _label = click.option("--label-column", required=True, help="事项编码所在�
 def train_command(
     input_path: Path, text_column: str, label_column: str, output: Path | None
 ) -> None:
-    """Train the naive Bayes matter model on a labelled history and save it where the app loads it."""
+    """Train the matter model on a labelled history and save it where the app loads it."""
     rows = _labelled(input_path, text_column, label_column)
     model = NaiveBayesModel.train(rows, created_at=utcnow())
     model.metadata["source"] = input_path.name

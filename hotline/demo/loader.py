@@ -147,4 +147,18 @@ def load_demo(session: DbSession, password: str | None, api_key: str | None) -> 
     if api_key:
         create_key(session, "demo integration", api_key)
         report.api_key = api_key
+    report.counts["catalogue_entries"] = load_catalogue(session)
     return report
+
+
+def load_catalogue(session: DbSession) -> int:
+    """Activate the demo catalogue unless the active version already has the same entries."""
+    from flask import current_app
+
+    from hotline.catalogue_store import ensure_active
+    from hotline.routing_context import invalidate
+
+    version = ensure_active(session, DATA / "catalogue.xlsx", "demo")
+    # Units, matters and areas may have changed even when the catalogue did not.
+    invalidate(current_app._get_current_object())  # type: ignore[attr-defined]
+    return version.entry_count

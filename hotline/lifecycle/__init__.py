@@ -6,6 +6,7 @@ the caller (a request or a job) commits once.
 
 from hotline.lifecycle.actor import SYSTEM, Actor
 from hotline.lifecycle.closing import callback, close, reopen, review
+from hotline.lifecycle.deadlines import recompute_due, record_breach
 from hotline.lifecycle.dispatching import arbitrate, dispatch, redispatch, return_ticket
 from hotline.lifecycle.errors import DomainError, NotFound, PermissionDenied, TransitionError
 from hotline.lifecycle.handling import (
@@ -17,6 +18,7 @@ from hotline.lifecycle.handling import (
     sign,
 )
 from hotline.lifecycle.intake import Intake, accept, answer, link, merge
+from hotline.lifecycle.notes import add_note
 from hotline.lifecycle.supervision import escalate, supervise, urge
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "PermissionDenied",
     "TransitionError",
     "accept",
+    "add_note",
     "answer",
     "arbitrate",
     "callback",
@@ -38,6 +41,8 @@ __all__ = [
     "escalate",
     "link",
     "merge",
+    "recompute_due",
+    "record_breach",
     "redispatch",
     "reopen",
     "reply",

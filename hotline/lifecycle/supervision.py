@@ -15,7 +15,13 @@ from routing.workflow import Action
 
 
 def _notify(
-    session: DbSession, ticket: Ticket, kind: str, recipient: str, note: str, seq: int
+    session: DbSession,
+    ticket: Ticket,
+    kind: str,
+    recipient: str,
+    note: str,
+    seq: int,
+    notify_at: datetime | None = None,
 ) -> None:
     add_message(
         session,
@@ -29,22 +35,35 @@ def _notify(
             "note": note,
         },
         ticket_id=ticket.id,
+        available_at=notify_at,
     )
 
 
 def urge(
-    session: DbSession, ticket: Ticket, actor: Actor, *, note: str = "", at: datetime | None = None
+    session: DbSession,
+    ticket: Ticket,
+    actor: Actor,
+    *,
+    note: str = "",
+    at: datetime | None = None,
+    notify_at: datetime | None = None,
 ) -> Ticket:
     """催办: remind the lead unit's liaison."""
     from_state = begin(ticket, Action.URGE, actor)
     at = at or utcnow()
     event = record(session, ticket, Action.URGE, actor, at, from_state, {"note": note})
-    _notify(session, ticket, "urge", "unit_liaison", note, event.seq)
+    _notify(session, ticket, "urge", "unit_liaison", note, event.seq, notify_at)
     return ticket
 
 
 def supervise(
-    session: DbSession, ticket: Ticket, actor: Actor, *, note: str, at: datetime | None = None
+    session: DbSession,
+    ticket: Ticket,
+    actor: Actor,
+    *,
+    note: str,
+    at: datetime | None = None,
+    notify_at: datetime | None = None,
 ) -> Ticket:
     """督办: a formal supervision order to the head of the lead unit."""
     from_state = begin(ticket, Action.SUPERVISE, actor)
@@ -52,17 +71,23 @@ def supervise(
         raise DomainError("note_required", "督办单必须写明督办意见")
     at = at or utcnow()
     event = record(session, ticket, Action.SUPERVISE, actor, at, from_state, {"note": note})
-    _notify(session, ticket, "supervise", "unit_head", note, event.seq)
+    _notify(session, ticket, "supervise", "unit_head", note, event.seq, notify_at)
     return ticket
 
 
 def escalate(
-    session: DbSession, ticket: Ticket, actor: Actor, *, reason: str, at: datetime | None = None
+    session: DbSession,
+    ticket: Ticket,
+    actor: Actor,
+    *,
+    reason: str,
+    at: datetime | None = None,
+    notify_at: datetime | None = None,
 ) -> Ticket:
     """提级督办: raise the ticket to the district government or the city's leaders."""
     from_state = begin(ticket, Action.ESCALATE, actor)
     at = at or utcnow()
     ticket.escalated = True
     event = record(session, ticket, Action.ESCALATE, actor, at, from_state, {"reason": reason})
-    _notify(session, ticket, "escalate", "district_government", reason, event.seq)
+    _notify(session, ticket, "escalate", "district_government", reason, event.seq, notify_at)
     return ticket
