@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_cli(app)
+    register_periodic(app)
     return app
 
 
@@ -62,3 +63,9 @@ def register_cli(app: Flask) -> None:
     from hotline.cli import register
 
     register(app)
+
+
+def register_periodic(app: Flask) -> None:
+    from workers.schedule import register
+
+    register(app)  # a hook only: the embedded sweeper thread starts on the first request

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import g, request, session
+from flask import request, session
 from werkzeug.security import check_password_hash
 
 from hotline.apikeys import find_key
@@ -22,6 +22,7 @@ INTAKE_ROLES = CENTRE_ROLES | {Role.INTEGRATION}
 ANY_ROLE = CENTRE_ROLES | {Role.UNIT, Role.INTEGRATION}
 
 F = TypeVar("F", bound=Callable[..., Any])
+CALLER_KEY = "hotline.caller"
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,9 @@ def session_user() -> User | None:
 
 
 def authenticate() -> Caller:
-    """The caller of this request, or 401; cached on `g` for the request."""
-    cached: Caller | None = g.get("caller")
+    """The caller of this request, or 401; cached in the request's WSGI environ (not on `g`,
+    which lives as long as the app context and may outlive one request)."""
+    cached: Caller | None = request.environ.get(CALLER_KEY)
     if cached is not None:
         return cached
     header = request.headers.get("Authorization", "")
@@ -72,7 +74,7 @@ def authenticate() -> Caller:
         if user is None:
             raise ApiError(401, "unauthenticated", "请先登录或提供 API key")
         caller = Caller(actor=user_actor(user), scope=f"user:{user.id}")
-    g.caller = caller
+    request.environ[CALLER_KEY] = caller
     return caller
 
 

@@ -23,7 +23,7 @@ from hotline.extensions import DbSession
 from hotline.lifecycle.errors import DomainError, NotFound
 from hotline.models import CatalogueEntryRecord, CatalogueVersion
 from hotline.routing_context import (
-    active_version_id,
+    active_version_key,
     entry_from_record,
     invalidate,
     load_catalogue,
@@ -57,9 +57,9 @@ def get_version(session: DbSession, version_id: int) -> CatalogueVersion:
 
 
 def active_version(session: DbSession) -> CatalogueVersion | None:
-    # The same rule the router uses (hotline.routing_context.active_version_id).
-    version_id = active_version_id()
-    return session.get(CatalogueVersion, version_id) if version_id is not None else None
+    # The same rule the router uses (hotline.routing_context.active_version_key).
+    key = active_version_key()
+    return session.get(CatalogueVersion, key[0]) if key is not None else None
 
 
 def list_versions(session: DbSession) -> list[CatalogueVersion]:

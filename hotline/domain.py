@@ -84,6 +84,9 @@ def domain_of(app: Flask) -> Domain:
 
     Schedules an administrator loaded in another process are noticed within a minute.
     """
+    real = getattr(app, "_get_current_object", None)
+    if real is not None:
+        app = real()  # current_app is a proxy: the cache lives on the app itself
     if not _in_context(app):
         with app.app_context():
             return domain_of(app)

@@ -236,7 +236,9 @@ def submit(
                 "matched": triaged.matched,
             },
             "duplicate": duplicate.number if duplicate else None,
-        },
+        }
+        # Channel-specific facts (an Open311 media_url...) kept with the intake record.
+        | ({"extra": submission.extra} if submission.extra else {}),
     )
     if outcome is TriageOutcome.ANSWER and submission.answer:
         ticket.reply_text = submission.answer

@@ -35,13 +35,15 @@ class RoutingContext:
     legal_route_matters: frozenset[str]
 
 
-def active_version_id() -> int | None:
-    return db.session.scalar(
-        select(CatalogueVersion.id)
+def active_version_key() -> tuple[int, str] | None:
+    """(id, effective time) of the active version: a re-activation changes the key too."""
+    row = db.session.execute(
+        select(CatalogueVersion.id, CatalogueVersion.effective_at)
         .where(CatalogueVersion.state == "active")
         .order_by(CatalogueVersion.effective_at.desc(), CatalogueVersion.id.desc())
         .limit(1)
-    )
+    ).first()
+    return None if row is None else (row[0], str(row[1]))
 
 
 def entry_from_record(record: CatalogueEntryRecord) -> CatalogueEntry:
@@ -117,7 +119,9 @@ def legal_route_matters(app: Flask, matters: CodeTree) -> frozenset[str]:
 
 def build_context(app: Flask, version_id: int | None) -> RoutingContext:
     matters, areas, units = load_trees()
-    keywords = dict(db.session.execute(select(Matter.code, Matter.keywords)).tuples().all())
+    keywords: dict[str, str] = {
+        code: words for code, words in db.session.execute(select(Matter.code, Matter.keywords))
+    }
     catalogue = load_catalogue(version_id)
     return RoutingContext(
         matters=matters,
@@ -133,13 +137,13 @@ def build_context(app: Flask, version_id: int | None) -> RoutingContext:
 def routing_context() -> RoutingContext:
     """The current rules; one cheap query checks the active catalogue version."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    version_id = active_version_id()
-    cached: tuple[int | None, RoutingContext] | None = app.extensions.get("hotline.routing")
-    if cached is not None and cached[0] == version_id:
+    key = active_version_key()
+    cached: tuple[object, RoutingContext] | None = app.extensions.get("hotline.routing")
+    if cached is not None and cached[0] == key:
         return cached[1]
     with _lock:
-        context = build_context(app, version_id)
-        app.extensions["hotline.routing"] = (version_id, context)
+        context = build_context(app, key[0] if key else None)
+        app.extensions["hotline.routing"] = (key, context)
         # The trees and the model are long-lived: keep full collections from walking them.
         gc.freeze()
     return context

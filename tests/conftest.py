@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -88,13 +89,27 @@ def pg_app(database_urls: dict[str, str]) -> Iterator[Flask]:
     yield from _isolated(migrated_app("postgresql", database_urls))
 
 
+class _ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy's Session picks the app's engine and ignores `bind`; the test's
+    connection must win, or a commit inside a test would really commit."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kw: Any) -> Any:
+        if bind is not None:
+            return bind
+        return self.bind if self.bind is not None else super().get_bind(mapper, clause, **kw)
+
+
 def _isolated(flask_app: Flask) -> Iterator[Flask]:
     with flask_app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
         db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": _ConnectionBoundSession,
+            }
         )
         try:
             yield flask_app

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from rq import Retry
 from sqlalchemy import select
+from twilio.base.exceptions import TwilioRestException
 
 from hotline.clock import utcnow
 from hotline.domain import current_domain
 from hotline.extensions import db
 from hotline.models import OutboxMessage, PersonalDataAccess, Requester, Ticket, Unit
-from hotline.sms import sender_for
+from hotline.sms import Sent, SmsSender, TwilioSender, sender_for
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +24,8 @@ TEMPLATES = {
     "urge": "【12345催办】工单 {number} 已临近或超过办理时限，请尽快办理。{note}",
     "supervise": "【12345督办】工单 {number} 办理超期，请单位负责人督促办理。{note}",
     "escalate": "【12345提级督办】工单 {number} 已提级督办：{note}",
+    "warning": "【12345预警】工单 {number} 的{clock}时限将于 {due} 到期，请抓紧办理。",
+    "overdue": "【12345超期】工单 {number} 的{clock}时限已于 {due} 到期，请立即办理。",
     "extension_approved": "【12345】您的诉求（工单号 {number}）承办单位延期申请已获批准，"
     "新的办结时限为 {due}。",
 }
@@ -66,29 +71,112 @@ def compose(message: OutboxMessage) -> tuple[str | None, str]:
     if message.kind == "sms":
         return payload["to"], payload["body"]
     text = TEMPLATES[message.kind].format(
-        number=payload.get("number", ""), note=payload.get("note", "")
+        number=payload.get("number", ""),
+        note=payload.get("note", ""),
+        clock=payload.get("clock", ""),
+        due=_local(payload.get("due_at", "")),
     )
     return _unit_phone(payload.get("unit_code"), payload.get("recipient", "unit_liaison")), text
 
 
 def _local(iso: str) -> str:
-    from datetime import datetime
-
     if not iso:
         return ""
     return datetime.fromisoformat(iso).astimezone(current_domain().tz).strftime("%Y-%m-%d %H:%M")
 
 
-def deliver(message_id: int) -> str:
-    """Send one message unless it is already done; commit its new state. Returns the state."""
+class DeliveryDeferred(RuntimeError):
+    """A send failed in a way worth retrying; RQ retries the job with backoff."""
+
+
+# RQ retries a failed delivery after 10 s, 30 s, 1 min, 5 min and 15 min, then gives up.
+RETRY_INTERVALS = (10, 30, 60, 300, 900)
+# How far before the recorded attempt a reconciliation looks for the provider's message.
+RECONCILE_MARGIN = timedelta(minutes=5)
+DONE_STATES = frozenset({"sent", "skipped", "failed"})
+# A `sending` row younger than this whose attempt never reported back may still be in flight.
+IN_FLIGHT = timedelta(seconds=90)
+
+
+def delivery_retry() -> Retry:
+    return Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS))
+
+
+def _lock(message_id: int) -> OutboxMessage | None:
     query = select(OutboxMessage).where(OutboxMessage.id == message_id)
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    message = db.session.scalars(query).first()
-    if message is None or message.state != "pending":
+    return db.session.scalars(query.execution_options(populate_existing=True)).first()
+
+
+def _attempt(message: OutboxMessage) -> dict[str, Any]:
+    attempt: dict[str, Any] = (message.payload or {}).get("delivery") or {}
+    return attempt
+
+
+def _attempted_at(message: OutboxMessage) -> datetime | None:
+    raw = _attempt(message).get("attempted_at")
+    return datetime.fromisoformat(raw) if raw else None
+
+
+def _mark_ended(message: OutboxMessage, at: datetime) -> None:
+    payload = dict(message.payload or {})
+    payload["delivery"] = {**_attempt(message), "ended_at": at.isoformat()}
+    message.payload = payload
+
+
+def _mark_sending(message: OutboxMessage, at: datetime) -> None:
+    # The payload carries the attempt time: it is what a reconciliation searches from.
+    payload = dict(message.payload or {})
+    payload["delivery"] = {"attempted_at": at.isoformat(), "attempt": message.attempts}
+    message.payload = payload
+    message.state = "sending"
+
+
+def _find_sent(sender: SmsSender, to: str, body: str, since: datetime) -> Sent | None:
+    """The provider's record of this very text to this number since `since`, if any."""
+    if not isinstance(sender, TwilioSender):
+        return None  # the log sender sends nothing anyone could receive twice
+    records = sender.client.messages.list(
+        to=to, from_=sender.from_number, date_sent_after=since - RECONCILE_MARGIN, limit=50
+    )
+    for record in records:
+        if (record.body or "").strip() == body.strip():
+            return Sent(provider_id=str(record.sid), status=str(record.status))
+    return None
+
+
+def _retryable(error: Exception) -> bool:
+    if isinstance(error, TwilioRestException):
+        # The provider refused the request: nothing was sent. Only throttling and outages pass.
+        status = int(error.status)
+        return status == 429 or status >= 500
+    return True
+
+
+def _finish(message: OutboxMessage, sent: Sent) -> str:
+    message.state = "sent"
+    message.provider_id = sent.provider_id
+    message.delivery_status = sent.status
+    message.last_error = None
+    message.done_at = utcnow()
+    db.session.commit()
+    log.info("outbox %s (%s) sent as %s", message.id, message.kind, sent.provider_id)
+    return message.state
+
+
+def deliver(message_id: int) -> str:
+    """Send one message at most once; commit its new state and return it.
+
+    `sending` is committed before the provider is called, so a worker killed mid-send leaves a
+    trace: the next attempt asks the provider whether the text went out and adopts it if so.
+    Raises DeliveryDeferred for a failure worth retrying (the row is then `pending` again, or
+    still `sending` when it is unknown whether the provider got the request).
+    """
+    message = _lock(message_id)
+    if message is None or message.state in DONE_STATES:
         db.session.rollback()
         return message.state if message is not None else "missing"
-    message.attempts += 1
     to, body = compose(message)
     if not to:
         message.state = "skipped"
@@ -96,11 +184,45 @@ def deliver(message_id: int) -> str:
         message.done_at = utcnow()
         db.session.commit()
         return message.state
-    sent = sender_for(current_app._get_current_object()).send(to, body)  # type: ignore[attr-defined]
-    message.state = "sent"
-    message.provider_id = sent.provider_id
-    message.delivery_status = sent.status
+    sender = sender_for(current_app._get_current_object())  # type: ignore[attr-defined]
+    previous = _attempted_at(message) if message.state == "sending" else None
+    if previous is not None:
+        if not _attempt(message).get("ended_at") and utcnow() - previous < IN_FLIGHT:
+            db.session.rollback()
+            raise DeliveryDeferred("上一次发送可能仍在进行中，稍后核对")
+        found = _find_sent(sender, to, body, previous)
+        if found is not None:
+            log.info("outbox %s: adopting %s from an interrupted attempt", message.id, found)
+            return _finish(message, found)
+    message.attempts += 1
+    _mark_sending(message, utcnow())
+    db.session.commit()
+    try:
+        sent = sender.send(to, body)
+    except Exception as error:
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if not _retryable(error):
+            message.state = "failed"
+            message.done_at = utcnow()
+            db.session.commit()
+            log.warning("outbox %s failed for good: %s", message.id, message.last_error)
+            return message.state
+        if isinstance(error, TwilioRestException):
+            message.state = "pending"  # an answered refusal: certainly not sent
+        else:
+            _mark_ended(message, utcnow())  # unknown whether it went out: reconcile next time
+        db.session.commit()
+        raise DeliveryDeferred(message.last_error) from error
+    return _finish(message, sent)
+
+
+def give_up(message_id: int, error: str) -> None:
+    """After the last retry: the row is `failed`, with the reason, and nobody tries again."""
+    message = _lock(message_id)
+    if message is None or message.state in DONE_STATES:
+        db.session.rollback()
+        return
+    message.state = "failed"
+    message.last_error = error[:2000]
     message.done_at = utcnow()
     db.session.commit()
-    log.info("outbox %s (%s) sent as %s", message.id, message.kind, sent.provider_id)
-    return message.state

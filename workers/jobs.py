@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
 from flask import Flask
 from rq import get_current_job
 
 log = logging.getLogger(__name__)
 
+_bound: list[Flask] = []
 
-@lru_cache(maxsize=1)
+
+def bind_app(app: Flask | None) -> None:
+    """Run jobs in `app` (the worker command's, or a test's) instead of building one."""
+    _bound.clear()
+    if app is not None:
+        _bound.append(app)
+
+
 def _app() -> Flask:
-    from hotline.app import create_app
+    if not _bound:
+        from hotline.app import create_app
 
-    return create_app()
+        _bound.append(create_app())
+    return _bound[0]
 
 
 def _job_id() -> str:
@@ -23,20 +32,62 @@ def _job_id() -> str:
     return job.id if job is not None else "-"
 
 
+def _last_attempt() -> bool:
+    job = get_current_job()
+    # RQ stores no retries_left once it reaches 0, so None also means "no retry left".
+    return job is None or not job.retries_left
+
+
 def deliver_message(message_id: int) -> str:
-    from workers.delivery import deliver
+    """Send one outbox message; a retryable failure raises so that RQ retries with backoff."""
+    from workers.delivery import DeliveryDeferred, deliver, give_up
 
     with _app().app_context():
-        state = deliver(message_id)
+        try:
+            state = deliver(message_id)
+        except DeliveryDeferred as error:
+            if _last_attempt():
+                give_up(message_id, str(error))
+                log.warning("[job %s] outbox %s failed after retries", _job_id(), message_id)
+            else:
+                log.info("[job %s] outbox %s deferred: %s", _job_id(), message_id, error)
+            raise
         log.info("[job %s] outbox %s -> %s", _job_id(), message_id, state)
         return state
 
 
 def relay_outbox() -> int:
+    """Hand due outbox rows to RQ: those whose time came or whose relay after commit failed."""
+    from workers.queues import redis_connection
     from workers.relay import relay_after_commit
+    from workers.schedule import periodic, run_lock
 
     app = _app()
     with app.app_context():
-        count = relay_after_commit(app)
+        job = periodic("relay-outbox")
+        with run_lock(redis_connection(), job.id, job.timeout_seconds) as acquired:
+            if not acquired:
+                log.info("[job %s] relay already running elsewhere; skipped", _job_id())
+                return 0
+            count = relay_after_commit(app)
         log.info("[job %s] relayed %d outbox rows", _job_id(), count)
         return count
+
+
+def sweep_deadlines() -> int:
+    """Fire the due steps of the escalation ladder; returns how many fired."""
+    from workers.queues import redis_connection
+    from workers.schedule import periodic, run_lock
+    from workers.sweeper import sweep
+
+    with _app().app_context():
+        job = periodic("sweep-deadlines")
+        with run_lock(redis_connection(), job.id, job.timeout_seconds) as acquired:
+            if not acquired:
+                log.info("[job %s] sweep already running elsewhere; skipped", _job_id())
+                return 0
+            report = sweep()
+        log.info(
+            "[job %s] swept %d tickets, fired %d steps", _job_id(), report.examined, report.fired
+        )
+        return report.fired

@@ -42,6 +42,7 @@ def relay_after_commit(app: Flask) -> int:
         for message_id in ids:
             deliver(message_id)
         return len(ids)
+    from workers.delivery import delivery_retry
     from workers.queues import queue
 
     notifications = queue("notifications")
@@ -50,7 +51,7 @@ def relay_after_commit(app: Flask) -> int:
             "workers.jobs.deliver_message",
             message_id,
             job_id=f"outbox-{message_id}",
-            retry=None,
+            retry=delivery_retry(),
         )
     db.session.execute(
         OutboxMessage.__table__.update()

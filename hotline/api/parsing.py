@@ -50,7 +50,9 @@ def json_body() -> Any:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
-        raise ApiError(400, "invalid_json", "请求体不是合法的 JSON", {"reason": str(error)}) from None
+        raise ApiError(
+            400, "invalid_json", "请求体不是合法的 JSON", {"reason": str(error)}
+        ) from None
 
 
 def load_body(schema: Schema) -> dict[str, Any]:

@@ -1,0 +1,256 @@
+"""Throughput and p99 of POST /api/v1/tickets and the signed SMS webhook under gunicorn on
+PostgreSQL, against a bare Flask endpoint doing one INSERT, measured in the same run.
+
+    DATABASE_URL=postgresql://... python bench/bench_intake.py [--seconds 15] [--clients 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXTS = [
+    "小区电梯坏了三天没人修，老人上下楼很困难",
+    "楼下饭店油烟太大，窗户都不敢开",
+    "工地晚上十一点还在施工，噪音吵得睡不着",
+    "路灯不亮已经一个星期了，晚上走路很危险",
+    "公司拖欠三个月工资不发，老板联系不上",
+]
+
+BARE_APP = textwrap.dedent(
+    """
+    import os
+    from flask import Flask, request, jsonify
+    from sqlalchemy import create_engine, text
+    url = os.environ["BENCH_DB"].replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url, pool_size=4)
+    with engine.begin() as c:
+        c.execute(text("CREATE TABLE IF NOT EXISTS bench_bare (id serial primary key, body text)"))
+    app = Flask(__name__)
+
+    @app.post("/bare")
+    def bare():
+        body = request.get_json()
+        with engine.begin() as c:
+            new_id = c.execute(text("INSERT INTO bench_bare (body) VALUES (:b) RETURNING id"),
+                               {"b": body["text"]}).scalar_one()
+        return jsonify({"id": new_id}), 201
+    """
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(port: int, path: str = "/healthz") -> None:
+    for _ in range(200):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+def load(port: int, make_request, seconds: float, clients: int) -> tuple[float, float, int]:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def client(n: int) -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        i = 0
+        local: list[float] = []
+        bad = 0
+        while time.perf_counter() < stop_at:
+            method, path, body, headers = make_request(n, i)
+            started = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            local.append(time.perf_counter() - started)
+            if response.status >= 400:
+                bad += 1
+            i += 1
+        with lock:
+            latencies.extend(local)
+            errors += bad
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
+    return len(latencies) / elapsed, p99, errors
+
+
+def gunicorn(app_spec: str, port: int, env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app_spec,
+        ],
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--output", type=Path)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.exit("set DATABASE_URL to a PostgreSQL database the benchmark may fill")
+
+    from twilio.request_validator import RequestValidator
+
+    token = "bench-auth-token"
+    env = dict(
+        os.environ,
+        BENCH_DB=url,
+        HOTLINE_SECRET_KEY="bench",
+        TWILIO_AUTH_TOKEN=token,
+        HOTLINE_DEMO_API_KEY="bench-key",
+        HOTLINE_DEMO_PASSWORD="bench",
+    )
+    env.pop("REDIS_URL", None)
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    subprocess.run(
+        [*flask, "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [*flask, "demo", "load"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "bare.py").write_text(BARE_APP)
+        bare_port, app_port = free_port(), free_port()
+        bare = gunicorn("bare:app", bare_port, env, Path(tmp))
+        app = gunicorn("wsgi:app", app_port, env, ROOT)
+        try:
+            wait_for(app_port)
+            time.sleep(1)
+
+            def bare_request(n: int, i: int):
+                body = json.dumps({"text": TEXTS[i % len(TEXTS)]})
+                return "POST", "/bare", body, {"Content-Type": "application/json"}
+
+            def ticket_request(n: int, i: int):
+                body = json.dumps(
+                    {
+                        "channel": "web",
+                        "appeal_type": "complaint",
+                        "urgency": "normal",
+                        "text": f"{TEXTS[i % len(TEXTS)]}（{n}-{i}）",
+                        "area_code": "990102001001",
+                        "requester": {"phone": f"+86138{n:04d}{i % 10000:04d}"},
+                    },
+                    ensure_ascii=False,
+                ).encode()
+                return (
+                    "POST",
+                    "/api/v1/tickets",
+                    body,
+                    {"Content-Type": "application/json", "Authorization": "Bearer bench-key"},
+                )
+
+            validator = RequestValidator(token)
+            sms_url = f"http://127.0.0.1:{app_port}/webhooks/twilio/sms"
+
+            def sms_request(n: int, i: int):
+                params = {
+                    "MessageSid": f"SM{n:04d}{i:08d}{time.time_ns() % 10**8:08d}",
+                    "AccountSid": "AC" + "0" * 32,
+                    "From": f"+86139{n:04d}{i % 10000:04d}",
+                    "To": "+8612345",
+                    "Body": TEXTS[i % len(TEXTS)] + f"（{n}-{i}）",
+                }
+                signature = validator.compute_signature(sms_url, params)
+                return (
+                    "POST",
+                    "/webhooks/twilio/sms",
+                    urllib.parse.urlencode(params),
+                    {
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "X-Twilio-Signature": signature,
+                    },
+                )
+
+            load(app_port, ticket_request, 2, args.clients)  # warm up every worker
+            load(bare_port, bare_request, 2, args.clients)
+            results = {
+                "bare INSERT": load(bare_port, bare_request, args.seconds, args.clients),
+                "POST /api/v1/tickets": load(app_port, ticket_request, args.seconds, args.clients),
+                "signed SMS webhook": load(app_port, sms_request, args.seconds, args.clients),
+            }
+        finally:
+            stop(app)
+            stop(bare)
+
+    base = results["bare INSERT"][0]
+    lines = [
+        "## Intake throughput (bench/bench_intake.py)",
+        "",
+        f"gunicorn, 4 workers, PostgreSQL, {args.clients} keep-alive clients, "
+        f"{args.seconds:.0f} s each, same run; goal: at least 0.60 of the bare endpoint's "
+        "throughput with p99 under 50 ms.",
+        "",
+        "| endpoint | requests/s | p99 ms | errors | ratio to bare |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, (rps, p99, errors) in results.items():
+        lines.append(f"| {name} | {rps:,.0f} | {p99 * 1000:.1f} | {errors} | {rps / base:.2f} |")
+    report = "\n".join(lines)
+    print(report)
+    if args.output:
+        args.output.write_text(report + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

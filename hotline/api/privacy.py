@@ -1,0 +1,73 @@
+"""Requester personal data as each role may see it, and the audit row every view of it writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotline.auth import CENTRE_ROLES
+from hotline.extensions import DbSession
+from hotline.lifecycle import Actor
+from hotline.models import PersonalDataAccess, Requester, Ticket
+from hotline.phones import mask
+from routing.glossary import AppealType
+
+
+def hidden_from_everyone(ticket: Ticket) -> bool:
+    """举报 and tickets the requester asked to keep confidential: the centre relays contact."""
+    return ticket.confidential or ticket.appeal_type == AppealType.REPORT
+
+
+def requester_view(
+    session: DbSession,
+    ticket: Ticket,
+    requester: Requester | None,
+    actor: Actor,
+    purpose: str,
+) -> dict[str, Any]:
+    """What `actor` may see of the requester; an unmasked view is written to the audit log."""
+    view: dict[str, Any] = {
+        "masked": True,
+        "anonymous": ticket.anonymous,
+        "confidential": hidden_from_everyone(ticket),
+        "name": None,
+        "phone": None,
+        "phone_masked": None,
+        "email": None,
+        "id_number": None,
+        "address": None,
+    }
+    if requester is None or actor.role not in CENTRE_ROLES:
+        return view
+    if hidden_from_everyone(ticket):
+        view["phone_masked"] = mask(requester.phone)
+        return view
+    view |= {
+        "masked": False,
+        "name": requester.name,
+        "phone": requester.phone,
+        "phone_masked": mask(requester.phone),
+        "email": requester.email,
+        "id_number": requester.id_number,
+        "address": requester.address,
+    }
+    audit(session, requester, ticket, actor, purpose)
+    return view
+
+
+def address_visible(ticket: Ticket, actor: Actor) -> bool:
+    """The exact address is personal data: centre roles only, and never for hidden requesters."""
+    return actor.role in CENTRE_ROLES and not hidden_from_everyone(ticket)
+
+
+def audit(
+    session: DbSession, requester: Requester, ticket: Ticket | None, actor: Actor, purpose: str
+) -> None:
+    session.add(
+        PersonalDataAccess(
+            requester_id=requester.id,
+            ticket_id=ticket.id if ticket is not None else None,
+            user_id=actor.user_id,
+            actor=actor.name[:120],
+            purpose=purpose,
+        )
+    )

@@ -1,0 +1,187 @@
+"""Tickets as the API shows them: the full representation, the list summary, the timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from hotline.api.privacy import address_visible, requester_view
+from hotline.auth import CENTRE_ROLES
+from hotline.clock import utcnow
+from hotline.extensions import DbSession
+from hotline.lifecycle import Actor
+from hotline.models import CLOCKS, Requester, Ticket, TicketEvent
+from routing.workflow import Action
+
+DECISION_KEYS = ("lead_unit", "assist_units", "entry_id", "catalogue_version", "fallback", "reason")
+# Ratings are confidential: units see that a callback happened, not what the requester said.
+CONFIDENTIAL_PAYLOADS = frozenset({Action.CALLBACK.value})
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def clocks(ticket: Ticket) -> dict[str, dict[str, str | None]]:
+    return {
+        name: {
+            "due_at": iso(getattr(ticket, f"{name}_due_at")),
+            "met_at": iso(getattr(ticket, f"{name}_met_at")),
+            "breached_at": iso(getattr(ticket, f"{name}_breached_at")),
+        }
+        for name in CLOCKS
+    }
+
+
+def is_overdue(ticket: Ticket, now: datetime) -> bool:
+    for name in CLOCKS:
+        due = getattr(ticket, f"{name}_due_at")
+        if getattr(ticket, f"{name}_breached_at") is not None:
+            return True
+        if due is not None and getattr(ticket, f"{name}_met_at") is None and due < now:
+            return True
+    return False
+
+
+def triage_view(ticket: Ticket, accept_payload: dict[str, Any]) -> dict[str, Any]:
+    details = accept_payload.get("triage") or {}
+    return {
+        "outcome": ticket.triage_outcome,
+        "reason": ticket.triage_reason,
+        "service": details.get("service"),
+        "route": details.get("route"),
+        "guidance": details.get("guidance"),
+    }
+
+
+def decision_view(ticket: Ticket) -> dict[str, Any] | None:
+    if ticket.dispatch_decision is None:
+        return None
+    return {key: ticket.dispatch_decision.get(key) for key in DECISION_KEYS}
+
+
+def _number(session: DbSession, ticket_id: int | None) -> str | None:
+    if ticket_id is None:
+        return None
+    return session.scalar(select(Ticket.number).where(Ticket.id == ticket_id))
+
+
+def accept_payload(session: DbSession, ticket: Ticket) -> dict[str, Any]:
+    payload = session.scalar(
+        select(TicketEvent.payload).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.ACCEPT.value
+        )
+    )
+    return payload or {}
+
+
+def ticket_view(
+    session: DbSession,
+    ticket: Ticket,
+    actor: Actor,
+    *,
+    purpose: str | None,
+    accept: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The full ticket for `actor`. `purpose` None leaves personal data out entirely (the
+    answer to a creation, which is stored for idempotent replay)."""
+    centre = actor.role in CENTRE_ROLES
+    linked = _number(session, ticket.linked_ticket_id)
+    view: dict[str, Any] = {
+        "id": ticket.id,
+        "number": ticket.number,
+        "channel": ticket.channel,
+        "source_line": ticket.source_line,
+        "external_id": ticket.external_id,
+        "appeal_type": ticket.appeal_type,
+        "urgency": ticket.urgency,
+        "title": ticket.title,
+        "text": ticket.text,
+        "state": ticket.state,
+        "matter_code": ticket.matter_code,
+        "area_code": ticket.area_code,
+        "address": ticket.address if purpose and address_visible(ticket, actor) else None,
+        "location": None,
+        "triage": triage_view(
+            ticket, accept if accept is not None else accept_payload(session, ticket)
+        ),
+        "classification": ticket.classification,
+        "dispatch": decision_view(ticket),
+        "lead_unit": ticket.lead_unit_code,
+        "assist_units": ticket.assist_unit_codes,
+        "clocks": clocks(ticket),
+        "due_provisional": ticket.due_provisional,
+        "duplicate_of": linked,
+        "parent": _number(session, ticket.parent_id),
+        "extension": {
+            "state": ticket.extension_state,
+            "working_days": ticket.extension_days,
+            "reason": ticket.extension_reason,
+        },
+        "reopen_count": ticket.reopen_count,
+        "hop_count": ticket.hop_count,
+        "repeat_count": ticket.repeat_count,
+        "escalated": ticket.escalated,
+        "reply_text": ticket.reply_text,
+        "rating": ticket.rating if centre else None,
+        "accepted_at": iso(ticket.accepted_at),
+        "dispatched_at": iso(ticket.dispatched_at),
+        "closed_at": iso(ticket.closed_at),
+    }
+    if ticket.latitude is not None and ticket.longitude is not None and centre:
+        view["location"] = {"lat": ticket.latitude, "long": ticket.longitude}
+    requester = (
+        session.get(Requester, ticket.requester_id) if ticket.requester_id is not None else None
+    )
+    if purpose is None:
+        view["requester"] = requester_view(session, ticket, None, actor, "none")
+    else:
+        view["requester"] = requester_view(session, ticket, requester, actor, purpose)
+    return view
+
+
+def event_view(event: TicketEvent, actor: Actor) -> dict[str, Any]:
+    payload = event.payload
+    if event.action in CONFIDENTIAL_PAYLOADS and actor.role not in CENTRE_ROLES:
+        payload = {}
+    return {
+        "seq": event.seq,
+        "action": event.action,
+        "actor_name": event.actor_name,
+        "actor_role": event.actor_role,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "payload": payload,
+        "at": iso(event.at),
+    }
+
+
+def detail_view(session: DbSession, ticket: Ticket, actor: Actor, purpose: str) -> dict[str, Any]:
+    events = list(
+        session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.seq)
+        )
+    )
+    accept = next((e.payload for e in events if e.action == Action.ACCEPT.value), {})
+    view = ticket_view(session, ticket, actor, purpose=purpose, accept=accept)
+    view["events"] = [event_view(event, actor) for event in events]
+    return view
+
+
+def summary_view(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "channel": ticket.channel,
+        "appeal_type": ticket.appeal_type,
+        "urgency": ticket.urgency,
+        "title": ticket.title,
+        "state": ticket.state,
+        "matter_code": ticket.matter_code,
+        "area_code": ticket.area_code,
+        "lead_unit": ticket.lead_unit_code,
+        "accepted_at": iso(ticket.accepted_at),
+        "overdue": is_overdue(ticket, now or utcnow()),
+    }

@@ -1,0 +1,370 @@
+"""The API's marshmallow schemas: request bodies and query strings it loads, and the response
+shapes it documents in the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from hotline.phones import InvalidPhone, normalise
+from routing.glossary import AppealType, Channel, ClockName, TriageOutcome, Urgency
+from routing.workflow import TicketState
+
+NOTE_MAX = 4000
+SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+def _values(enum: Any) -> list[str]:
+    return [str(member) for member in enum]
+
+
+def text_length(value: str) -> None:
+    """诉求内容: not blank, and no longer than the configured MAX_TEXT_LENGTH."""
+    limit = int(current_app.config["MAX_TEXT_LENGTH"])
+    if not value.strip():
+        raise ValidationError("诉求内容不能为空")
+    if len(value) > limit:
+        raise ValidationError(f"诉求内容不能超过 {limit} 个字符")
+
+
+def phone_number(value: str) -> None:
+    try:
+        normalise(value)
+    except InvalidPhone as error:
+        raise ValidationError(str(error)) from None
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("不能为空")
+
+
+class TicketRef(fields.Field):  # type: ignore[type-arg]
+    """A ticket named by its id (integer or digits) or its number (YYYYMMDD-NNNNNN)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
+            raise ValidationError("必须是工单 id 或工单编号")
+        return str(value).strip()
+
+
+class Moment(fields.Field):  # type: ignore[type-arg]
+    """An ISO 8601 date or date-time; dates and naive times are read in the centre's time zone.
+
+    `end_of_day` makes a bare date mean the end of that day (for an inclusive upper bound).
+    """
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.end_of_day = end_of_day
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if not isinstance(value, str):
+            raise ValidationError("必须是 ISO 8601 日期或时间")
+        tz = ZoneInfo(current_app.config["TIMEZONE"])
+        try:
+            if len(value) == 10:
+                day = date.fromisoformat(value)
+                start = datetime.combine(day, time.min, tzinfo=tz)
+                return start + timedelta(days=1, microseconds=-1) if self.end_of_day else start
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationError("必须是 ISO 8601 日期或时间") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# ---- requests -----------------------------------------------------------------------------
+
+
+class LocationSchema(StrictSchema):
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    long = fields.Float(required=True, validate=validate.Range(-180, 180))
+
+
+class RequesterSchema(StrictSchema):
+    name = fields.String(validate=validate.Length(max=120), allow_none=True)
+    phone = fields.String(validate=[validate.Length(max=32), phone_number], allow_none=True)
+    email = fields.Email(validate=validate.Length(max=255), allow_none=True)
+    id_number = fields.String(validate=validate.Length(max=32), allow_none=True)
+    anonymous = fields.Boolean(load_default=False)
+    confidential = fields.Boolean(load_default=False)
+
+
+class TicketCreateSchema(StrictSchema):
+    channel = fields.String(load_default="web", validate=validate.OneOf(_values(Channel)))
+    source_line = fields.String(
+        validate=validate.Regexp(r"^\d{3,16}$", error="热线号码应为 3 至 16 位数字"),
+        allow_none=True,
+    )
+    appeal_type = fields.String(load_default="other", validate=validate.OneOf(_values(AppealType)))
+    urgency = fields.String(load_default="normal", validate=validate.OneOf(_values(Urgency)))
+    requester = fields.Nested(RequesterSchema, allow_none=True)
+    title = fields.String(validate=validate.Length(max=200), allow_none=True)
+    text = fields.String(required=True, validate=text_length)
+    area_code = fields.String(validate=validate.Length(min=1, max=32), allow_none=True)
+    address = fields.String(validate=validate.Length(max=500), allow_none=True)
+    location = fields.Nested(LocationSchema, allow_none=True)
+    matter_code = fields.String(validate=validate.Length(min=1, max=32), allow_none=True)
+    external_id = fields.String(validate=validate.Length(min=1, max=128), allow_none=True)
+    answer = fields.String(validate=[validate.Length(max=NOTE_MAX), not_blank], allow_none=True)
+
+
+def _units() -> fields.Field:  # type: ignore[type-arg]
+    return fields.List(fields.String(validate=validate.Length(min=1, max=32)), load_default=list)
+
+
+def _note(required: bool = False) -> fields.String:
+    if required:
+        return fields.String(required=True, validate=[validate.Length(max=NOTE_MAX), not_blank])
+    return fields.String(load_default="", validate=validate.Length(max=NOTE_MAX))
+
+
+class DispatchSchema(StrictSchema):
+    lead = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    assists = _units()
+
+
+class TextSchema(StrictSchema):
+    text = _note(required=True)
+
+
+class EmptySchema(StrictSchema):
+    pass
+
+
+class NoteSchema(StrictSchema):
+    note = _note()
+
+
+class RequiredNoteSchema(StrictSchema):
+    note = _note(required=True)
+
+
+class ReturnSchema(StrictSchema):
+    reason = _note(required=True)
+    legal_basis = _note(required=True)
+    suggested_unit = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class ArbitrateSchema(StrictSchema):
+    approve = fields.Boolean(required=True)
+    note = _note()
+    lead = fields.String(validate=validate.Length(min=1, max=32), allow_none=True)
+    assists = _units()
+
+
+class RedispatchSchema(StrictSchema):
+    lead = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    assists = _units()
+    reason = _note(required=True)
+
+
+class ExtensionSchema(StrictSchema):
+    working_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    reason = _note(required=True)
+
+
+class DecisionSchema(StrictSchema):
+    approve = fields.Boolean(required=True)
+    note = _note()
+
+
+class CallbackSchema(StrictSchema):
+    reachable = fields.Boolean(required=True)
+    contacted = fields.Boolean(allow_none=True, load_default=None)
+    solved = fields.Boolean(allow_none=True, load_default=None)
+    satisfaction = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(SATISFACTION)
+    )
+    unit_fault = fields.Boolean(allow_none=True, load_default=None)
+    note = _note()
+
+
+class ReasonSchema(StrictSchema):
+    reason = _note(required=True)
+
+
+class MergeSchema(StrictSchema):
+    into = TicketRef(required=True, metadata={"type": "string"})
+
+
+class TicketListQuery(StrictSchema):
+    state = fields.String(metadata={"description": "状态，可用逗号分隔多个"})
+    unit = fields.String(metadata={"description": "主办单位编码"})
+    area = fields.String(metadata={"description": "区域编码（含下级区域）"})
+    matter = fields.String(metadata={"description": "事项编码（含下级事项）"})
+    channel = fields.String(validate=validate.OneOf(_values(Channel)))
+    overdue = fields.Boolean()
+    q = fields.String(validate=validate.Length(min=1, max=200))
+    accepted_from = Moment(metadata={"type": "string", "format": "date-time"})
+    accepted_to = Moment(end_of_day=True, metadata={"type": "string", "format": "date-time"})
+    cursor = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+    @validates_schema
+    def _states(self, data: dict[str, Any], **kwargs: Any) -> None:
+        allowed = set(_values(TicketState))
+        for state in (data.get("state") or "").split(","):
+            if state and state not in allowed:
+                raise ValidationError(f"未知的工单状态 {state}", "state")
+
+
+class LookupQuery(StrictSchema):
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class LoginSchema(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
+# ---- responses (documented in the OpenAPI document) --------------------------------------
+
+
+class ClockSchema(Schema):
+    due_at = fields.DateTime(allow_none=True)
+    met_at = fields.DateTime(allow_none=True)
+    breached_at = fields.DateTime(allow_none=True)
+
+
+class ClocksSchema(Schema):
+    sign = fields.Nested(ClockSchema)
+    contact = fields.Nested(ClockSchema)
+    handle = fields.Nested(ClockSchema)
+    callback = fields.Nested(ClockSchema)
+
+
+class TriageSchema(Schema):
+    outcome = fields.String(validate=validate.OneOf(_values(TriageOutcome)))
+    reason = fields.String()
+    service = fields.String(allow_none=True)
+    route = fields.String(allow_none=True)
+    guidance = fields.String(allow_none=True)
+
+
+class DispatchDecisionSchema(Schema):
+    lead_unit = fields.String(allow_none=True)
+    assist_units = fields.List(fields.String())
+    entry_id = fields.String(allow_none=True)
+    catalogue_version = fields.Integer(allow_none=True)
+    fallback = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class RequesterViewSchema(Schema):
+    masked = fields.Boolean(metadata={"description": "true: 个人信息已按角色脱敏"})
+    anonymous = fields.Boolean()
+    confidential = fields.Boolean()
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    phone_masked = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    id_number = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+
+
+class EventSchema(Schema):
+    seq = fields.Integer()
+    action = fields.String()
+    actor_name = fields.String()
+    actor_role = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    payload = fields.Dict()
+    at = fields.DateTime()
+
+
+class TicketSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    channel = fields.String()
+    source_line = fields.String(allow_none=True)
+    external_id = fields.String(allow_none=True)
+    appeal_type = fields.String()
+    urgency = fields.String()
+    title = fields.String()
+    text = fields.String()
+    state = fields.String(validate=validate.OneOf(_values(TicketState)))
+    matter_code = fields.String(allow_none=True)
+    area_code = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    location = fields.Nested(LocationSchema, allow_none=True)
+    triage = fields.Nested(TriageSchema)
+    classification = fields.Dict(allow_none=True)
+    dispatch = fields.Nested(DispatchDecisionSchema, allow_none=True)
+    lead_unit = fields.String(allow_none=True)
+    assist_units = fields.List(fields.String())
+    clocks = fields.Nested(ClocksSchema)
+    due_provisional = fields.Boolean()
+    duplicate_of = fields.String(allow_none=True)
+    parent = fields.String(allow_none=True)
+    extension = fields.Dict()
+    reopen_count = fields.Integer()
+    hop_count = fields.Integer()
+    repeat_count = fields.Integer()
+    escalated = fields.Boolean()
+    reply_text = fields.String(allow_none=True)
+    rating = fields.Dict(allow_none=True, metadata={"description": "回访评价，仅中心角色可见"})
+    accepted_at = fields.DateTime()
+    dispatched_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    requester = fields.Nested(RequesterViewSchema)
+
+
+class TicketDetailSchema(TicketSchema):
+    events = fields.List(fields.Nested(EventSchema))
+
+
+class TicketSummarySchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    channel = fields.String()
+    appeal_type = fields.String()
+    urgency = fields.String()
+    title = fields.String()
+    state = fields.String()
+    matter_code = fields.String(allow_none=True)
+    area_code = fields.String(allow_none=True)
+    lead_unit = fields.String(allow_none=True)
+    accepted_at = fields.DateTime()
+    overdue = fields.Boolean()
+
+
+class TicketPageSchema(Schema):
+    items = fields.List(fields.Nested(TicketSummarySchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class LookupResultSchema(Schema):
+    phone_masked = fields.String()
+    tickets = fields.List(fields.Nested(TicketSchema))
+
+
+class UserSchema(Schema):
+    id = fields.Integer(allow_none=True)
+    username = fields.String(allow_none=True)
+    display_name = fields.String()
+    role = fields.String()
+    unit_code = fields.String(allow_none=True)
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String()
+    message = fields.String()
+    details = fields.Dict()
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema)
+
+
+CLOCK_NAMES = _values(ClockName)

@@ -1,0 +1,122 @@
+"""Finding tickets for the list endpoint: filters, unit visibility and keyset (cursor) paging."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+
+from hotline.errors import ApiError
+from hotline.lifecycle import Actor, DomainError
+from hotline.models import CLOCKS, Ticket, TicketAssignment
+from hotline.routing_context import RoutingContext
+from routing.tree import CodeTree
+from routing.workflow import Role
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    raw = json.dumps([ticket.accepted_at.isoformat(), ticket.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        moment, ticket_id = json.loads(raw)
+        at = datetime.fromisoformat(moment)
+        if at.tzinfo is None or not isinstance(ticket_id, int):
+            raise ValueError(cursor)
+    except (ValueError, TypeError, binascii.Error):
+        raise ApiError(400, "invalid_cursor", "分页游标无效", {"field": "cursor"}) from None
+    return at, ticket_id
+
+
+def subtree(tree: CodeTree, code: str, field: str) -> list[str]:
+    """The code and every code below it; an unknown code is the same 422 the intake gives."""
+    if code not in tree:
+        raise DomainError("unknown_code", "编码不存在", {field: f"未知的编码 {code}"})
+    found, pending = [code], [code]
+    while pending:
+        children = tree.children(pending.pop())
+        found.extend(children)
+        pending.extend(children)
+    return found
+
+
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
+    """Any clock breached, or due in the past and not yet met."""
+    terms: list[ColumnElement[bool]] = []
+    for name in CLOCKS:
+        due = getattr(Ticket, f"{name}_due_at")
+        terms.append(getattr(Ticket, f"{name}_breached_at").is_not(None))
+        terms.append(and_(due.is_not(None), due < now, getattr(Ticket, f"{name}_met_at").is_(None)))
+    return or_(*terms)
+
+
+def visible_to(actor: Actor) -> ColumnElement[bool] | None:
+    """Unit staff see only tickets where their unit is the lead or an active assisting unit."""
+    if actor.role != Role.UNIT:
+        return None
+    if actor.unit_code is None:
+        return false()
+    assigned = select(TicketAssignment.ticket_id).where(
+        TicketAssignment.unit_code == actor.unit_code, TicketAssignment.active.is_(True)
+    )
+    return or_(Ticket.lead_unit_code == actor.unit_code, Ticket.id.in_(assigned))
+
+
+def ticket_query(
+    filters: dict[str, Any], actor: Actor, context: RoutingContext, now: datetime
+) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = []
+    visibility = visible_to(actor)
+    if visibility is not None:
+        conditions.append(visibility)
+    states = [s for s in (filters.get("state") or "").split(",") if s]
+    if states:
+        conditions.append(Ticket.state.in_(states))
+    if filters.get("unit"):
+        conditions.append(Ticket.lead_unit_code == filters["unit"])
+    if filters.get("area"):
+        conditions.append(Ticket.area_code.in_(subtree(context.areas, filters["area"], "area")))
+    if filters.get("matter"):
+        codes = subtree(context.matters, filters["matter"], "matter")
+        conditions.append(Ticket.matter_code.in_(codes))
+    if filters.get("channel"):
+        conditions.append(Ticket.channel == filters["channel"])
+    if filters.get("overdue") is not None:
+        overdue = overdue_condition(now)
+        conditions.append(overdue if filters["overdue"] else ~overdue)
+    if filters.get("q"):
+        q = filters["q"]
+        conditions.append(
+            or_(Ticket.text.contains(q, autoescape=True), Ticket.title.contains(q, autoescape=True))
+        )
+    if filters.get("accepted_from") is not None:
+        conditions.append(Ticket.accepted_at >= filters["accepted_from"])
+    if filters.get("accepted_to") is not None:
+        conditions.append(Ticket.accepted_at <= filters["accepted_to"])
+    if filters.get("cursor"):
+        at, ticket_id = decode_cursor(filters["cursor"])
+        conditions.append(
+            or_(Ticket.accepted_at < at, and_(Ticket.accepted_at == at, Ticket.id < ticket_id))
+        )
+    return (
+        select(Ticket)
+        .where(*conditions)
+        .order_by(Ticket.accepted_at.desc(), Ticket.id.desc())
+        .limit(int(filters["limit"]) + 1)
+    )
+
+
+def page(rows: Iterable[Ticket], limit: int) -> tuple[list[Ticket], str | None]:
+    items = list(rows)
+    if len(items) <= limit:
+        return items, None
+    items = items[:limit]
+    return items, encode_cursor(items[-1])

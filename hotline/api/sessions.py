@@ -1,0 +1,55 @@
+"""POST /api/v1/auth/login and /logout, GET /api/v1/auth/me: console users' sessions."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from hotline import auth
+from hotline.api import blueprint
+from hotline.api.parsing import load_body
+from hotline.api.schemas import LoginSchema
+from hotline.auth import ANY_ROLE, authenticate, require_roles
+from hotline.lifecycle import Actor
+from hotline.models import User
+
+
+def user_view(user: User) -> dict[str, object]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "unit_code": user.unit_code,
+    }
+
+
+def actor_view(actor: Actor) -> dict[str, object]:
+    return {
+        "id": actor.user_id,
+        "username": None,
+        "display_name": actor.name,
+        "role": str(actor.role),
+        "unit_code": actor.unit_code,
+    }
+
+
+@blueprint.post("/auth/login")
+def login() -> Response:
+    data = load_body(LoginSchema())
+    user = auth.login(data["username"], data["password"])
+    return jsonify({"user": user_view(user)})
+
+
+@blueprint.post("/auth/logout")
+def logout() -> tuple[str, int]:
+    auth.logout()
+    return "", 204
+
+
+@blueprint.get("/auth/me")
+@require_roles(ANY_ROLE)
+def me() -> Response:
+    user = auth.session_user()
+    if user is not None and authenticate().scope == f"user:{user.id}":
+        return jsonify({"user": user_view(user)})
+    return jsonify({"user": actor_view(authenticate().actor)})

@@ -1,0 +1,318 @@
+"""SMS conversation routing: a text becomes a new ticket, a follow-up to a recent one, a survey
+answer, a status query or an opt-out; each gets the reply the requester should read."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from hotline import lifecycle
+from hotline.clock import utcnow
+from hotline.domain import current_domain
+from hotline.extensions import DbSession
+from hotline.intake import IntakeResult, Submission, submit
+from hotline.lifecycle import Actor
+from hotline.models import Conversation, Ticket
+from hotline.phones import InvalidPhone, normalise, phone_key
+from routing.glossary import AppealType, TriageOutcome
+from routing.workflow import STATE_LABELS, Role, TicketState
+
+SMS_ACTOR = Actor(role=Role.SYSTEM, name="twilio-sms")
+DEFAULT_WINDOW_MINUTES = 30
+FOLLOW_UP = "followup"
+SURVEY = "survey"
+EMERGENCY_NUMBERS = "110/119/120/122"
+
+# Twilio's own opt-out words plus the Chinese carriers' 退订/TD: such a text is never an appeal.
+OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "退订"})
+QUERY = re.compile(r"^(?:查询|查|CX)[:：]?(\d{8})-?(\d{6})$", re.IGNORECASE)
+SURVEY_ANSWERS = {
+    "1": "satisfied",
+    "2": "basically_satisfied",
+    "3": "unsatisfied",
+    # Longest first so that 不满意 and 基本满意 are not read as 满意.
+    "基本满意": "basically_satisfied",
+    "不满意": "unsatisfied",
+    "满意": "satisfied",
+}
+SATISFACTION_LABELS = {
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "unsatisfied": "不满意",
+}
+# Obvious words only; anything else stays "other" for an agent to correct.
+APPEAL_TYPE_WORDS: tuple[tuple[AppealType, tuple[str, ...]], ...] = (
+    (AppealType.REPORT, ("举报",)),
+    (AppealType.COMPLAINT, ("投诉",)),
+    (AppealType.PRAISE, ("表扬", "感谢", "谢谢")),
+    (AppealType.SUGGESTION, ("建议",)),
+    (AppealType.HELP, ("求助", "帮帮", "帮忙")),
+    (AppealType.CONSULT, ("咨询", "请问", "怎么办理", "如何办理")),
+)
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    sid: str
+    sender: str
+    body: str
+    media_urls: tuple[str, ...] = ()
+
+
+@dataclass
+class SmsReply:
+    """The text to send back ("" for none), what happened, and the ticket it concerns."""
+
+    text: str
+    outcome: str
+    ticket: Ticket | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def requester_phone(raw: str | None) -> str | None:
+    """The sender in E.164 (+86 by default), or None for a withheld or impossible number."""
+    try:
+        return normalise(raw or "") if raw else None
+    except InvalidPhone:
+        return None
+
+
+def guess_appeal_type(text: str) -> AppealType:
+    for appeal_type, words in APPEAL_TYPE_WORDS:
+        if any(word in text for word in words):
+            return appeal_type
+    return AppealType.OTHER
+
+
+def window() -> timedelta:
+    return timedelta(
+        minutes=int(current_app.config.get("SMS_CONVERSATION_MINUTES", DEFAULT_WINDOW_MINUTES))
+    )
+
+
+def local_time(moment: datetime) -> str:
+    return moment.astimezone(current_domain().tz).strftime("%Y-%m-%d %H:%M")
+
+
+def open_conversation(
+    session: DbSession,
+    key: str,
+    kind: str,
+    ticket: Ticket,
+    *,
+    until: datetime,
+    data: dict[str, object] | None = None,
+) -> Conversation:
+    conversation = Conversation(
+        phone_key=key, kind=kind, ticket_id=ticket.id, data=data or {}, open_until=until
+    )
+    session.add(conversation)
+    session.flush()
+    return conversation
+
+
+def current_conversation(session: DbSession, key: str, at: datetime) -> Conversation | None:
+    """The newest open conversation with this number; a survey and a follow-up can overlap."""
+    return session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.phone_key == key,
+            Conversation.state == "open",
+            Conversation.open_until > at,
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    ).first()
+
+
+def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) -> SmsReply:
+    """Route one inbound SMS; flushes, never commits."""
+    at = at or utcnow()
+    phone = requester_phone(sms.sender)
+    key = phone_key(phone)
+    text = unicodedata.normalize("NFKC", sms.body).strip()
+    compact = re.sub(r"\s+", "", text)
+    if compact.upper() in OPT_OUT_WORDS:
+        return opt_out(session, key)
+    query = QUERY.match(compact)
+    if query:
+        return status_reply(session, f"{query.group(1)}-{query.group(2)}", key)
+    if key is not None:
+        conversation = current_conversation(session, key, at)
+        if conversation is not None and conversation.kind == SURVEY:
+            answer = SURVEY_ANSWERS.get(compact.rstrip("。.!！"))
+            if answer is not None:
+                return answer_survey(session, conversation, answer, sms, at)
+            # Anything but an answer is a message in its own right: a follow-up or a new appeal.
+            conversation = _follow_up_behind(session, key, at, conversation)
+        if conversation is not None and conversation.kind == FOLLOW_UP:
+            return follow_up(session, conversation, sms, at)
+    return new_ticket(session, sms, phone, key, at)
+
+
+def _follow_up_behind(
+    session: DbSession, key: str, at: datetime, survey: Conversation
+) -> Conversation | None:
+    return session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.phone_key == key,
+            Conversation.kind == FOLLOW_UP,
+            Conversation.state == "open",
+            Conversation.open_until > at,
+            Conversation.id != survey.id,
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    ).first()
+
+
+def message_text(sms: InboundSms) -> str:
+    """The appeal as received, with MMS attachments listed so that nothing sent is lost."""
+    text = sms.body.strip()
+    if sms.media_urls:
+        text += "\n附件：" + "\n".join(sms.media_urls)
+    return text.strip()
+
+
+def new_ticket(
+    session: DbSession, sms: InboundSms, phone: str | None, key: str | None, at: datetime
+) -> SmsReply:
+    body = message_text(sms)
+    result = submit(
+        session,
+        SMS_ACTOR,
+        Submission(
+            channel="sms",
+            text=body,
+            appeal_type=guess_appeal_type(body),
+            requester_phone=phone,
+            external_id=sms.sid,
+        ),
+        at=at,
+    )
+    ticket = result.ticket
+    reply = SmsReply(intake_reply(session, result), f"ticket_{ticket.triage_outcome}", ticket)
+    if key is not None and ticket.triage_outcome == TriageOutcome.DISPATCH:
+        open_conversation(
+            session, key, FOLLOW_UP, ticket, until=at + window(), data={"number": ticket.number}
+        )
+    return reply
+
+
+def intake_reply(session: DbSession, result: IntakeResult) -> str:
+    ticket = result.ticket
+    outcome = TriageOutcome(ticket.triage_outcome)
+    if outcome is TriageOutcome.EMERGENCY:
+        service = result.triage.service or EMERGENCY_NUMBERS
+        return (
+            f"【12345】您反映的情况紧急，请立即拨打{service}"
+            f"（报警110、火警119、急救120、交通事故122）。记录编号 {ticket.number}。"
+        )
+    if outcome is TriageOutcome.REFERRAL:
+        guidance = result.triage.guidance_zh or ticket.triage_reason
+        return f"【12345】您的来信已登记，工单号 {ticket.number}。{guidance}"
+    if outcome is TriageOutcome.NOT_ACCEPTED:
+        return f"【12345】很抱歉，您的信息未能受理：{ticket.triage_reason}"
+    if outcome is TriageOutcome.MERGE:
+        parent = session.get(Ticket, ticket.parent_id) if ticket.parent_id else None
+        number = parent.number if parent is not None else ticket.number
+        return f"【12345】您反映的问题已并入工单 {number}，我们将一并办理。"
+    if outcome is TriageOutcome.ANSWER:
+        return f"【12345】工单号 {ticket.number}。{ticket.reply_text or ''}".rstrip()
+    minutes = int(window().total_seconds() // 60)
+    if ticket.handle_due_at is not None:
+        provisional = "（暂定）" if ticket.due_provisional else ""
+        promise = f"我们将在{local_time(ticket.handle_due_at)}{provisional}前答复。"
+    else:
+        promise = "我们将尽快转交承办单位办理。"
+    return (
+        f"【12345】您的诉求已受理，工单号 {ticket.number}。{promise}"
+        f"{minutes}分钟内回复本号码可补充说明。"
+    )
+
+
+def follow_up(
+    session: DbSession, conversation: Conversation, sms: InboundSms, at: datetime
+) -> SmsReply:
+    ticket = session.get(Ticket, conversation.ticket_id)
+    assert ticket is not None  # a foreign key guarantees it
+    lifecycle.add_note(
+        session, ticket, SMS_ACTOR, message_text(sms), at=at, payload={"channel": "sms"}
+    )
+    # Each further message keeps the exchange open for another window.
+    conversation.open_until = at + window()
+    return SmsReply(f"【12345】您的补充说明已记入工单 {ticket.number}。", "note", ticket)
+
+
+def answer_survey(
+    session: DbSession, conversation: Conversation, satisfaction: str, sms: InboundSms, at: datetime
+) -> SmsReply:
+    ticket = session.get(Ticket, conversation.ticket_id)
+    assert ticket is not None
+    label = SATISFACTION_LABELS[satisfaction]
+    conversation.state = "answered"
+    conversation.data = dict(conversation.data or {}) | {"answer": satisfaction, "sid": sms.sid}
+    recorded = False
+    if ticket.state == TicketState.REVIEWED and satisfaction != "unsatisfied":
+        # The SMS survey asks one question; a satisfied answer implies contact and a solution.
+        lifecycle.callback(
+            session,
+            ticket,
+            SMS_ACTOR,
+            reachable=True,
+            contacted=True,
+            solved=True,
+            satisfaction=satisfaction,
+            note="短信回访",
+            at=at,
+        )
+        recorded = True
+    else:
+        # Whether an unsatisfied result is the unit's fault needs an agent's judgement.
+        lifecycle.add_note(
+            session,
+            ticket,
+            SMS_ACTOR,
+            f"短信回访答复：{label}，待坐席核实。",
+            at=at,
+            payload={"channel": "sms", "survey_answer": satisfaction},
+        )
+    if satisfaction == "unsatisfied":
+        text = (
+            f"【12345】已收到您对工单 {ticket.number} 的评价：{label}。工作人员将尽快与您联系核实。"
+        )
+    else:
+        text = f"【12345】感谢您对工单 {ticket.number} 的评价：{label}。"
+    return SmsReply(text, "survey" if recorded else "survey_note", ticket, {"answer": satisfaction})
+
+
+def status_reply(session: DbSession, number: str, key: str | None) -> SmsReply:
+    ticket = session.scalars(select(Ticket).where(Ticket.number == number)).first()
+    # Only the requester's own number may learn anything, even whether the ticket exists.
+    if ticket is None or key is None or ticket.requester_phone_key != key:
+        return SmsReply(f"【12345】未查到本机号码提交的工单 {number}，请核对工单号。", "query")
+    return SmsReply(f"【12345】{ticket_status_text(ticket)}", "query", ticket)
+
+
+def ticket_status_text(ticket: Ticket) -> str:
+    state = TicketState(ticket.state)
+    text = f"工单 {ticket.number} 当前状态：{STATE_LABELS[state]}"
+    if state is not TicketState.CLOSED and ticket.handle_due_at is not None:
+        text += f"，办理时限 {local_time(ticket.handle_due_at)}"
+    return text + "。"
+
+
+def opt_out(session: DbSession, key: str | None) -> SmsReply:
+    """Twilio answers opt-out words itself; we only stop every open exchange with the number."""
+    if key is not None:
+        for conversation in session.scalars(
+            select(Conversation).where(Conversation.phone_key == key, Conversation.state == "open")
+        ):
+            conversation.state = "closed"
+    return SmsReply("", "opt_out")

@@ -1,0 +1,143 @@
+"""What a ticket shows to the world through GET requests: the city's queue, never personal data."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from hotline.extensions import DbSession
+from hotline.models import Ticket, TicketEvent, Unit
+from hotline.open311.formats import format_datetime
+from routing.glossary import TriageOutcome
+from routing.tree import AreaTree, CodeTree
+from routing.workflow import STATE_LABELS, Action, TicketState
+
+OUTCOME_LABELS = {
+    TriageOutcome.EMERGENCY: "紧急转接",
+    TriageOutcome.REFERRAL: "告知法定途径",
+    TriageOutcome.NOT_ACCEPTED: "不予受理",
+    TriageOutcome.MERGE: "并单办理",
+    TriageOutcome.ANSWER: "受理时直接答复",
+    TriageOutcome.DISPATCH: "派单办理",
+}
+WITHHELD = "（该诉求为举报或诉求人要求保密，内容不予公开）"
+
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def scrub(text: str | None) -> str | None:
+    """Hide the phone numbers, ID numbers and e-mail addresses citizens type into free text."""
+    if not text:
+        return text
+    text = _ID_NUMBER.sub("******************", text)
+    text = _MOBILE.sub(r"\1****\2", text)
+    text = _LANDLINE.sub("****", text)
+    return _EMAIL.sub("***@***", text)
+
+
+def notice(ticket: Ticket, unit_name: str | None) -> str:
+    """The service_notice: the triage outcome in words a citizen understands."""
+    outcome = TriageOutcome(ticket.triage_outcome)
+    head = f"工单 {ticket.number} 已受理（{OUTCOME_LABELS[outcome]}）。"
+    if outcome is TriageOutcome.DISPATCH:
+        if unit_name is None:
+            return head + "正在由热线中心人工确定承办单位。"
+        due = format_datetime(ticket.handle_due_at)
+        tail = f"，预计 {due} 前办结" if due else ""
+        return head + f"已派至{unit_name}办理{tail}。"
+    if outcome is TriageOutcome.MERGE:
+        return head + "与正在办理的同一诉求合并办理，结果将一并答复。"
+    return head + (scrub(ticket.triage_reason) or "")
+
+
+def status_notes(ticket: Ticket) -> str:
+    """The 12345 state in words; a closed ticket adds how it ended and the reply."""
+    label = STATE_LABELS.get(TicketState(ticket.state), ticket.state)
+    if ticket.state != TicketState.CLOSED:
+        return f"{label}。"
+    outcome = TriageOutcome(ticket.triage_outcome)
+    if outcome is not TriageOutcome.DISPATCH:
+        label += f"（{OUTCOME_LABELS[outcome]}）"
+    if ticket.reply_text:
+        return f"{label}。答复：{scrub(ticket.reply_text)}"
+    return f"{label}。"
+
+
+def unit_names(session: DbSession, tickets: Iterable[Ticket]) -> dict[str, str]:
+    codes = {t.lead_unit_code for t in tickets if t.lead_unit_code}
+    if not codes:
+        return {}
+    rows = session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes)))
+    return {code: name for code, name in rows}
+
+
+def media_urls(session: DbSession, tickets: Iterable[Ticket]) -> dict[int, str]:
+    """media_url lives in the accept event's payload of tickets that came through Open311."""
+    ids = [t.id for t in tickets if t.channel == "open311"]
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(TicketEvent.ticket_id, TicketEvent.payload).where(
+            TicketEvent.ticket_id.in_(ids), TicketEvent.action == Action.ACCEPT
+        )
+    )
+    found = {}
+    for ticket_id, payload in rows:
+        url = ((payload or {}).get("extra") or {}).get("open311", {}).get("media_url")
+        if url:
+            found[ticket_id] = url
+    return found
+
+
+def public_request(
+    ticket: Ticket,
+    matters: CodeTree,
+    areas: AreaTree,
+    units: Mapping[str, str],
+    media: Mapping[int, str],
+) -> dict[str, Any]:
+    """One <request> of GET requests, in the spec's element order."""
+    unit_name = units.get(ticket.lead_unit_code or "")
+    secret = ticket.confidential
+    service_code = ticket.matter_code
+    return {
+        "service_request_id": ticket.number,
+        "status": "closed" if ticket.state == TicketState.CLOSED else "open",
+        "status_notes": status_notes(ticket),
+        "service_name": (
+            matters.name(service_code) if service_code and service_code in matters else None
+        ),
+        "service_code": service_code,
+        "description": WITHHELD if secret else scrub(ticket.text),
+        "agency_responsible": unit_name,
+        "service_notice": notice(ticket, unit_name),
+        "requested_datetime": format_datetime(ticket.accepted_at),
+        "updated_datetime": format_datetime(_updated_at(ticket)),
+        "expected_datetime": format_datetime(ticket.handle_due_at),
+        # A confidential appeal shows only its area, never the exact place.
+        "address": _area_label(areas, ticket.area_code) if secret else scrub(ticket.address),
+        "address_id": ticket.area_code,
+        "zipcode": None,
+        "lat": None if secret else ticket.latitude,
+        "long": None if secret else ticket.longitude,
+        "media_url": None if secret else media.get(ticket.id),
+    }
+
+
+def _updated_at(ticket: Ticket) -> datetime:
+    # updated_at is the database's transaction time; never report it before the last action.
+    moments = (ticket.updated_at, ticket.accepted_at, ticket.dispatched_at, ticket.closed_at)
+    return max(moment for moment in moments if moment is not None)
+
+
+def _area_label(areas: AreaTree, code: str | None) -> str | None:
+    if code is None or code not in areas:
+        return None
+    return "".join(areas.name(c) for c in reversed(areas.ancestors(code)))

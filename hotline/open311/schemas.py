@@ -1,0 +1,130 @@
+"""Marshmallow schemas for the parameters of POST requests and GET requests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+
+from hotline.open311.formats import Open311Error, parse_datetime
+
+STATUSES = ("open", "closed")
+_ATTRIBUTE_PREFIX = "attribute["
+
+
+def _text(max_length: int, **kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Length(max=max_length, error=f"不能超过 {max_length} 个字符"),
+        error_messages={"invalid": "必须是文本", "required": "必须填写"},
+        **kwargs,
+    )
+
+
+class CommaList(fields.Field[list[str]]):
+    """'a,b,c' (the spec's comma-delimited lists) → ['a', 'b', 'c'], empty items dropped."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+        if not isinstance(value, str):
+            raise ValidationError("必须是以逗号分隔的文本")
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class W3CDateTime(fields.Field[datetime]):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        try:
+            return parse_datetime(str(value))
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+
+class Open311Schema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _empty_is_absent(self, data: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
+        # The spec's clients send "?status=&service_code=" for "no filter".
+        return {
+            key: value.strip() if isinstance(value, str) else value
+            for key, value in data.items()
+            if value is not None and not (isinstance(value, str) and not value.strip())
+        }
+
+
+class PostRequestSchema(Open311Schema):
+    api_key = _text(200)
+    jurisdiction_id = _text(200)
+    service_code = _text(32, required=True)
+    lat = fields.Float(
+        validate=validate.Range(-90, 90, error="纬度必须在 -90 到 90 之间"),
+        error_messages={"invalid": "纬度必须是数字", "special": "纬度必须是有限数字"},
+    )
+    long = fields.Float(
+        validate=validate.Range(-180, 180, error="经度必须在 -180 到 180 之间"),
+        error_messages={"invalid": "经度必须是数字", "special": "经度必须是有限数字"},
+    )
+    address_string = _text(500)
+    address_id = _text(32)
+    email = fields.Email(error_messages={"invalid": "邮箱地址格式不正确"})
+    device_id = _text(128)
+    account_id = _text(128)
+    first_name = _text(60)
+    last_name = _text(60)
+    phone = _text(40)
+    description = fields.String(error_messages={"invalid": "必须是文本"})
+    media_url = fields.Url(
+        schemes={"http", "https"}, error_messages={"invalid": "必须是 http 或 https 网址"}
+    )
+    attribute = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+
+    @pre_load
+    def _collect_attributes(self, data: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Form posts carry attribute[code]=value pairs; JSON may nest them as "attribute"."""
+        values = dict(data)
+        attributes = dict(values.pop("attribute", None) or {})
+        for key in list(values):
+            if key.startswith(_ATTRIBUTE_PREFIX) and key.endswith("]"):
+                attributes[key[len(_ATTRIBUTE_PREFIX) : -1]] = values.pop(key)
+        values["attribute"] = {
+            str(key): str(value).strip()
+            for key, value in attributes.items()
+            if value is not None and str(value).strip()
+        }
+        return values
+
+
+class RequestsQuerySchema(Open311Schema):
+    jurisdiction_id = _text(200)
+    service_request_id = CommaList()
+    service_code = CommaList()
+    start_date = W3CDateTime()
+    end_date = W3CDateTime()
+    status = CommaList(
+        validate=validate.ContainsOnly(STATUSES, error="status 只能是 open 或 closed")
+    )
+
+
+FIELD_LABELS = {"lat": "lat（纬度）", "long": "long（经度）", "_schema": "请求"}
+
+
+def load(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate, turning every problem into a 400 with one description per field."""
+    try:
+        result: dict[str, Any] = schema.load(data)
+    except ValidationError as error:
+        raise Open311Error(400, *_descriptions(error.messages)) from error
+    return result
+
+
+def _descriptions(messages: Any, prefix: str = "") -> list[str]:
+    if isinstance(messages, Mapping):
+        lines: list[str] = []
+        for key, value in messages.items():
+            label = FIELD_LABELS.get(str(key), str(key))
+            lines.extend(_descriptions(value, f"{prefix}{label}"))
+        return lines
+    if isinstance(messages, list | tuple):
+        return [f"{prefix}：{text}" if prefix else str(text) for text in messages]
+    return [f"{prefix}：{messages}" if prefix else str(messages)]

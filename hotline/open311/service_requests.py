@@ -1,0 +1,211 @@
+"""POST requests, GET requests, GET a request and GET tokens/<token>.
+
+Every service is `realtime`: POST answers with the service_request_id (the ticket number) at
+once. A token is nevertheless resolvable: the token of a request is its internal ticket id
+(`token_for`), and GET tokens/<token> returns the service_request_id it stands for.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Response, current_app, request
+from sqlalchemy import select
+
+from hotline.apikeys import find_key
+from hotline.clock import utcnow
+from hotline.extensions import db
+from hotline.intake import Submission, submit
+from hotline.lifecycle import Actor
+from hotline.models import Ticket
+from hotline.open311 import blueprint
+from hotline.open311.formats import Open311Error, render
+from hotline.open311.jurisdiction import check_jurisdiction, setting, submitted
+from hotline.open311.locating import area_in_address
+from hotline.open311.publication import media_urls, notice, public_request, unit_names
+from hotline.open311.schemas import PostRequestSchema, RequestsQuerySchema, load
+from hotline.open311.services import ATTRIBUTES, ATTRIBUTES_BY_CODE, is_service
+from hotline.phones import InvalidPhone, normalise
+from hotline.routing_context import routing_context
+from hotline.transaction import commit
+from routing.glossary import Channel
+from routing.workflow import Role, TicketState
+
+
+def token_for(ticket: Ticket) -> str:
+    return str(ticket.id)
+
+
+def _posted() -> dict[str, Any]:
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise Open311Error(400, "JSON 请求体必须是对象")
+        return body
+    return request.form.to_dict()
+
+
+def _authenticate() -> Actor:
+    key = find_key(db.session, submitted("api_key"))
+    if key is None:
+        raise Open311Error(403, "api_key 缺失或无效")
+    return Actor(role=Role.INTEGRATION, name=key.name)
+
+
+def _attributes(given: dict[str, str]) -> dict[str, str]:
+    """Known attributes resolved to their keys (defaults filled); unknown codes are ignored."""
+    chosen: dict[str, str] = {}
+    problems = []
+    for attribute in ATTRIBUTES:
+        raw = given.get(attribute.code)
+        if raw is None:
+            if attribute.required:
+                problems.append(f"attribute[{attribute.code}]：必须填写")
+            chosen[attribute.code] = attribute.default
+            continue
+        key = ATTRIBUTES_BY_CODE[attribute.code].key_for(raw)
+        if key is None:
+            allowed = "、".join(f"{k}（{n}）" for k, n in attribute.values)
+            problems.append(f"attribute[{attribute.code}]：取值 {raw} 无效，可选 {allowed}")
+        else:
+            chosen[attribute.code] = key
+    if problems:
+        raise Open311Error(400, *problems)
+    return chosen
+
+
+def submission_from(params: dict[str, Any]) -> Submission:
+    """Check an Open311 request against the matter and area trees and turn it into an appeal."""
+    context = routing_context()
+    problems: list[str] = []
+    service_code = params["service_code"]
+    if not is_service(context.matters, service_code):
+        problems.append(f"service_code：服务编码 {service_code} 不存在或不是末级事项")
+    lat, long = params.get("lat"), params.get("long")
+    if (lat is None) != (long is None):
+        problems.append("lat 与 long 必须同时提供")
+    address = params.get("address_string")
+    address_id = params.get("address_id")
+    if lat is None and long is None and not address and not address_id:
+        problems.append("必须提供位置：lat 和 long、address_string 或 address_id 至少一项")
+    if address_id and address_id not in context.areas:
+        problems.append(f"address_id：行政区划编码 {address_id} 不存在")
+    phone = params.get("phone")
+    if phone:
+        try:
+            phone = normalise(phone)
+        except InvalidPhone as error:
+            problems.append(f"phone：{error}")
+    description = params.get("description") or ""
+    limit = int(current_app.config["MAX_TEXT_LENGTH"])
+    if len(description) > limit:
+        problems.append(f"description：不能超过 {limit} 个字符（当前 {len(description)} 个）")
+    if problems:
+        raise Open311Error(400, *problems)
+    attributes = _attributes(params["attribute"])
+    area_code = address_id or area_in_address(context.areas, address)
+    if not description:
+        # A bare "this kind of problem, here" report: say so in words triage can read.
+        where = address or (context.areas.name(area_code) if area_code else f"坐标 {lat},{long}")
+        description = f"{context.matters.name(service_code)}：{where}"
+    name = (params.get("last_name") or "") + (params.get("first_name") or "")
+    extra = {key: params[key] for key in ("media_url", "account_id") if params.get(key)}
+    return Submission(
+        channel=Channel.OPEN311,
+        text=description,
+        appeal_type=attributes["appeal_type"],
+        urgency=attributes["urgency"],
+        confidential=attributes["confidential"] == "true",
+        matter_code=service_code,
+        area_code=area_code,
+        address=address,
+        latitude=lat,
+        longitude=long,
+        requester_name=name or None,
+        requester_phone=phone,
+        requester_email=params.get("email"),
+        extra={"open311": extra} if extra else {},
+    )
+
+
+@blueprint.post("/requests.<any(xml, json):fmt>")
+def create_request(fmt: str) -> Response:
+    actor = _authenticate()
+    params = load(PostRequestSchema(), _posted())
+    check_jurisdiction()
+    result = submit(db.session, actor, submission_from(params))
+    ticket = result.ticket
+    body = [
+        {
+            "service_request_id": ticket.number,
+            "service_notice": notice(
+                ticket, unit_names(db.session, [ticket]).get(ticket.lead_unit_code or "")
+            ),
+            "account_id": params.get("account_id"),
+        }
+    ]
+    commit()
+    return render(fmt, "service_requests", body, 201)
+
+
+def _render_tickets(fmt: str, tickets: list[Ticket]) -> Response:
+    context = routing_context()
+    units = unit_names(db.session, tickets)
+    media = media_urls(db.session, tickets)
+    body = [public_request(t, context.matters, context.areas, units, media) for t in tickets]
+    return render(fmt, "service_requests", body)
+
+
+@blueprint.get("/requests.<any(xml, json):fmt>")
+def list_requests(fmt: str) -> Response:
+    query = load(RequestsQuerySchema(), request.args.to_dict())
+    check_jurisdiction()
+    limit = int(setting("OPEN311_MAX_REQUESTS"))
+    statement = select(Ticket)
+    numbers = query.get("service_request_id")
+    if numbers:
+        # The spec: a list of ids overrides every other parameter.
+        statement = statement.where(Ticket.number.in_(numbers[:limit]))
+    else:
+        window = timedelta(days=int(setting("OPEN311_WINDOW_DAYS")))
+        start: datetime | None = query.get("start_date")
+        end: datetime | None = query.get("end_date")
+        if start is None:
+            end = end or utcnow()
+            start = end - window
+        elif end is None:
+            end = start + window
+        if end < start:
+            raise Open311Error(400, "end_date 不能早于 start_date")
+        if end - start > window:
+            raise Open311Error(400, f"start_date 与 end_date 相差不能超过 {window.days} 天")
+        statement = statement.where(Ticket.accepted_at >= start, Ticket.accepted_at <= end)
+        if query.get("service_code"):
+            statement = statement.where(Ticket.matter_code.in_(query["service_code"]))
+        statuses = set(query.get("status") or ())
+        if statuses == {"open"}:
+            statement = statement.where(Ticket.state != TicketState.CLOSED)
+        elif statuses == {"closed"}:
+            statement = statement.where(Ticket.state == TicketState.CLOSED)
+    statement = statement.order_by(Ticket.accepted_at.desc(), Ticket.id.desc()).limit(limit)
+    return _render_tickets(fmt, list(db.session.scalars(statement)))
+
+
+@blueprint.get("/requests/<service_request_id>.<any(xml, json):fmt>")
+def get_request(service_request_id: str, fmt: str) -> Response:
+    check_jurisdiction()
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == service_request_id)).first()
+    if ticket is None:
+        raise Open311Error(404, f"服务请求 {service_request_id} 不存在")
+    return _render_tickets(fmt, [ticket])
+
+
+@blueprint.get("/tokens/<token>.<any(xml, json):fmt>")
+def get_token(token: str, fmt: str) -> Response:
+    check_jurisdiction()
+    ticket = db.session.get(Ticket, int(token)) if token.isdigit() and len(token) < 12 else None
+    if ticket is None:
+        raise Open311Error(404, f"令牌 {token} 不存在")
+    body = [{"service_request_id": ticket.number, "token": token_for(ticket)}]
+    return render(fmt, "service_requests", body)

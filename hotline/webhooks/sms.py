@@ -1,0 +1,83 @@
+"""`POST /webhooks/twilio/sms`: a text becomes a ticket (or joins one); the reply is TwiML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from marshmallow import EXCLUDE, Schema, fields
+from twilio.twiml.messaging_response import MessagingResponse
+
+from hotline import conversations
+from hotline.extensions import db
+from hotline.transaction import commit
+from hotline.webhooks import blueprint
+from hotline.webhooks.inbound import claim, find
+from hotline.webhooks.twilio_request import parse, plain, twilio_webhook
+
+MAX_MEDIA = 10  # Twilio sends at most ten MediaUrlN fields
+
+
+class SmsForm(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    sid = fields.String(data_key="MessageSid", required=True)
+    account_sid = fields.String(data_key="AccountSid", load_default="")
+    sender = fields.String(data_key="From", required=True)
+    to = fields.String(data_key="To", load_default="")
+    body = fields.String(data_key="Body", load_default="")
+    num_media = fields.Integer(data_key="NumMedia", load_default=0)
+
+
+def media_urls(form: dict[str, str], count: int) -> tuple[str, ...]:
+    return tuple(
+        form[f"MediaUrl{i}"] for i in range(min(count, MAX_MEDIA)) if form.get(f"MediaUrl{i}")
+    )
+
+
+def messaging_twiml(text: str) -> str:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response)
+
+
+def replay(sid: str) -> Response:
+    stored = find(db.session, sid)
+    if stored is None:
+        # The competing request rolled back: Twilio's retry will find the row free.
+        return plain(503, "message is being processed; retry")
+    return Response(stored.reply, mimetype="application/xml")
+
+
+@blueprint.post("/twilio/sms")
+@twilio_webhook
+def twilio_sms() -> Response:
+    raw: dict[str, Any] = request.form.to_dict()
+    form = parse(SmsForm())
+    row = claim(
+        db.session,
+        form["sid"],
+        "sms",
+        from_number=form["sender"],
+        to_number=form["to"],
+        body=form["body"],
+        payload=raw,
+    )
+    if row is None:
+        return replay(form["sid"])
+    reply = conversations.receive(
+        db.session,
+        conversations.InboundSms(
+            sid=form["sid"],
+            sender=form["sender"],
+            body=form["body"],
+            media_urls=media_urls(raw, form["num_media"]),
+        ),
+    )
+    row.reply = messaging_twiml(reply.text)
+    row.outcome = reply.outcome
+    row.ticket_id = reply.ticket.id if reply.ticket is not None else None
+    commit()
+    return Response(row.reply, mimetype="application/xml")

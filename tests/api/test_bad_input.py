@@ -1,0 +1,169 @@
+"""Every kind of bad request gets the JSON error shape and leaves nothing in the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hotline.extensions import db
+from hotline.models import Requester, Ticket
+from tests.api.conftest import API_KEY, ELEVATOR
+
+
+def _post(client: Any, body: Any = None, **kwargs: Any) -> Any:
+    kwargs.setdefault("headers", API_KEY)
+    if body is not None:
+        kwargs["json"] = body
+    return client.post("/api/v1/tickets", **kwargs)
+
+
+def _nothing_written() -> bool:
+    tickets = db.session.scalar(select(func.count()).select_from(Ticket))
+    requesters = db.session.scalar(select(func.count()).select_from(Requester))
+    return tickets == 0 and requesters == 0
+
+
+def _error(response: Any) -> dict[str, Any]:
+    error: dict[str, Any] = response.get_json()["error"]
+    assert set(error) == {"code", "message", "details"}
+    return error
+
+
+def test_a_missing_text_is_a_validation_error_naming_the_field(client: Any) -> None:
+    response = _post(client, {k: v for k, v in ELEVATOR.items() if k != "text"})
+    assert response.status_code == 400
+    error = _error(response)
+    assert error["code"] == "validation_error"
+    assert error["details"]["field"] == "text"
+    assert _nothing_written()
+
+
+def test_a_wrong_type_is_a_validation_error(client: Any) -> None:
+    response = _post(client, ELEVATOR | {"text": 12345, "location": {"lat": "north", "long": 1}})
+    assert response.status_code == 400
+    fields = _error(response)["details"]["fields"]
+    assert "text" in fields
+    assert "lat" in fields["location"]
+
+
+def test_an_unknown_channel_is_refused(client: Any) -> None:
+    response = _post(client, ELEVATOR | {"channel": "pigeon"})
+    assert response.status_code == 400
+    assert _error(response)["details"]["field"] == "channel"
+
+
+def test_an_unknown_field_is_refused(client: Any) -> None:
+    response = _post(client, ELEVATOR | {"priority": "high"})
+    assert response.status_code == 400
+    assert _error(response)["details"]["field"] == "priority"
+
+
+def test_a_location_out_of_range_is_refused(client: Any) -> None:
+    response = _post(client, ELEVATOR | {"location": {"lat": 91, "long": 120}})
+    assert response.status_code == 400
+    assert _error(response)["details"]["field"] == "location.lat"
+
+
+def test_an_unknown_area_code_is_unprocessable_and_writes_nothing(client: Any) -> None:
+    response = _post(client, ELEVATOR | {"area_code": "000000"})
+    assert response.status_code == 422
+    error = _error(response)
+    assert error["code"] == "unknown_code"
+    assert "area_code" in error["details"]
+    assert _nothing_written()
+
+
+def test_an_unknown_matter_code_is_unprocessable(client: Any) -> None:
+    response = _post(client, ELEVATOR | {"matter_code": "99.99.99"})
+    assert response.status_code == 422
+    assert _error(response)["code"] == "unknown_code"
+    assert _nothing_written()
+
+
+def test_a_text_over_4000_characters_is_refused(client: Any) -> None:
+    response = _post(client, ELEVATOR | {"text": "电" * 4001})
+    assert response.status_code == 400
+    assert _error(response)["details"]["field"] == "text"
+    assert _nothing_written()
+
+
+def test_a_text_of_exactly_4000_characters_is_accepted(client: Any) -> None:
+    response = _post(client, ELEVATOR | {"text": "电梯" * 2000, "requester": None})
+    assert response.status_code == 201
+
+
+def test_a_body_over_the_content_limit_is_413_in_json(client: Any) -> None:
+    huge = '{"text": "' + "x" * (300 * 1024) + '"}'
+    response = client.post(
+        "/api/v1/tickets", data=huge, content_type="application/json", headers=API_KEY
+    )
+    assert response.status_code == 413
+    assert response.is_json
+    assert _error(response)["code"] == "request_entity_too_large"
+    assert _nothing_written()
+
+
+def test_a_malformed_phone_names_the_field(client: Any) -> None:
+    response = _post(client, ELEVATOR | {"requester": {"phone": "12ab"}})
+    assert response.status_code == 400
+    error = _error(response)
+    assert error["details"]["field"] == "requester.phone"
+    assert _nothing_written()
+
+
+def test_invalid_json_is_invalid_json(client: Any) -> None:
+    response = client.post(
+        "/api/v1/tickets", data='{"text": ', content_type="application/json", headers=API_KEY
+    )
+    assert response.status_code == 400
+    assert _error(response)["code"] == "invalid_json"
+
+
+def test_a_json_array_is_not_a_ticket(client: Any) -> None:
+    response = _post(client, [ELEVATOR])
+    assert response.status_code == 400
+    assert _error(response)["code"] == "validation_error"
+
+
+def test_a_form_post_is_an_unsupported_media_type(client: Any) -> None:
+    response = client.post("/api/v1/tickets", data={"text": "电梯坏了"}, headers=API_KEY)
+    assert response.status_code == 415
+    assert _error(response)["code"] == "unsupported_media_type"
+    assert _nothing_written()
+
+
+def test_no_credentials_is_401(client: Any) -> None:
+    response = client.post("/api/v1/tickets", json=ELEVATOR)
+    assert response.status_code == 401
+    assert _error(response)["code"] == "unauthenticated"
+
+
+def test_a_wrong_api_key_is_401(client: Any) -> None:
+    response = _post(client, ELEVATOR, headers={"Authorization": "Bearer not-a-key"})
+    assert response.status_code == 401
+
+
+def test_a_malformed_authorization_header_is_401(client: Any) -> None:
+    response = _post(client, ELEVATOR, headers={"Authorization": "Basic dXNlcjpwdw=="})
+    assert response.status_code == 401
+
+
+def test_unit_staff_may_not_create_tickets(district: Any) -> None:
+    response = district.post("/api/v1/tickets", json=ELEVATOR)
+    assert response.status_code == 403
+    assert _error(response)["code"] == "forbidden"
+    assert _nothing_written()
+
+
+def test_an_overlong_idempotency_key_is_refused(client: Any) -> None:
+    response = _post(client, ELEVATOR, headers=API_KEY | {"Idempotency-Key": "k" * 256})
+    assert response.status_code == 400
+    assert _error(response)["code"] == "invalid_idempotency_key"
+
+
+def test_an_unknown_ticket_is_404(client: Any) -> None:
+    assert client.get("/api/v1/tickets/999999", headers=API_KEY).status_code == 404
+    response = client.get("/api/v1/tickets/20990101-000001", headers=API_KEY)
+    assert response.status_code == 404
+    assert _error(response)["code"] == "not_found"

@@ -1,0 +1,243 @@
+"""POST /api/v1/tickets/<id>/<action>: the whole lifecycle over HTTP, and what it refuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hotline.extensions import db
+from hotline.models import TicketEvent
+from tests.api.conftest import API_KEY, create, login
+
+SURVEY = {"reachable": True, "contacted": True, "solved": True, "satisfaction": "satisfied"}
+
+
+def act(client: Any, ticket: dict[str, Any], action: str, body: Any = None, **kw: Any) -> Any:
+    return client.post(f"/api/v1/tickets/{ticket['id']}/{action}", json=body or {}, **kw)
+
+
+def ok(response: Any) -> dict[str, Any]:
+    assert response.status_code == 200, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def pending(client: Any) -> dict[str, Any]:
+    """A ticket no rule can route: it waits for a dispatcher."""
+    ticket = create(client, area_code=None, address=None, requester=None)
+    assert ticket["state"] == "pending_dispatch"
+    return ticket
+
+
+def test_a_ticket_goes_from_dispatch_to_close_over_http(
+    client: Any, dispatcher: Any, district: Any, agent: Any, no_catalogue: None
+) -> None:
+    ticket = create(client)
+    signed = ok(act(district, ticket, "sign"))
+    assert signed["state"] == "signed"
+    assert signed["clocks"]["sign"]["met_at"] is not None
+    assert ok(act(district, ticket, "contact", {"note": "已电话联系"}))["state"] == "handling"
+    extended = ok(act(district, ticket, "extension", {"working_days": 3, "reason": "需协调维保"}))
+    assert extended["extension"]["state"] == "requested"
+    decided = ok(act(dispatcher, ticket, "extension/decision", {"approve": True}))
+    assert decided["extension"]["state"] == "approved"
+    assert ok(act(district, ticket, "reply", {"text": "电梯已修复"}))["state"] == "replied"
+    assert ok(act(dispatcher, ticket, "review", {"approve": True}))["state"] == "reviewed"
+    rated = ok(act(agent, ticket, "callback", SURVEY))
+    assert rated["state"] == "rated"
+    assert rated["rating"]["satisfaction"] == "satisfied"
+    closed = ok(act(dispatcher, ticket, "close", {"note": "归档"}))
+    assert closed["state"] == "closed"
+    reopened = ok(act(dispatcher, ticket, "reopen", {"reason": "诉求人反映电梯又坏了"}))
+    assert reopened["state"] == "dispatched"
+    assert reopened["reopen_count"] == 1
+    actions = [e["action"] for e in reopened["events"]]
+    assert actions[-9:] == [
+        "sign",
+        "contact",
+        "request_extension",
+        "approve_extension",
+        "reply",
+        "review",
+        "callback",
+        "close",
+        "reopen",
+    ]
+
+
+def test_units_do_not_see_the_rating(
+    client: Any, dispatcher: Any, district: Any, agent: Any, no_catalogue: None
+) -> None:
+    ticket = create(client)
+    ok(act(district, ticket, "sign"))
+    ok(act(district, ticket, "contact"))
+    ok(act(district, ticket, "reply", {"text": "已修复"}))
+    ok(act(dispatcher, ticket, "review", {"approve": True}))
+    ok(act(agent, ticket, "callback", SURVEY))
+    seen = district.get(f"/api/v1/tickets/{ticket['id']}").get_json()
+    assert seen["rating"] is None
+    callback = next(e for e in seen["events"] if e["action"] == "callback")
+    assert callback["payload"] == {}
+
+
+def test_a_return_is_arbitrated_and_sent_to_the_suggested_unit(
+    client: Any, dispatcher: Any, district: Any, no_catalogue: None
+) -> None:
+    ticket = create(client)
+    returned = ok(
+        act(
+            district,
+            ticket,
+            "return",
+            {
+                "reason": "电梯属特种设备",
+                "legal_basis": "特种设备安全法",
+                "suggested_unit": "C-SCJGJ",
+            },
+        )
+    )
+    assert returned["state"] == "returned"
+    arbitrated = ok(act(dispatcher, ticket, "arbitrate", {"approve": True, "lead": "C-SCJGJ"}))
+    assert arbitrated["state"] == "dispatched"
+    assert arbitrated["lead_unit"] == "C-SCJGJ"
+    assert district.get(f"/api/v1/tickets/{ticket['id']}").status_code == 404
+
+
+def test_a_return_without_its_legal_basis_is_a_validation_error(
+    client: Any, district: Any, no_catalogue: None
+) -> None:
+    ticket = create(client)
+    response = act(
+        district, ticket, "return", {"reason": "不属于本单位", "suggested_unit": "C-ZJJ"}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["details"]["field"] == "legal_basis"
+
+
+def test_a_dispatcher_dispatches_redispatches_and_an_assist_replies_its_part(
+    client: Any, dispatcher: Any, app: Any, no_catalogue: None
+) -> None:
+    ticket = pending(client)
+    sent = ok(act(dispatcher, ticket, "dispatch", {"lead": "C-ZJJ", "assists": ["S990102001"]}))
+    assert sent["state"] == "dispatched"
+    assert sent["assist_units"] == ["S990102001"]
+    assistant = login(app.test_client(), "u-s990102001")
+    part = ok(act(assistant, ticket, "reply-part", {"text": "街道已配合现场核查"}))
+    assert part["events"][-1]["action"] == "reply_part"
+    moved = ok(act(dispatcher, ticket, "redispatch", {"lead": "C-CGJ", "reason": "属城市管理范畴"}))
+    assert moved["lead_unit"] == "C-CGJ"
+
+
+def test_a_waiting_ticket_can_be_answered_or_merged(
+    client: Any, dispatcher: Any, no_catalogue: None
+) -> None:
+    answered = pending(client)
+    body = ok(act(dispatcher, answered, "answer", {"text": "已电话解答"}))
+    assert body["state"] == "closed"
+    assert body["reply_text"] == "已电话解答"
+    target = create(client, text="小区门口路灯不亮已经一周", matter_code=None, requester=None)
+    folded = create(
+        client,
+        text="公园健身器材损坏无人维修",
+        matter_code=None,
+        area_code=None,
+        address=None,
+        requester=None,
+    )
+    merged = ok(act(dispatcher, folded, "merge", {"into": target["number"]}))
+    assert merged["state"] == "closed"
+    assert merged["parent"] == target["number"]
+
+
+def test_urge_supervise_and_escalate_reach_the_lead_unit(
+    client: Any, dispatcher: Any, no_catalogue: None
+) -> None:
+    ticket = create(client)
+    ok(act(dispatcher, ticket, "urge", {"note": "请尽快处理"}))
+    ok(act(dispatcher, ticket, "supervise", {"note": "限期办结"}))
+    escalated = ok(act(dispatcher, ticket, "escalate", {"reason": "群众反映强烈"}))
+    assert escalated["escalated"] is True
+    assert [e["action"] for e in escalated["events"]][-3:] == ["urge", "supervise", "escalate"]
+
+
+def test_an_illegal_transition_is_409_and_changes_nothing(
+    client: Any, district: Any, no_catalogue: None
+) -> None:
+    ticket = create(client)
+    response = act(district, ticket, "reply", {"text": "已处理"})
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "illegal_transition"
+    count = db.session.scalar(
+        select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket["id"])
+    )
+    assert count == 2
+
+
+def test_signing_twice_is_409(client: Any, district: Any, no_catalogue: None) -> None:
+    ticket = create(client)
+    ok(act(district, ticket, "sign"))
+    assert act(district, ticket, "sign").status_code == 409
+
+
+def test_a_unit_may_not_take_a_centre_action(
+    client: Any, district: Any, no_catalogue: None
+) -> None:
+    ticket = create(client)
+    response = act(district, ticket, "urge", {"note": "自己催自己"})
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
+
+
+def test_another_unit_may_not_sign_someone_elses_ticket(
+    client: Any, other_unit: Any, no_catalogue: None
+) -> None:
+    ticket = create(client)
+    assert act(other_unit, ticket, "sign").status_code == 403
+
+
+def test_an_integration_may_not_sign(client: Any, no_catalogue: None) -> None:
+    ticket = create(client)
+    assert act(client, ticket, "sign", headers=API_KEY).status_code == 403
+
+
+def test_a_domain_rule_broken_is_422(client: Any, district: Any, no_catalogue: None) -> None:
+    ticket = create(client)
+    ok(act(district, ticket, "sign"))
+    response = act(district, ticket, "extension", {"working_days": 99, "reason": "太忙"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "extension_too_long"
+
+
+def test_dispatching_to_an_unknown_unit_is_404_and_writes_nothing(
+    client: Any, dispatcher: Any, no_catalogue: None
+) -> None:
+    ticket = pending(client)
+    response = act(dispatcher, ticket, "dispatch", {"lead": "NOPE"})
+    assert response.status_code == 404
+    detail = dispatcher.get(f"/api/v1/tickets/{ticket['id']}").get_json()
+    assert detail["state"] == "pending_dispatch"
+    assert len(detail["events"]) == 1
+
+
+def test_action_bodies_are_validated(client: Any, dispatcher: Any, no_catalogue: None) -> None:
+    ticket = create(client)
+    bad = act(dispatcher, ticket, "callback", {"reachable": "perhaps"})
+    assert bad.status_code == 400
+    assert bad.get_json()["error"]["details"]["field"] == "reachable"
+    assert act(dispatcher, ticket, "urge", {"volume": 11}).status_code == 400
+    form = dispatcher.post(f"/api/v1/tickets/{ticket['id']}/urge", data={"note": "x"})
+    assert form.status_code == 415
+    broken = dispatcher.post(
+        f"/api/v1/tickets/{ticket['id']}/urge", data="{", content_type="application/json"
+    )
+    assert broken.get_json()["error"]["code"] == "invalid_json"
+
+
+def test_an_action_on_an_unknown_ticket_is_404(dispatcher: Any) -> None:
+    assert dispatcher.post("/api/v1/tickets/424242/urge", json={}).status_code == 404
+
+
+def test_actions_need_credentials(client: Any, no_catalogue: None) -> None:
+    ticket = create(client)
+    assert client.post(f"/api/v1/tickets/{ticket['id']}/sign", json={}).status_code == 401

@@ -1,0 +1,102 @@
+"""GET /api/v1/openapi.json and /api/v1/docs: the API described from its own schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotline.api.actions import ACTIONS
+from hotline.api.schemas import TicketSchema
+from tests.api.conftest import create
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if "$ref" in node else []
+        return found + [r for value in node.values() for r in _refs(value)]
+    if isinstance(node, list):
+        return [r for value in node for r in _refs(value)]
+    return []
+
+
+def _document(client: Any) -> dict[str, Any]:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = response.get_json()
+    return document
+
+
+def test_the_document_is_openapi_3_with_resolvable_references(client: Any) -> None:
+    document = _document(client)
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"]
+    schemas = document["components"]["schemas"]
+    for ref in _refs(document):
+        assert ref.startswith("#/components/schemas/")
+        assert ref.split("/")[-1] in schemas
+
+
+def test_every_operation_has_responses_and_declares_its_path_parameters(client: Any) -> None:
+    for path, item in _document(client)["paths"].items():
+        assert path.startswith("/api/v1/")
+        for method, operation in item.items():
+            assert method in METHODS
+            assert operation["responses"]
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == {part[1:-1] for part in path.split("/") if part.startswith("{")}
+
+
+def test_operation_ids_are_unique(client: Any) -> None:
+    ids = [
+        op["operationId"] for item in _document(client)["paths"].values() for op in item.values()
+    ]
+    assert len(ids) == len(set(ids))
+
+
+def test_every_endpoint_is_described(client: Any) -> None:
+    paths = _document(client)["paths"]
+    expected = {
+        "/api/v1/tickets",
+        "/api/v1/tickets/{ident}",
+        "/api/v1/requesters/lookup",
+        "/api/v1/auth/login",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/me",
+        "/api/v1/calendar/due",
+        "/api/v1/calendar/days",
+        "/api/v1/catalogue/versions",
+        "/api/v1/routing/explain",
+    } | {f"/api/v1/tickets/{{ident}}/{action.path}" for action in ACTIONS}
+    assert expected <= set(paths)
+    assert set(paths["/api/v1/tickets"]) == {"get", "post"}
+
+
+def test_the_creation_body_comes_from_the_marshmallow_schema(client: Any) -> None:
+    document = _document(client)
+    body = document["components"]["schemas"]["TicketCreate"]
+    assert body["required"] == ["text"]
+    assert body["properties"]["text"]["type"] == "string"
+    assert body["properties"]["channel"]["default"] == "web"
+    assert "wechat" in body["properties"]["channel"]["enum"]
+    assert body["properties"]["location"] == {"$ref": "#/components/schemas/Location"}
+    assert document["components"]["schemas"]["Location"]["properties"]["lat"]["maximum"] == 90
+    assert body["additionalProperties"] is False
+
+
+def test_the_documented_ticket_matches_what_the_api_returns(
+    client: Any, no_catalogue: None
+) -> None:
+    returned = set(create(client))
+    assert returned == set(TicketSchema().fields)
+    documented = set(_document(client)["components"]["schemas"]["Ticket"]["properties"])
+    assert returned == documented
+
+
+def test_the_docs_page_is_self_contained_html(client: Any) -> None:
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "openapi.json" in page
+    assert "http://" not in page and "https://" not in page

@@ -1,0 +1,158 @@
+"""POST /api/v1/tickets: intake over HTTP, routing, clocks and Idempotency-Key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hotline.extensions import db
+from hotline.models import IdempotencyRecord, Ticket
+from tests.api.conftest import API_KEY, ELEVATOR, create
+
+
+def test_an_appeal_in_jiangcheng_without_a_catalogue_falls_back_to_the_district_government(
+    client: Any, no_catalogue: None
+) -> None:
+    body = create(client)
+    assert body["state"] == "dispatched"
+    assert body["number"]
+    assert body["triage"]["outcome"] == "dispatch"
+    assert body["dispatch"]["lead_unit"] == "D990102"
+    assert body["dispatch"]["fallback"] == "district_government"
+    assert body["dispatch"]["catalogue_version"] in (None, 0)
+    assert body["lead_unit"] == "D990102"
+    assert body["classification"]["matter_code"] == "01.01.01"
+    assert body["duplicate_of"] is None
+
+
+def test_a_created_ticket_carries_running_clocks(client: Any, no_catalogue: None) -> None:
+    body = create(client)
+    clocks = body["clocks"]
+    assert set(clocks) == {"sign", "contact", "handle", "callback"}
+    for name in ("sign", "handle"):
+        assert clocks[name]["due_at"] is not None
+        assert clocks[name]["met_at"] is None
+        assert clocks[name]["breached_at"] is None
+    assert clocks["callback"]["due_at"] is None
+    assert isinstance(body["due_provisional"], bool)
+
+
+def test_an_active_catalogue_entry_routes_the_elevator_to_market_regulation(
+    client: Any, elevator_catalogue: None
+) -> None:
+    body = create(client)
+    assert body["dispatch"]["lead_unit"] == "C-SCJGJ"
+    assert body["dispatch"]["entry_id"] == "E-API"
+    assert body["dispatch"]["fallback"] == "none"
+
+
+def test_the_creation_answer_holds_no_personal_data(client: Any, no_catalogue: None) -> None:
+    body = create(client)
+    assert body["requester"]["masked"] is True
+    assert body["requester"]["phone"] is None
+    assert body["address"] is None
+    assert "张三" not in str(body)
+
+
+def test_an_emergency_is_transferred_and_never_dispatched(client: Any, no_catalogue: None) -> None:
+    body = create(client, text="楼下着火了，浓烟很大，有人被困", matter_code=None)
+    assert body["triage"]["outcome"] == "emergency"
+    assert body["state"] == "closed"
+    assert body["dispatch"] is None
+
+
+def test_an_appeal_answered_at_intake_is_closed_with_the_answer(
+    client: Any, no_catalogue: None
+) -> None:
+    body = create(
+        client,
+        text="请问社保卡丢失了怎么补办",
+        matter_code=None,
+        area_code=None,
+        requester=None,
+        answer="携带身份证到任一社保网点即可补办。",
+    )
+    assert body["triage"]["outcome"] == "answer"
+    assert body["state"] == "closed"
+    assert body["reply_text"] == "携带身份证到任一社保网点即可补办。"
+
+
+def test_the_same_appeal_again_is_linked_to_the_first(client: Any, no_catalogue: None) -> None:
+    first = create(client)
+    second = create(client)
+    assert second["duplicate_of"] == first["number"]
+    assert second["triage"]["outcome"] == "merge"
+
+
+def test_a_console_agent_may_create_and_is_the_recorded_actor(
+    agent: Any, no_catalogue: None
+) -> None:
+    response = agent.post("/api/v1/tickets", json=ELEVATOR)
+    assert response.status_code == 201
+    ticket = agent.get(f"/api/v1/tickets/{response.get_json()['id']}").get_json()
+    assert ticket["events"][0]["actor_role"] == "agent"
+    assert ticket["events"][0]["actor_name"] == "郑梦瑶"
+
+
+def test_a_retry_with_the_same_idempotency_key_replays_the_first_answer(
+    client: Any, no_catalogue: None
+) -> None:
+    headers = API_KEY | {"Idempotency-Key": "retry-1"}
+    first = client.post("/api/v1/tickets", json=ELEVATOR, headers=headers)
+    again = client.post("/api/v1/tickets", json=ELEVATOR, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert again.get_json() == first.get_json()
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_the_idempotency_record_is_stored_with_the_ticket(client: Any, no_catalogue: None) -> None:
+    headers = API_KEY | {"Idempotency-Key": "stored-1"}
+    body = client.post("/api/v1/tickets", json=ELEVATOR, headers=headers).get_json()
+    record = db.session.scalars(select(IdempotencyRecord)).one()
+    assert record.key == "stored-1"
+    assert record.scope.startswith("key:")
+    assert record.response_status == 201
+    assert record.response_body["number"] == body["number"]
+
+
+def test_the_same_idempotency_key_with_another_body_is_a_conflict(
+    client: Any, no_catalogue: None
+) -> None:
+    headers = API_KEY | {"Idempotency-Key": "retry-2"}
+    client.post("/api/v1/tickets", json=ELEVATOR, headers=headers)
+    other = client.post(
+        "/api/v1/tickets", json=ELEVATOR | {"text": "另一件事：路灯不亮"}, headers=headers
+    )
+    assert other.status_code == 409
+    assert other.get_json()["error"]["code"] == "idempotency_conflict"
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_idempotency_keys_are_scoped_to_the_caller(
+    client: Any, agent: Any, no_catalogue: None
+) -> None:
+    headers = API_KEY | {"Idempotency-Key": "shared"}
+    client.post("/api/v1/tickets", json=ELEVATOR, headers=headers)
+    mine = agent.post(
+        "/api/v1/tickets",
+        json=ELEVATOR | {"text": "路口红绿灯坏了", "matter_code": None},
+        headers={"Idempotency-Key": "shared"},
+    )
+    assert mine.status_code == 201
+    assert "Idempotent-Replayed" not in mine.headers
+
+
+def test_a_second_ticket_with_the_same_external_id_is_refused(
+    client: Any, no_catalogue: None
+) -> None:
+    create(client, external_id="APP-1")
+    again = client.post(
+        "/api/v1/tickets",
+        json=ELEVATOR | {"external_id": "APP-1", "text": "路灯不亮"},
+        headers=API_KEY,
+    )
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "duplicate_external_id"

@@ -1,0 +1,153 @@
+"""GET /api/v1/tickets/<id> and /requesters/lookup: the timeline, masking by role, the audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from hotline.extensions import db
+from hotline.models import PersonalDataAccess
+from tests.api.conftest import API_KEY, create
+
+
+def _audits() -> list[PersonalDataAccess]:
+    return list(db.session.scalars(select(PersonalDataAccess).order_by(PersonalDataAccess.id)))
+
+
+def test_the_detail_holds_the_event_timeline(client: Any, agent: Any, no_catalogue: None) -> None:
+    created = create(client)
+    body = agent.get(f"/api/v1/tickets/{created['id']}").get_json()
+    events = body["events"]
+    assert [e["seq"] for e in events] == [1, 2]
+    assert [e["action"] for e in events] == ["accept", "dispatch"]
+    assert events[0]["from_state"] is None
+    assert events[0]["to_state"] == "pending_dispatch"
+    assert events[1]["to_state"] == "dispatched"
+    assert events[1]["actor_role"] == "system"
+    assert set(events[0]) == {
+        "seq",
+        "action",
+        "actor_name",
+        "actor_role",
+        "from_state",
+        "to_state",
+        "payload",
+        "at",
+    }
+
+
+def test_a_ticket_can_be_read_by_its_number(client: Any, agent: Any, no_catalogue: None) -> None:
+    created = create(client)
+    body = agent.get(f"/api/v1/tickets/{created['number']}").get_json()
+    assert body["id"] == created["id"]
+
+
+def test_an_agent_sees_the_requester_and_the_view_is_audited(
+    client: Any, agent: Any, no_catalogue: None
+) -> None:
+    created = create(client)
+    requester = agent.get(f"/api/v1/tickets/{created['id']}").get_json()["requester"]
+    assert requester["masked"] is False
+    assert requester["name"] == "张三"
+    assert requester["phone"] == "+8613800138000"
+    assert requester["id_number"] == "110101199001011234"
+    audits = _audits()
+    assert len(audits) == 1
+    assert audits[0].ticket_id == created["id"]
+    assert audits[0].user_id is not None
+    assert audits[0].actor == "郑梦瑶"
+    assert audits[0].purpose == "ticket_view"
+
+
+def test_every_view_writes_its_own_audit_row(client: Any, agent: Any, no_catalogue: None) -> None:
+    created = create(client)
+    agent.get(f"/api/v1/tickets/{created['id']}")
+    agent.get(f"/api/v1/tickets/{created['id']}")
+    assert len(_audits()) == 2
+
+
+def test_the_lead_unit_never_sees_the_requesters_identity(
+    client: Any, district: Any, no_catalogue: None
+) -> None:
+    created = create(client)
+    body = district.get(f"/api/v1/tickets/{created['id']}").get_json()
+    requester = body["requester"]
+    assert requester["masked"] is True
+    assert requester["name"] is None
+    assert requester["phone"] is None
+    assert requester["phone_masked"] is None
+    assert requester["id_number"] is None
+    assert body["address"] is None
+    assert "张三" not in str(body) and "13800138000" not in str(body)
+    assert _audits() == []
+
+
+def test_a_report_hides_the_requester_even_from_agents(
+    client: Any, agent: Any, no_catalogue: None
+) -> None:
+    created = create(
+        client, appeal_type="report", text="某饭店后厨卫生极差，老鼠乱窜，举报", matter_code=None
+    )
+    body = agent.get(f"/api/v1/tickets/{created['id']}").get_json()
+    requester = body["requester"]
+    assert requester["masked"] is True
+    assert requester["confidential"] is True
+    assert requester["name"] is None
+    assert requester["phone_masked"] == "138****8000"
+    assert body["address"] is None
+    assert _audits() == []
+
+
+def test_a_confidential_request_hides_the_requester_from_agents(
+    client: Any, agent: Any, no_catalogue: None
+) -> None:
+    created = create(
+        client, requester={"name": "李四", "phone": "13900139000", "confidential": True}
+    )
+    requester = agent.get(f"/api/v1/tickets/{created['id']}").get_json()["requester"]
+    assert requester["name"] is None
+    assert requester["phone_masked"] == "139****9000"
+
+
+def test_another_unit_cannot_see_the_ticket(
+    client: Any, other_unit: Any, no_catalogue: None
+) -> None:
+    created = create(client)
+    assert other_unit.get(f"/api/v1/tickets/{created['id']}").status_code == 404
+
+
+def test_a_lookup_by_phone_finds_earlier_tickets_newest_first_and_audits(
+    client: Any, agent: Any, no_catalogue: None
+) -> None:
+    first = create(client)
+    second = create(client, text="楼下餐馆油烟太大，家里窗户都不敢开", matter_code=None)
+    create(
+        client, text="公交站台顶棚破损漏雨", matter_code=None, requester={"phone": "13912345678"}
+    )
+    response = agent.get("/api/v1/requesters/lookup?phone=+86 138-0013-8000")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["phone_masked"] == "138****8000"
+    assert [t["number"] for t in body["tickets"]] == [second["number"], first["number"]]
+    assert body["tickets"][0]["requester"]["name"] == "张三"
+    assert {a.purpose for a in _audits()} == {"requester_lookup"}
+    assert len(_audits()) == 2
+
+
+def test_a_lookup_with_a_malformed_phone_is_400_naming_the_field(agent: Any) -> None:
+    response = agent.get("/api/v1/requesters/lookup?phone=12ab")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_phone"
+    assert error["details"]["field"] == "phone"
+
+
+def test_a_lookup_without_a_phone_is_400(agent: Any) -> None:
+    assert agent.get("/api/v1/requesters/lookup").status_code == 400
+
+
+def test_units_and_integrations_may_not_look_requesters_up(client: Any, district: Any) -> None:
+    query = "/api/v1/requesters/lookup?phone=13800138000"
+    assert district.get(query).status_code == 403
+    assert client.get(query, headers=API_KEY).status_code == 403

@@ -1,0 +1,141 @@
+"""GET /api/v1/tickets: filters, unit visibility and cursor pagination."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hotline.clock import utcnow
+from hotline.extensions import db
+from hotline.models import Ticket
+from tests.api.conftest import API_KEY, create
+
+# Distinct matters and places, so the duplicate check links none of them.
+APPEALS = (
+    ("小区保洁很差，楼道垃圾没人扫", "01.01.02", "990102001001", "web"),
+    ("楼顶漏雨，家里墙面一直渗水", "01.02.02", "990102001002", "app"),
+    ("工地夜间施工噪音很大，无法入睡", "01.03.01", "990102002001", "web"),
+    ("路口有人摆摊占道经营，影响通行", "02.01.01", "990103001001", "wechat"),
+    ("新房交付后墙面开裂空鼓严重", "01.04.03", "990103001002", "web"),
+)
+
+
+def _seed(client: Any) -> list[dict[str, Any]]:
+    return [
+        create(
+            client,
+            text=text,
+            matter_code=matter,
+            area_code=area,
+            channel=channel,
+            requester=None,
+            title=text[:8],
+        )
+        for text, matter, area, channel in APPEALS
+    ]
+
+
+def _numbers(client: Any, query: str, headers: dict[str, str] | None = None) -> list[str]:
+    response = client.get(f"/api/v1/tickets?{query}", headers=headers or API_KEY)
+    assert response.status_code == 200, response.get_json()
+    return [item["number"] for item in response.get_json()["items"]]
+
+
+def test_tickets_are_listed_newest_first(client: Any, no_catalogue: None) -> None:
+    seeded = _seed(client)
+    assert _numbers(client, "") == [t["number"] for t in reversed(seeded)]
+
+
+def test_the_cursor_walks_every_ticket_exactly_once(client: Any, no_catalogue: None) -> None:
+    seeded = _seed(client)
+    seen: list[str] = []
+    cursor = ""
+    pages = 0
+    while True:
+        body = client.get(f"/api/v1/tickets?limit=2{cursor}", headers=API_KEY).get_json()
+        seen += [item["number"] for item in body["items"]]
+        pages += 1
+        if body["next_cursor"] is None:
+            break
+        cursor = f"&cursor={body['next_cursor']}"
+    assert pages == 3
+    assert seen == [t["number"] for t in reversed(seeded)]
+
+
+def test_an_area_filter_includes_the_areas_below_it(client: Any, no_catalogue: None) -> None:
+    seeded = _seed(client)
+    in_jiangcheng = {t["number"] for t in seeded if t["area_code"].startswith("990102")}
+    assert set(_numbers(client, "area=990102")) == in_jiangcheng
+    assert len(_numbers(client, "area=990102001")) == 2
+
+
+def test_a_matter_filter_includes_the_matters_below_it(client: Any, no_catalogue: None) -> None:
+    _seed(client)
+    assert len(_numbers(client, "matter=01")) == 4
+    assert len(_numbers(client, "matter=01.02.02")) == 1
+
+
+def test_state_channel_unit_and_text_filters(client: Any, no_catalogue: None) -> None:
+    seeded = _seed(client)
+    assert len(_numbers(client, "channel=web")) == 3
+    assert len(_numbers(client, "state=dispatched,closed")) == 5
+    assert _numbers(client, "state=replied") == []
+    assert len(_numbers(client, "unit=D990102")) == 3
+    assert _numbers(client, "q=漏雨") == [seeded[1]["number"]]
+    assert _numbers(client, "q=%25") == []  # LIKE wildcards are literal
+
+
+def test_acceptance_dates_bound_the_list(client: Any, no_catalogue: None) -> None:
+    _seed(client)
+    today = utcnow().date()
+    tomorrow = (today + timedelta(days=2)).isoformat()
+    yesterday = (today - timedelta(days=2)).isoformat()
+    assert len(_numbers(client, f"accepted_from={yesterday}&accepted_to={tomorrow}")) == 5
+    assert _numbers(client, f"accepted_from={tomorrow}") == []
+    assert _numbers(client, f"accepted_to={yesterday}") == []
+
+
+def test_the_overdue_filter_finds_breached_and_late_tickets(
+    client: Any, no_catalogue: None
+) -> None:
+    seeded = _seed(client)
+    late = db.session.get(Ticket, seeded[0]["id"])
+    late.sign_due_at = utcnow() - timedelta(hours=1)
+    breached = db.session.get(Ticket, seeded[1]["id"])
+    breached.handle_breached_at = utcnow()
+    db.session.flush()
+    overdue = set(_numbers(client, "overdue=true"))
+    assert overdue == {seeded[0]["number"], seeded[1]["number"]}
+    assert len(_numbers(client, "overdue=false")) == 3
+    listed = client.get("/api/v1/tickets?overdue=true", headers=API_KEY).get_json()["items"]
+    assert all(item["overdue"] for item in listed)
+
+
+def test_unit_staff_see_only_their_units_tickets(
+    client: Any, district: Any, other_unit: Any, no_catalogue: None
+) -> None:
+    _seed(client)
+    mine = district.get("/api/v1/tickets").get_json()["items"]
+    assert {item["lead_unit"] for item in mine} == {"D990102"}
+    assert len(mine) == 3
+    assert other_unit.get("/api/v1/tickets").get_json()["items"] == []
+
+
+def test_bad_list_parameters_are_refused(client: Any) -> None:
+    for query, status in (
+        ("limit=0", 400),
+        ("limit=201", 400),
+        ("state=lost", 400),
+        ("channel=pigeon", 400),
+        ("cursor=not-a-cursor", 400),
+        ("accepted_from=yesterday", 400),
+        ("area=000000", 422),
+        ("matter=99", 422),
+        ("colour=red", 400),
+    ):
+        response = client.get(f"/api/v1/tickets?{query}", headers=API_KEY)
+        assert response.status_code == status, query
+
+
+def test_listing_needs_credentials(client: Any) -> None:
+    assert client.get("/api/v1/tickets").status_code == 401

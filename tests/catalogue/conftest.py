@@ -1,0 +1,51 @@
+"""Fixtures for the catalogue tests: console users signed in by role, the integration key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from hotline.extensions import db
+from hotline.models import User
+from hotline.routing_context import invalidate
+from tests.conftest import _migrated
+
+USERNAMES = {
+    "admin": "admin",
+    "supervisor": "supervisor",
+    "dispatcher": "dispatcher1",
+    "agent": "agent1",
+    "unit": "u-c-zjj",
+}
+API_KEY = "test-api-key"  # loaded by tests/conftest.py through load_demo
+
+
+@pytest.fixture
+def sign_in(app: Flask, client: Any) -> Callable[[str], Any]:
+    """Sign the test client in as the demo user of a role; returns the client."""
+
+    def sign(role: str) -> Any:
+        user = db.session.scalars(select(User).where(User.username == USERNAMES[role])).one()
+        with client.session_transaction() as session:
+            session["user_id"] = user.id
+        return client
+
+    return sign
+
+
+@pytest.fixture
+def integration_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {API_KEY}"}
+
+
+@pytest.fixture(autouse=True)
+def forget_rolled_back_catalogues() -> Iterator[None]:
+    """Tests here activate versions that the rollback removes; SQLite may reuse their ids, so the
+    routing cache (keyed by version id) must not outlive the test."""
+    yield
+    for flask_app in _migrated.values():
+        invalidate(flask_app)

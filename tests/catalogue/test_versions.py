@@ -1,0 +1,180 @@
+"""Catalogue versions: import refuses a wrong sheet whole, activation retires the previous
+version, export and re-import round-trip, and `flask catalogue ...` does the same from a shell."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from hotline import catalogue_store
+from hotline.demo.loader import DATA, load_demo
+from hotline.extensions import db
+from hotline.models import CatalogueEntryRecord, CatalogueVersion
+from hotline.routing_context import routing_context
+
+DEMO_XLSX = DATA / "catalogue.xlsx"
+HEADER = (
+    "条目编号,事项编码,事项名称,区域编码,区域名称,诉求类型,主办单位,主办单位名称,"
+    "协办单位,协办单位名称,派单层级,法律依据,时限档位,关键词,不得下沉"
+)
+
+
+def version_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(CatalogueVersion)) or 0
+
+
+def entry_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(CatalogueEntryRecord)) or 0
+
+
+def active() -> CatalogueVersion:
+    version = catalogue_store.active_version(db.session)
+    assert version is not None
+    return version
+
+
+def csv_upload(*rows: str) -> io.BytesIO:
+    return io.BytesIO("\n".join((HEADER, *rows)).encode("utf-8-sig"))
+
+
+def test_the_demo_sheet_imports_as_a_draft_of_250_entries(app: Flask) -> None:
+    version, problems = catalogue_store.import_catalogue(
+        db.session, DEMO_XLSX, DEMO_XLSX.name, "tester"
+    )
+    assert problems == []
+    assert version is not None and version.state == "draft"
+    assert version.entry_count == 250
+    assert len(catalogue_store.entries_of(db.session, version.id)) == 250
+
+
+def test_the_demo_load_leaves_the_demo_catalogue_active_and_a_second_load_adds_no_version(
+    app: Flask,
+) -> None:
+    before = version_count()
+    current = active()
+    assert current.entry_count == 250 and current.source_name == "catalogue.xlsx"
+    load_demo(db.session, "test-password", None)
+    db.session.flush()
+    assert version_count() == before
+    assert active().id == current.id
+    assert routing_context().catalogue.version == current.id
+
+
+def test_a_sheet_with_problems_is_refused_whole_with_every_problem_listed(app: Flask) -> None:
+    versions, entries = version_count(), entry_count()
+    upload = csv_upload(
+        "X1,01.01.01,,,,,C-SCJGJ,,,,,,,,",  # fine on its own
+        "X2,99.99.99,,,,,C-SCJGJ,,,,,,,,",  # unknown matter
+        "X3,01.01.02,,990102001001,,咨询,NO-SUCH-UNIT,,,,,,,,",  # unknown lead
+        "X1,01.01.03,,,,,C-ZJJ,,,,,,,,",  # duplicate entry id
+        "X5,01.01.04,,,,吐槽,C-ZJJ,,,,,,,,",  # unknown appeal type
+        "X6,01.01.05,,000000,,,C-ZJJ,,,,,,,,",  # unknown area
+    )
+    version, problems = catalogue_store.import_catalogue(db.session, upload, "bad.csv", "tester")
+    assert version is None
+    found = {(p.row, p.column) for p in problems}
+    assert found == {
+        (3, "事项编码"),
+        (4, "主办单位"),
+        (5, "条目编号"),
+        (6, "诉求类型"),
+        (7, "区域编码"),
+    }
+    assert all(p.reason for p in problems)
+    assert (version_count(), entry_count()) == (versions, entries)
+
+
+def test_activating_a_version_retires_the_previous_one_and_keeps_both(app: Flask) -> None:
+    previous = active()
+    draft, _ = catalogue_store.import_catalogue(db.session, DEMO_XLSX, DEMO_XLSX.name, "tester")
+    assert draft is not None
+    when = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    catalogue_store.activate(db.session, draft.id, actor="tester", effective_at=when)
+    assert active().id == draft.id
+    assert draft.state == "active" and draft.effective_at == when
+    assert previous.state == "retired" and previous.retired_at == when
+    assert len(catalogue_store.entries_of(db.session, previous.id)) == 250
+    assert routing_context().catalogue.version == draft.id
+
+
+def test_an_exported_sheet_edited_in_one_cell_imports_back_with_exactly_that_change(
+    app: Flask, tmp_path: Path
+) -> None:
+    current = active()
+    data = catalogue_store.export(db.session, current, "xlsx")
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook["派单目录"]
+    headers = [cell.value for cell in sheet[1]]
+    basis_column = headers.index("法律依据") + 1
+    assert sheet.cell(row=2, column=1).value == "E0001"
+    sheet.cell(row=2, column=basis_column).value = "《特种设备安全监察条例》第四条"
+    edited = tmp_path / "edited.xlsx"
+    workbook.save(edited)
+
+    version, problems = catalogue_store.import_catalogue(db.session, edited, edited.name, "tester")
+    assert problems == [] and version is not None
+    result = catalogue_store.diff_versions(db.session, current.id, version.id)
+    assert result.added == [] and result.removed == []
+    assert [(after.entry_id, names) for _, after, names in result.changed] == [
+        ("E0001", ["legal_basis"])
+    ]
+    assert result.changed[0][1].legal_basis == "《特种设备安全监察条例》第四条"
+
+
+def test_a_csv_export_imports_back_unchanged(app: Flask) -> None:
+    current = active()
+    data = catalogue_store.export(db.session, current, "csv")
+    version, problems = catalogue_store.import_catalogue(
+        db.session, io.BytesIO(data), "same.csv", "tester"
+    )
+    assert problems == [] and version is not None
+    assert catalogue_store.diff_versions(db.session, current.id, version.id).is_empty
+
+
+def test_the_cli_imports_activates_lists_diffs_and_exports_versions(
+    app: Flask, tmp_path: Path
+) -> None:
+    runner = app.test_cli_runner()
+    previous = active()
+    exported = tmp_path / "current.csv"
+    result = runner.invoke(args=["catalogue", "export", "--output", str(exported)])
+    assert result.exit_code == 0, result.output
+    text = exported.read_text(encoding="utf-8-sig")
+    exported.write_text(
+        text.replace("《中华人民共和国特种设备安全法》第五条", "第五条", 1), "utf-8"
+    )
+
+    result = runner.invoke(args=["catalogue", "import", str(exported), "--activate"])
+    assert result.exit_code == 0, result.output
+    assert "250 条" in result.output
+    new = active()
+    assert new.id != previous.id
+
+    result = runner.invoke(args=["catalogue", "diff", str(previous.id), str(new.id)])
+    assert result.exit_code == 0, result.output
+    assert "~ E0001" in result.output and "修改 1" in result.output
+
+    result = runner.invoke(args=["catalogue", "versions"])
+    assert str(new.id) in result.output and "启用" in result.output and "停用" in result.output
+
+    result = runner.invoke(args=["catalogue", "activate", str(previous.id)])
+    assert result.exit_code == 0, result.output
+    assert active().id == previous.id
+
+
+def test_the_cli_refuses_a_wrong_sheet_and_prints_every_problem(app: Flask, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(
+        csv_upload("X1,99.99.99,,,,,C-SCJGJ,,,,,,,,", "X2,01.01.01,,,,,NOPE,,,,,,,,").getvalue()
+    )
+    before = version_count()
+    result = app.test_cli_runner().invoke(args=["catalogue", "import", str(bad)])
+    assert result.exit_code != 0
+    assert "第 2 行" in result.output and "第 3 行" in result.output
+    assert "未导入任何内容" in result.output
+    assert version_count() == before

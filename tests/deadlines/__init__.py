@@ -1,0 +1,1 @@
+"""Deadlines: the working calendar API, official schedules, the sweeper and reliable SMS."""

@@ -1,0 +1,152 @@
+"""Reliable SMS: relayed to a real RQ queue, sent through the Twilio Client, never twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from hotline.clock import utcnow
+from hotline.extensions import db
+from hotline.models import OutboxMessage
+from hotline.outbox import add_message
+from tests.deadlines.twilio_transport import FROM_NUMBER, MessagesApi, twilio_config
+from workers.delivery import DeliveryDeferred, deliver
+from workers.jobs import bind_app
+from workers.relay import relay_after_commit
+
+TO = "+8613800000002"
+BODY = "【12345催办】工单 20261123-000001 已临近或超过办理时限，请尽快办理。"
+
+
+@pytest.fixture
+def twilio(pg_app: Flask, monkeypatch: pytest.MonkeyPatch) -> MessagesApi:
+    transport = MessagesApi()
+    for key, value in twilio_config(transport).items():
+        monkeypatch.setitem(pg_app.config, key, value)
+    return transport
+
+
+@pytest.fixture
+def queue_redis(pg_app: Flask, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Redis]:
+    """A Redis database of its own, so no other test's jobs run here."""
+    url = redis_url.rsplit("/", 1)[0] + "/9"
+    connection = Redis.from_url(url)
+    connection.flushdb()
+    monkeypatch.setitem(pg_app.config, "REDIS_URL", url)
+    bind_app(pg_app)
+    yield connection
+    bind_app(None)
+    connection.flushdb()
+
+
+def _sms(key: str = "test-sms") -> OutboxMessage:
+    message = add_message(db.session, "sms", key, {"to": TO, "body": BODY})
+    db.session.flush()
+    return message
+
+
+def _sending(message: OutboxMessage, attempted_minutes_ago: float) -> None:
+    attempted = utcnow() - timedelta(minutes=attempted_minutes_ago)
+    message.state = "sending"
+    message.attempts = 1
+    message.payload = {**message.payload, "delivery": {"attempted_at": attempted.isoformat()}}
+    db.session.flush()
+
+
+def test_a_relayed_message_is_delivered_by_a_real_rq_worker_through_twilio(
+    pg_app: Flask, twilio: MessagesApi, queue_redis: Redis
+) -> None:
+    message = _sms()
+    db.session.commit()
+
+    assert relay_after_commit(pg_app) >= 1
+    queue = Queue("notifications", connection=queue_redis)
+    job = queue.fetch_job(f"outbox-{message.id}")
+    assert job is not None and job.retries_left == 5
+    SimpleWorker([queue], connection=queue_redis).work(burst=True)
+
+    db.session.refresh(message)
+    assert message.state == "sent"
+    assert len(twilio.posts) == 1
+    assert twilio.posts[0].data["To"] == TO and twilio.posts[0].data["From"] == FROM_NUMBER
+    assert message.provider_id == twilio.messages[0]["sid"]
+
+
+def test_a_message_left_sending_is_adopted_from_twilio_not_sent_again(
+    pg_app: Flask, twilio: MessagesApi
+) -> None:
+    message = _sms()
+    _sending(message, attempted_minutes_ago=10)
+    already = twilio.remember(TO, BODY)
+
+    assert deliver(message.id) == "sent"
+
+    assert twilio.posts == []
+    assert message.provider_id == already["sid"]
+    listed = [r for r in twilio.requests if r.method == "GET"]
+    assert listed and listed[0].params["To"] == TO and "DateSent>" in listed[0].params
+
+
+def test_a_message_left_sending_that_twilio_never_got_is_sent_once(
+    pg_app: Flask, twilio: MessagesApi
+) -> None:
+    message = _sms()
+    _sending(message, attempted_minutes_ago=10)
+    twilio.remember(TO, "另一条短信")
+
+    assert deliver(message.id) == "sent"
+    assert deliver(message.id) == "sent"
+
+    assert len(twilio.posts) == 1
+    assert message.attempts == 2
+
+
+def test_a_send_that_may_still_be_in_flight_is_deferred_untouched(
+    pg_app: Flask, twilio: MessagesApi
+) -> None:
+    message = _sms()
+    _sending(message, attempted_minutes_ago=0.1)
+
+    with pytest.raises(DeliveryDeferred):
+        deliver(message.id)
+
+    assert twilio.requests == []
+
+
+def test_a_twilio_outage_leaves_the_message_pending_for_a_retry(
+    pg_app: Flask, twilio: MessagesApi
+) -> None:
+    message = _sms()
+    twilio.fail_with = 503
+
+    with pytest.raises(DeliveryDeferred):
+        deliver(message.id)
+
+    db.session.refresh(message)
+    assert message.state == "pending"
+    assert message.last_error is not None and "503" in message.last_error
+    assert deliver(message.id) == "sent"
+    assert len(twilio.posts) == 2
+
+
+def test_a_request_twilio_refuses_fails_for_good_without_a_retry(
+    pg_app: Flask, twilio: MessagesApi
+) -> None:
+    message = _sms()
+    twilio.fail_with = 400
+
+    assert deliver(message.id) == "failed"
+    assert deliver(message.id) == "failed"
+    assert len(twilio.posts) == 1
+
+
+def test_a_message_already_sent_is_never_sent_again(pg_app: Flask, twilio: MessagesApi) -> None:
+    message = _sms()
+    assert deliver(message.id) == "sent"
+    assert deliver(message.id) == "sent"
+    assert len(twilio.posts) == 1

@@ -1,0 +1,285 @@
+"""Inbound SMS: signed, idempotent, routed into tickets, follow-ups, surveys and status queries."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from hotline import lifecycle
+from hotline.clock import utcnow
+from hotline.extensions import db
+from hotline.models import Conversation, InboundMessage, Requester, Ticket, TicketEvent
+from hotline.phones import phone_key
+from routing.workflow import TicketState
+from tests.factories import DISPATCHER, LEAD, dispatched
+from tests.twilio_support import ACCOUNT_SID, post_signed, sign
+
+PATH = "/webhooks/twilio/sms"
+SENDER = "+8613800138000"
+APPEAL = "小区门口的路灯坏了一个多月，晚上出行很不安全，请尽快修复。"
+
+
+def sms(sid: str = "SM" + "1" * 32, body: str = APPEAL, sender: str = SENDER) -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": sender,
+        "To": "+8610012345",
+        "Body": body,
+        "NumMedia": "0",
+    }
+
+
+def reply_text(response: Any) -> str:
+    root = ET.fromstring(response.get_data(as_text=True))
+    assert root.tag == "Response"
+    return "".join(message.text or "" for message in root.iter("Message"))
+
+
+def tickets_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Ticket)) or 0
+
+
+def ticket_for(sid: str) -> Ticket:
+    ticket = db.session.scalars(select(Ticket).where(Ticket.external_id == sid)).one()
+    return ticket
+
+
+def test_an_unsigned_sms_is_refused(twilio_app: Flask) -> None:
+    response = twilio_app.test_client().post(PATH, data=sms())
+    assert response.status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+
+
+def test_an_sms_signed_with_another_token_is_refused(twilio_app: Flask) -> None:
+    response = post_signed(twilio_app.test_client(), PATH, sms(), token="someone-elses-token")
+    assert response.status_code == 403
+
+
+def test_a_tampered_sms_body_is_refused(twilio_app: Flask) -> None:
+    params = sms()
+    signature = sign("http://localhost" + PATH, params)
+    tampered = params | {"Body": "别的内容"}
+    response = twilio_app.test_client().post(
+        PATH, data=tampered, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
+
+
+def test_every_sms_is_refused_when_no_auth_token_is_configured(
+    twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(twilio_app.config, "TWILIO_AUTH_TOKEN", None)
+    response = post_signed(twilio_app.test_client(), PATH, sms())
+    assert response.status_code == 403
+
+
+def test_a_json_body_is_refused_as_an_unsupported_media_type(twilio_app: Flask) -> None:
+    response = twilio_app.test_client().post(
+        PATH, json=sms(), headers={"X-Twilio-Signature": sign("http://localhost" + PATH, {})}
+    )
+    assert response.status_code == 415
+
+
+def test_an_sms_becomes_an_sms_ticket_and_the_reply_names_its_number(twilio_app: Flask) -> None:
+    response = post_signed(twilio_app.test_client(), PATH, sms())
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    ticket = ticket_for(sms()["MessageSid"])
+    assert ticket.channel == "sms"
+    assert ticket.text == APPEAL
+    assert ticket.requester_phone_key == phone_key(SENDER)
+    requester = db.session.get(Requester, ticket.requester_id)
+    assert requester is not None and requester.phone == SENDER
+    text = reply_text(response)
+    assert ticket.number in text
+    assert "您的诉求已受理" in text
+
+
+def test_a_national_sender_number_is_stored_in_e164_with_the_chinese_prefix(
+    twilio_app: Flask,
+) -> None:
+    post_signed(twilio_app.test_client(), PATH, sms(sender="138 0013 8000"))
+    ticket = ticket_for(sms()["MessageSid"])
+    requester = db.session.get(Requester, ticket.requester_id)
+    assert requester is not None and requester.phone == SENDER
+
+
+def test_a_retried_message_sid_creates_nothing_and_replays_the_same_twiml(
+    twilio_app: Flask,
+) -> None:
+    client = twilio_app.test_client()
+    first = post_signed(client, PATH, sms())
+    count = tickets_count()
+    second = post_signed(client, PATH, sms())
+    assert second.status_code == 200
+    assert second.get_data() == first.get_data()
+    assert tickets_count() == count
+    rows = db.session.scalars(select(InboundMessage).where(InboundMessage.kind == "sms")).all()
+    assert len(rows) == 1
+    assert rows[0].ticket_id == ticket_for(sms()["MessageSid"]).id
+
+
+def test_a_retry_that_loses_the_race_replays_the_winners_reply(
+    twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>先到者</Message></Response>'
+    db.session.add(
+        InboundMessage(
+            provider="twilio", sid=sms()["MessageSid"], kind="sms", reply=stored, payload={}
+        )
+    )
+    db.session.flush()
+    count = tickets_count()
+    # The concurrent request committed after this one looked: only the unique constraint sees it.
+    monkeypatch.setattr("hotline.webhooks.inbound.find", lambda session, sid: None)
+    response = post_signed(twilio_app.test_client(), PATH, sms())
+    assert response.status_code == 200
+    assert reply_text(response) == "先到者"
+    assert tickets_count() == count
+
+
+def test_a_second_sms_within_the_window_joins_the_first_ticket(twilio_app: Flask) -> None:
+    client = twilio_app.test_client()
+    post_signed(client, PATH, sms())
+    ticket = ticket_for(sms()["MessageSid"])
+    count = tickets_count()
+    response = post_signed(client, PATH, sms(sid="SM" + "2" * 32, body="具体位置在3号楼东侧。"))
+    assert tickets_count() == count
+    assert ticket.number in reply_text(response)
+    notes = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "note")
+    ).all()
+    assert [note.payload["text"] for note in notes] == ["具体位置在3号楼东侧。"]
+
+
+def test_an_sms_after_the_window_closed_is_a_new_appeal(twilio_app: Flask) -> None:
+    client = twilio_app.test_client()
+    post_signed(client, PATH, sms())
+    for conversation in db.session.scalars(select(Conversation)):
+        conversation.open_until = utcnow() - timedelta(minutes=1)
+    db.session.flush()
+    later = "我想咨询一下新生儿医保怎么办理，需要准备哪些材料？"
+    post_signed(client, PATH, sms(sid="SM" + "3" * 32, body=later))
+    assert ticket_for("SM" + "3" * 32).text == later
+
+
+def test_an_emergency_sms_is_told_to_call_the_emergency_number(twilio_app: Flask) -> None:
+    response = post_signed(twilio_app.test_client(), PATH, sms(body="我家厨房着火了，火势很大"))
+    text = reply_text(response)
+    assert "请立即拨打119" in text
+    assert ticket_for(sms()["MessageSid"]).triage_outcome == "emergency"
+
+
+def test_a_legal_route_sms_is_given_the_guidance(twilio_app: Flask) -> None:
+    body = "我要申请公开我们村拆迁补偿标准的文件"
+    response = post_signed(twilio_app.test_client(), PATH, sms(body=body))
+    ticket = ticket_for(sms()["MessageSid"])
+    assert ticket.triage_outcome == "referral"
+    assert "《中华人民共和国政府信息公开条例》" in reply_text(response)
+
+
+def test_an_sms_without_content_is_not_accepted_and_told_why(twilio_app: Flask) -> None:
+    response = post_signed(twilio_app.test_client(), PATH, sms(body="路灯"))
+    ticket = ticket_for(sms()["MessageSid"])
+    assert ticket.triage_outcome == "not_accepted"
+    assert ticket.triage_reason in reply_text(response)
+    assert "未能受理" in reply_text(response)
+
+
+def test_an_opt_out_creates_no_ticket_and_sends_no_reply(twilio_app: Flask) -> None:
+    count = tickets_count()
+    response = post_signed(twilio_app.test_client(), PATH, sms(body="STOP"))
+    assert response.status_code == 200
+    assert reply_text(response) == ""
+    assert tickets_count() == count
+
+
+def reviewed_ticket(phone: str = SENDER) -> Ticket:
+    at = utcnow() - timedelta(days=3)
+    ticket = dispatched(at=at, requester_phone_key=phone_key(phone))
+    lifecycle.sign(db.session, ticket, LEAD, at=at + timedelta(minutes=30))
+    lifecycle.contact(db.session, ticket, LEAD, at=at + timedelta(hours=1))
+    lifecycle.reply(db.session, ticket, LEAD, text="已修复。", at=at + timedelta(days=1))
+    lifecycle.review(db.session, ticket, DISPATCHER, approve=True, at=at + timedelta(days=2))
+    return ticket
+
+
+def open_survey(ticket: Ticket, phone: str = SENDER) -> Conversation:
+    conversation = Conversation(
+        phone_key=phone_key(phone),
+        kind="survey",
+        ticket_id=ticket.id,
+        data={},
+        open_until=utcnow() + timedelta(days=1),
+    )
+    db.session.add(conversation)
+    db.session.flush()
+    return conversation
+
+
+def test_a_survey_reply_of_1_records_a_satisfied_callback(twilio_app: Flask) -> None:
+    ticket = reviewed_ticket()
+    conversation = open_survey(ticket)
+    count = tickets_count()
+    response = post_signed(twilio_app.test_client(), PATH, sms(body="1"))
+    assert ticket.state == TicketState.RATED
+    assert ticket.rating is not None and ticket.rating["satisfaction"] == "satisfied"
+    assert conversation.state == "answered"
+    assert tickets_count() == count
+    assert "满意" in reply_text(response)
+
+
+def test_an_unsatisfied_survey_reply_leaves_the_ticket_for_an_agent(twilio_app: Flask) -> None:
+    ticket = reviewed_ticket()
+    open_survey(ticket)
+    response = post_signed(twilio_app.test_client(), PATH, sms(body="3"))
+    assert ticket.state == TicketState.REVIEWED
+    note = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "note")
+    ).one()
+    assert note.payload["survey_answer"] == "unsatisfied"
+    assert "不满意" in reply_text(response)
+
+
+def test_a_status_query_from_the_requester_reports_the_state_and_time_limit(
+    twilio_app: Flask,
+) -> None:
+    ticket = dispatched(requester_phone_key=phone_key(SENDER))
+    response = post_signed(twilio_app.test_client(), PATH, sms(body=f"查询 {ticket.number}"))
+    text = reply_text(response)
+    assert ticket.number in text
+    assert "已派单" in text
+    assert "办理时限" in text
+
+
+def test_a_status_query_from_another_number_reveals_nothing(twilio_app: Flask) -> None:
+    ticket = dispatched(requester_phone_key=phone_key("+8613900139000"))
+    response = post_signed(twilio_app.test_client(), PATH, sms(body=f"查询{ticket.number}"))
+    text = reply_text(response)
+    assert "未查到" in text
+    assert "已派单" not in text
+
+
+def test_a_request_through_a_proxy_is_checked_against_the_public_url(
+    twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    public = "https://hotline.example.gov.cn"
+    monkeypatch.setitem(twilio_app.config, "PUBLIC_URL", public)
+    client = twilio_app.test_client()
+    assert post_signed(client, PATH, sms()).status_code == 403
+    response = post_signed(client, PATH, sms(), signed_url=public + PATH)
+    assert response.status_code == 200
+    assert ticket_for(sms()["MessageSid"]).channel == "sms"
+
+
+def test_a_signed_form_without_a_message_sid_is_a_bad_request(twilio_app: Flask) -> None:
+    params = {k: v for k, v in sms().items() if k not in ("MessageSid", "SmsSid")}
+    response = post_signed(twilio_app.test_client(), PATH, params)
+    assert response.status_code == 400

@@ -1,0 +1,95 @@
+"""Delivery status callbacks update the outbox row of the SMS Twilio reports on."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from hotline.extensions import db
+from hotline.models import OutboxMessage
+from hotline.sms import sender_for
+from tests.twilio_support import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROM_NUMBER,
+    RecordingHttpClient,
+    post_signed,
+)
+
+PATH = "/webhooks/twilio/status"
+
+
+def sent_message(provider_id: str, status: str = "queued") -> OutboxMessage:
+    message = OutboxMessage(
+        kind="sms",
+        idempotency_key=f"test:{provider_id}",
+        payload={"to": "+8613800138000", "body": "测试"},
+        state="sent",
+        provider_id=provider_id,
+        delivery_status=status,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def status(sid: str, value: str, **extra: str) -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "MessageStatus": value,
+        "SmsStatus": value,
+    } | extra
+
+
+def test_a_delivered_callback_updates_the_message_twilio_sent(
+    twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport = RecordingHttpClient()
+    for key, value in {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": FROM_NUMBER,
+        "TWILIO_HTTP_CLIENT": transport,
+    }.items():
+        monkeypatch.setitem(twilio_app.config, key, value)
+    sent = sender_for(twilio_app).send("+8613800138000", "【12345】测试短信")
+    [request] = transport.requests
+    assert request.method == "POST"
+    assert request.data is not None and request.data["To"] == "+8613800138000"
+    message = sent_message(sent.provider_id, sent.status)
+
+    response = post_signed(twilio_app.test_client(), PATH, status(sent.provider_id, "delivered"))
+    assert response.status_code == 200
+    assert message.delivery_status == "delivered"
+    assert message.last_error is None
+
+
+def test_an_undelivered_callback_keeps_the_error_code(twilio_app: Flask) -> None:
+    message = sent_message("SM" + "a" * 32)
+    post_signed(
+        twilio_app.test_client(),
+        PATH,
+        status("SM" + "a" * 32, "undelivered", ErrorCode="30003"),
+    )
+    assert message.delivery_status == "undelivered"
+    assert message.last_error is not None and "30003" in message.last_error
+
+
+def test_a_late_sent_callback_does_not_undo_delivered(twilio_app: Flask) -> None:
+    message = sent_message("SM" + "b" * 32, "delivered")
+    post_signed(twilio_app.test_client(), PATH, status("SM" + "b" * 32, "sent"))
+    assert message.delivery_status == "delivered"
+
+
+def test_a_callback_for_an_unknown_message_is_acknowledged_and_ignored(twilio_app: Flask) -> None:
+    response = post_signed(twilio_app.test_client(), PATH, status("SM" + "c" * 32, "delivered"))
+    assert response.status_code == 200
+
+
+def test_an_unsigned_status_callback_is_refused(twilio_app: Flask) -> None:
+    message = sent_message("SM" + "d" * 32)
+    response = twilio_app.test_client().post(PATH, data=status("SM" + "d" * 32, "failed"))
+    assert response.status_code == 403
+    assert message.delivery_status == "queued"

@@ -1,0 +1,208 @@
+"""The Mandarin phone menu and voice messages: TwiML, status by phone, tickets from recordings."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from hotline.extensions import db
+from hotline.models import InboundMessage, Requester, Ticket
+from hotline.phones import phone_key
+from routing.workflow import TicketState
+from tests.factories import dispatched
+from tests.twilio_support import ACCOUNT_SID, post_signed
+
+CALLER = "+8613800138000"
+CALL_SID = "CA" + "1" * 32
+RECORDING_SID = "RE" + "1" * 32
+RECORDING_URL = (
+    f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{RECORDING_SID}"
+)
+
+
+def call(**extra: str) -> dict[str, str]:
+    return {
+        "CallSid": CALL_SID,
+        "AccountSid": ACCOUNT_SID,
+        "From": CALLER,
+        "To": "+8610012345",
+        "CallStatus": "in-progress",
+    } | extra
+
+
+def twiml(response: Any) -> ET.Element:
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    root = ET.fromstring(response.get_data(as_text=True))
+    assert root.tag == "Response"
+    return root
+
+
+def spoken(root: ET.Element) -> str:
+    return "".join(say.text or "" for say in root.iter("Say"))
+
+
+def test_a_call_hears_the_mandarin_menu_and_is_recorded_once(twilio_app: Flask) -> None:
+    client = twilio_app.test_client()
+    root = twiml(post_signed(client, "/webhooks/twilio/voice", call()))
+    gather = root.find("Gather")
+    assert gather is not None
+    assert gather.get("numDigits") == "1"
+    assert (gather.get("action") or "").endswith("/webhooks/twilio/voice/menu")
+    say = gather.find("Say")
+    assert say is not None
+    assert say.get("language") == "cmn-CN"
+    assert say.get("voice") == "Polly.Zhiyu"
+    assert "请按1" in (say.text or "")
+    post_signed(client, "/webhooks/twilio/voice", call())
+    calls = db.session.scalars(select(InboundMessage).where(InboundMessage.kind == "call")).all()
+    assert [c.sid for c in calls] == [CALL_SID]
+
+
+def test_an_unsigned_call_is_refused(twilio_app: Flask) -> None:
+    response = twilio_app.test_client().post("/webhooks/twilio/voice", data=call())
+    assert response.status_code == 403
+
+
+def test_pressing_1_records_a_message_with_transcription(twilio_app: Flask) -> None:
+    root = twiml(
+        post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/menu", call(Digits="1"))
+    )
+    record = root.find("Record")
+    assert record is not None
+    assert record.get("maxLength") == "120"
+    assert record.get("playBeep") == "true"
+    assert record.get("transcribe") == "true"
+    assert (record.get("action") or "").endswith("/webhooks/twilio/voice/recorded")
+    assert (record.get("transcribeCallback") or "").endswith("/webhooks/twilio/voice/transcription")
+    assert "留言" in spoken(root)
+
+
+def test_pressing_2_asks_for_the_fourteen_digit_ticket_number(twilio_app: Flask) -> None:
+    root = twiml(
+        post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/menu", call(Digits="2"))
+    )
+    gather = root.find("Gather")
+    assert gather is not None
+    assert gather.get("numDigits") == "14"
+    assert (gather.get("action") or "").endswith("/webhooks/twilio/voice/status")
+
+
+def test_pressing_3_waits_in_the_agents_queue(twilio_app: Flask) -> None:
+    root = twiml(
+        post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/menu", call(Digits="3"))
+    )
+    enqueue = root.find("Enqueue")
+    assert enqueue is not None and enqueue.text == "agents"
+
+
+def test_pressing_3_dials_the_agent_number_when_one_is_configured(
+    twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(twilio_app.config, "AGENT_NUMBER", "+861012345000")
+    root = twiml(
+        post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/menu", call(Digits="3"))
+    )
+    dial = root.find("Dial")
+    assert dial is not None and (dial.text or "").strip() == "+861012345000"
+
+
+def test_an_invalid_key_repeats_the_menu(twilio_app: Flask) -> None:
+    root = twiml(
+        post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/menu", call(Digits="9"))
+    )
+    assert "输入有误" in spoken(root)
+    gather = root.find("Gather")
+    assert gather is not None and gather.get("numDigits") == "1"
+
+
+def test_the_requester_hears_the_state_of_a_ticket_entered_by_number(twilio_app: Flask) -> None:
+    ticket = dispatched(requester_phone_key=phone_key(CALLER))
+    digits = ticket.number.replace("-", "")
+    root = twiml(
+        post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/status", call(Digits=digits))
+    )
+    assert "已派单" in spoken(root)
+    assert root.find("Hangup") is not None
+
+
+def test_another_caller_hears_nothing_about_the_ticket(twilio_app: Flask) -> None:
+    ticket = dispatched(requester_phone_key=phone_key("+8613900139000"))
+    digits = ticket.number.replace("-", "")
+    root = twiml(
+        post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/status", call(Digits=digits))
+    )
+    assert "未查到" in spoken(root)
+    assert "已派单" not in spoken(root)
+
+
+def recording(**extra: str) -> dict[str, str]:
+    return (
+        call(
+            RecordingSid=RECORDING_SID,
+            RecordingUrl=RECORDING_URL,
+            RecordingDuration="42",
+            CallStatus="completed",
+        )
+        | extra
+    )
+
+
+def phone_tickets() -> list[Ticket]:
+    return list(db.session.scalars(select(Ticket).where(Ticket.external_id == RECORDING_SID)))
+
+
+def test_the_end_of_a_recording_thanks_the_caller_and_keeps_the_recording_on_the_call(
+    twilio_app: Flask,
+) -> None:
+    client = twilio_app.test_client()
+    post_signed(client, "/webhooks/twilio/voice", call())
+    root = twiml(post_signed(client, "/webhooks/twilio/voice/recorded", recording()))
+    assert "留言已收到" in spoken(root)
+    assert root.find("Hangup") is not None
+    row = db.session.scalars(select(InboundMessage).where(InboundMessage.sid == CALL_SID)).one()
+    assert row.payload["recording_url"] == RECORDING_URL
+
+
+def test_a_transcription_creates_one_phone_ticket_however_often_it_is_posted(
+    twilio_app: Flask,
+) -> None:
+    text = "我家小区门口的路灯坏了一个多月，晚上出行很不安全，请尽快修复。"
+    form = recording(TranscriptionText=text, TranscriptionStatus="completed")
+    client = twilio_app.test_client()
+    assert post_signed(client, "/webhooks/twilio/voice/transcription", form).status_code == 200
+    assert post_signed(client, "/webhooks/twilio/voice/transcription", form).status_code == 200
+    [ticket] = phone_tickets()
+    assert ticket.channel == "phone"
+    assert ticket.text.startswith(text)
+    assert RECORDING_URL in ticket.text
+    requester = db.session.get(Requester, ticket.requester_id)
+    assert requester is not None and requester.phone == CALLER
+
+
+def test_a_failed_transcription_still_creates_a_ticket_for_an_agent(twilio_app: Flask) -> None:
+    form = recording(TranscriptionText="", TranscriptionStatus="failed", From="13800138000")
+    response = post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/transcription", form)
+    assert response.status_code == 200
+    [ticket] = phone_tickets()
+    assert ticket.channel == "phone"
+    assert ticket.state == TicketState.PENDING_DISPATCH
+    assert "待转写" in ticket.text
+    assert RECORDING_URL in ticket.text
+    assert ticket.requester_phone_key == phone_key(CALLER)
+
+
+def test_a_transcription_without_a_recording_sid_is_kept_apart_from_the_call(
+    twilio_app: Flask,
+) -> None:
+    client = twilio_app.test_client()
+    post_signed(client, "/webhooks/twilio/voice", call())
+    form = call(RecordingUrl=RECORDING_URL, TranscriptionText="", TranscriptionStatus="failed")
+    before = db.session.scalar(select(func.count()).select_from(Ticket))
+    post_signed(client, "/webhooks/twilio/voice/transcription", form)
+    post_signed(client, "/webhooks/twilio/voice/transcription", form)
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == (before or 0) + 1

@@ -1,0 +1,174 @@
+"""Periodic jobs as data (fixed ids), run by RQ's cron scheduler or, in the embedded mode, by a
+thread in the web process; every run holds a Redis lock so two runs never overlap."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from redis import Redis
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """One periodic job: a fixed id, what it runs, where, how often, and its longest run."""
+
+    id: str
+    func: str
+    queue: str
+    every_seconds: int
+    timeout_seconds: int
+
+
+PERIODIC: tuple[Periodic, ...] = (
+    Periodic("sweep-deadlines", "workers.jobs.sweep_deadlines", "sweeper", 60, 900),
+    Periodic("relay-outbox", "workers.jobs.relay_outbox", "default", 30, 300),
+)
+
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+
+
+def lock_key(job_id: str) -> str:
+    return f"hotline:periodic:{job_id}:lock"
+
+
+@contextmanager
+def run_lock(connection: Redis, job_id: str, ttl_seconds: int) -> Iterator[bool]:
+    """`SET key NX EX`: yields True for the one run that got the lock, False for the others.
+
+    The expiry frees the lock if a worker dies mid-run; the token keeps a late finisher from
+    releasing a lock that has since passed to another run.
+    """
+    token = uuid.uuid4().hex
+    acquired = bool(connection.set(lock_key(job_id), token, nx=True, ex=ttl_seconds))
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            connection.eval(_RELEASE, 1, lock_key(job_id), token)
+
+
+def periodic(job_id: str) -> Periodic:
+    return next(job for job in PERIODIC if job.id == job_id)
+
+
+def _resolve(dotted: str) -> Callable[..., Any]:
+    module_name, _, name = dotted.rpartition(".")
+    module = __import__(module_name, fromlist=[name])
+    func: Callable[..., Any] = getattr(module, name)
+    return func
+
+
+def cron_scheduler(connection: Redis) -> Any:
+    """RQ's CronScheduler with every periodic job registered under its fixed id."""
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=connection, name=f"hotline-{uuid.uuid4().hex[:8]}")
+    for job in PERIODIC:
+        scheduler.register(
+            _resolve(job.func),
+            job.queue,
+            interval=job.every_seconds,
+            job_timeout=job.timeout_seconds,
+            # A run nobody picked up within one period is stale: the next one replaces it.
+            ttl=job.every_seconds,
+            result_ttl=job.every_seconds * 10,
+            name=job.id,
+        )
+    return scheduler
+
+
+def run_scheduler(connection: Redis, stop: threading.Event) -> None:
+    """Enqueue the periodic jobs as they fall due until `stop` is set.
+
+    CronScheduler.start() installs signal handlers, which only the main thread may do; this
+    loop is the same minus those, so it also runs beside a worker.
+    """
+    scheduler = cron_scheduler(connection)
+    scheduler.register_birth()
+    log.info("periodic scheduler %s started", scheduler.name)
+    try:
+        while not stop.is_set():
+            if scheduler.enqueue_jobs():
+                scheduler.save()
+            scheduler.heartbeat()
+            stop.wait(max(scheduler.calculate_sleep_interval(), 0.5))
+    finally:
+        scheduler.register_death()
+        log.info("periodic scheduler %s stopped", scheduler.name)
+
+
+def start_scheduler_thread(connection: Redis) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_scheduler, args=(connection, stop), name="hotline-scheduler", daemon=True
+    )
+    thread.start()
+    return thread, stop
+
+
+# ---- the embedded mode: no Redis, the web process sweeps in a thread ----------------------
+
+EMBEDDED_KEY = "hotline.embedded_scheduler"
+EMBEDDED_INTERVAL_SECONDS = 60.0
+
+
+def run_embedded_once(app: Flask) -> None:
+    """One round of the periodic work in-process, each job in its own app context and commit."""
+    from workers.relay import relay_after_commit
+    from workers.sweeper import sweep
+
+    for name, work in (("sweep", lambda: sweep()), ("relay", lambda: relay_after_commit(app))):
+        with app.app_context():
+            try:
+                work()
+            except Exception:
+                log.exception("embedded %s failed; retrying in a minute", name)
+
+
+def _embedded_loop(app: Flask, stop: threading.Event) -> None:
+    while not stop.wait(EMBEDDED_INTERVAL_SECONDS):
+        run_embedded_once(app)
+
+
+def ensure_embedded_scheduler(app: Flask) -> threading.Thread | None:
+    """Start the in-process sweeper once per process; not in tests nor when Redis is set."""
+    if app.config.get("TESTING") or app.config.get("REDIS_URL"):
+        return None
+    running: threading.Thread | None = app.extensions.get(EMBEDDED_KEY)
+    if running is not None and running.is_alive():
+        return running
+    with _embedded_guard:
+        running = app.extensions.get(EMBEDDED_KEY)  # another request may have won the race
+        if isinstance(running, threading.Thread) and running.is_alive():
+            return running
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=_embedded_loop, args=(app, stop), name="hotline-embedded-sweeper", daemon=True
+        )
+        thread.start()
+        app.extensions[EMBEDDED_KEY] = thread
+        app.extensions[EMBEDDED_KEY + ".stop"] = stop
+        return thread
+
+
+_embedded_guard = threading.Lock()
+
+
+def register(app: Flask) -> None:
+    """Wiring only: the embedded sweeper starts on the first request, not in the factory."""
+
+    @app.before_request
+    def _start_embedded_scheduler() -> None:
+        ensure_embedded_scheduler(app)
+
+
+__all__ = ["PERIODIC", "Periodic", "register", "run_lock", "run_scheduler"]
