@@ -83,7 +83,8 @@ if [ -z "${REDIS_URL:-}" ]; then
   echo "throwaway Redis on port $port" >&2
 fi
 
-if [ "${HOTLINE_BROWSER_TESTS:-1}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
+# Browser tests (tests/browser) drive Debian's chromium; install it only when there are some.
+if [ -d tests/browser ] && ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium
 fi
 

@@ -8,6 +8,7 @@ from flask import Response, jsonify
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.api import blueprint, idempotency
 from hotline.api.parsing import json_body, load_query, rollback_on_error, validation_error
@@ -93,6 +94,9 @@ def _refuse_duplicate_external_id(data: dict[str, Any]) -> None:
         )
 
 
+INTAKE_ATTEMPTS = 3
+
+
 @blueprint.post("/tickets")
 @rollback_on_error
 @require_roles(INTAKE_ROLES)
@@ -111,20 +115,27 @@ def create_ticket() -> tuple[Response, int]:
     except ValidationError as error:
         raise validation_error(error) from None
     _refuse_duplicate_external_id(data)
-    result = submit(db.session, caller.actor, submission(data))
-    view = ticket_view(db.session, result.ticket, caller.actor, purpose=None)
-    try:
-        if idem is not None:
-            idempotency.remember(db.session, idem, CREATED, view)
-        commit()
-    except IntegrityError:
-        # A concurrent retry with the same key won the race: answer as it did.
-        db.session.rollback()
-        record = idempotency.find(db.session, idem) if idem is not None else None
-        if record is None or idem is None:
-            raise ApiError(409, "conflict", "并发请求冲突，请重试") from None
-        return idempotency.replay(record, idem)
-    return jsonify(view), CREATED
+    for _attempt in range(INTAKE_ATTEMPTS):
+        result = submit(db.session, caller.actor, submission(data))
+        view = ticket_view(db.session, result.ticket, caller.actor, purpose=None)
+        try:
+            if idem is not None:
+                idempotency.remember(db.session, idem, CREATED, view)
+            commit()
+        except StaleDataError:
+            # A concurrent intake changed the ticket this one merges into: redo the intake,
+            # so an accepted appeal is never turned away by a race.
+            db.session.rollback()
+            continue
+        except IntegrityError:
+            # A concurrent retry with the same key won the race: answer as it did.
+            db.session.rollback()
+            record = idempotency.find(db.session, idem) if idem is not None else None
+            if record is None or idem is None:
+                raise ApiError(409, "conflict", "并发请求冲突，请重试") from None
+            return idempotency.replay(record, idem)
+        return jsonify(view), CREATED
+    raise ApiError(409, "concurrent_change", "工单并发修改冲突，请重试")
 
 
 @blueprint.get("/tickets")

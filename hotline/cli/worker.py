@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import click
@@ -45,6 +46,8 @@ def scheduler() -> None:
     for job in PERIODIC:
         click.echo(f"{job.id}: {job.func} on {job.queue!r} every {job.every_seconds} s")
     stop = threading.Event()
+    # Stop between two rounds on SIGTERM, so the scheduler leaves RQ's registry cleanly.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     try:
         run_scheduler(redis_connection(), stop)
     except KeyboardInterrupt:
