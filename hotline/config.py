@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,14 @@ ENVIRONMENT: Mapping[str, str] = {
     "HOTLINE_PUBLIC_URL": "external base URL used to check webhook signatures behind proxies",
     "HOTLINE_CLASSIFIER_MODEL": "trained classifier model file (default instance/classifier.json)",
     "HOTLINE_CLASSIFIER_THRESHOLD": "model confidence below which keyword rules decide (0.6)",
+    "HOTLINE_POLICY_FILE": "JSON file of time-limit tiers and rules (default: the demo policy)",
+    "HOTLINE_LADDER_FILE": "JSON file of the escalation ladder (default: the demo ladder)",
+    "HOTLINE_RETURN_WINDOW_WORKING_DAYS": "working days after dispatch a unit may return (2)",
+    "HOTLINE_MAX_EXTENSION_WORKING_DAYS": "longest extension a unit may ask for (10)",
+    "HOTLINE_DUPLICATE_WINDOW_DAYS": "days within which a repeat appeal is a duplicate (7)",
+    "HOTLINE_SMS_CONVERSATION_MINUTES": "minutes an SMS reply joins the caller's new ticket (30)",
+    "HOTLINE_AGENT_NUMBER": "number the voice menu dials for an agent (unset: Twilio queue)",
+    "HOTLINE_OPEN311_JURISDICTION": "Open311 jurisdiction_id (default yunjiang.gov.cn)",
 }
 
 EMBEDDED_SECRET = "embedded-development-only"
@@ -32,9 +40,27 @@ class ConfigError(RuntimeError):
     """Raised at start-up when the environment is incomplete or contradictory."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    values: dict[str, Any]
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return value
+
+
+def _json_file(env: Mapping[str, str], name: str) -> Any:
+    path = env.get(name)
+    if not path:
+        return None
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"{name}: cannot read {path}: {error}") from None
 
 
 def _instance_sqlite_url(instance_path: str) -> str:
@@ -84,16 +110,19 @@ def build_config(
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "MAX_TEXT_LENGTH": 4000,
         "JSON_AS_ASCII": False,
-        "RETURN_WINDOW_WORKING_DAYS": 2,
-        "MAX_EXTENSION_WORKING_DAYS": 10,
-        "DUPLICATE_WINDOW_DAYS": 7,
+        "RETURN_WINDOW_WORKING_DAYS": _int(env, "HOTLINE_RETURN_WINDOW_WORKING_DAYS", 2),
+        "MAX_EXTENSION_WORKING_DAYS": _int(env, "HOTLINE_MAX_EXTENSION_WORKING_DAYS", 10),
+        "DUPLICATE_WINDOW_DAYS": _int(env, "HOTLINE_DUPLICATE_WINDOW_DAYS", 7),
+        "SMS_CONVERSATION_MINUTES": _int(env, "HOTLINE_SMS_CONVERSATION_MINUTES", 30),
+        "AGENT_NUMBER": env.get("HOTLINE_AGENT_NUMBER") or None,
+        "OPEN311_JURISDICTION": env.get("HOTLINE_OPEN311_JURISDICTION", "yunjiang.gov.cn"),
+        "POLICY": _json_file(env, "HOTLINE_POLICY_FILE"),
+        "LADDER": _json_file(env, "HOTLINE_LADDER_FILE"),
         "CLASSIFIER_THRESHOLD": float(env.get("HOTLINE_CLASSIFIER_THRESHOLD", "0.6")),
         "CLASSIFIER_MODEL_PATH": env.get("HOTLINE_CLASSIFIER_MODEL")
         or str(Path(instance_path) / "classifier.json"),
         # Matters under these roots are legal-route referrals (诉讼, 仲裁, 信访, 依申请公开...).
         "LEGAL_ROUTE_MATTER_ROOTS": ["19"],
-        "ESCALATE_AFTER_UNITS": 3,
-        "ESCALATE_AFTER_REOPENS": 3,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }

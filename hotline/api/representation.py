@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from hotline.api.privacy import address_visible, requester_view
 from hotline.auth import CENTRE_ROLES
 from hotline.clock import utcnow
+from hotline.domain import current_domain
 from hotline.extensions import DbSession
 from hotline.lifecycle import Actor
 from hotline.models import CLOCKS, Requester, Ticket, TicketEvent
@@ -21,7 +22,8 @@ CONFIDENTIAL_PAYLOADS = frozenset({Action.CALLBACK.value})
 
 
 def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
+    """ISO 8601 in the centre's local time with its offset (e.g. +08:00)."""
+    return moment.astimezone(current_domain().tz).isoformat() if moment is not None else None
 
 
 def clocks(ticket: Ticket) -> dict[str, dict[str, str | None]]:
