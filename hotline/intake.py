@@ -22,6 +22,7 @@ from routing.glossary import AppealType, Channel, TriageOutcome, Urgency
 from routing.router import Decision, resolve
 from routing.triage import DuplicateCandidate, DuplicateMatch, TriageResult, find_duplicate, triage
 from routing.workflow import OPEN_STATES
+from workers import relay as _relay  # noqa: F401 - registers the outbox hooks before any commit
 
 CANDIDATE_LIMIT = 50
 
@@ -59,6 +60,10 @@ class IntakeResult:
     classification: Classification | None
     decision: Decision | None
     duplicate: DuplicateMatch | None
+    # Held so that the session's (weak) identity map keeps them for the response: no re-reads.
+    accept_payload: dict[str, Any] = field(default_factory=dict)
+    requester: Requester | None = None
+    parent: Ticket | None = None
 
 
 def check_codes(context: RoutingContext, submission: Submission) -> None:
@@ -96,6 +101,17 @@ def _requester(session: DbSession, submission: Submission, phone: str | None) ->
     return requester
 
 
+def _duplicate_conditions(
+    key: str | None, area_code: str | None, matter_code: str | None
+) -> list[Any]:
+    conditions: list[Any] = []
+    if key:
+        conditions.append(Ticket.requester_phone_key == key)
+    if area_code and matter_code:
+        conditions.append(and_(Ticket.area_code == area_code, Ticket.matter_code == matter_code))
+    return conditions
+
+
 def duplicate_candidates(
     session: DbSession,
     key: str | None,
@@ -104,38 +120,41 @@ def duplicate_candidates(
     matter_code: str | None,
     since: datetime,
 ) -> list[DuplicateCandidate]:
-    conditions = []
-    if key:
-        conditions.append(Ticket.requester_phone_key == key)
-    if area_code and matter_code:
-        conditions.append(and_(Ticket.area_code == area_code, Ticket.matter_code == matter_code))
+    conditions = _duplicate_conditions(key, area_code, matter_code)
     if not conditions:
         return []
-    rows = session.scalars(
-        select(Ticket)
-        .where(
-            or_(*conditions),
-            Ticket.accepted_at >= since,
-            Ticket.parent_id.is_(None),
-            Ticket.triage_outcome.in_([TriageOutcome.DISPATCH, TriageOutcome.ANSWER]),
+    rows = _candidate_rows(session, conditions, since)
+    return [_candidate(t, key, phone) for t in rows]
+
+
+def _candidate_rows(session: DbSession, conditions: list[Any], since: datetime) -> list[Ticket]:
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(
+                or_(*conditions),
+                Ticket.accepted_at >= since,
+                Ticket.parent_id.is_(None),
+                Ticket.triage_outcome.in_([TriageOutcome.DISPATCH, TriageOutcome.ANSWER]),
+            )
+            .order_by(Ticket.accepted_at.desc())
+            .limit(CANDIDATE_LIMIT)
         )
-        .order_by(Ticket.accepted_at.desc())
-        .limit(CANDIDATE_LIMIT)
     )
-    return [
-        DuplicateCandidate(
-            ticket_id=t.id,
-            number=t.number,
-            # Only "the same caller" matters; the digest comparison says so without reading PII.
-            requester_phone=phone if key and t.requester_phone_key == key else None,
-            area_code=t.area_code,
-            matter_code=t.matter_code,
-            text=t.text,
-            accepted_at=t.accepted_at,
-            open=t.state in OPEN_STATES,
-        )
-        for t in rows
-    ]
+
+
+def _candidate(t: Ticket, key: str | None, phone: str | None) -> DuplicateCandidate:
+    return DuplicateCandidate(
+        ticket_id=t.id,
+        number=t.number,
+        # Only "the same caller" matters; the digest comparison says so without reading PII.
+        requester_phone=phone if key and t.requester_phone_key == key else None,
+        area_code=t.area_code,
+        matter_code=t.matter_code,
+        text=t.text,
+        accepted_at=t.accepted_at,
+        open=t.state in OPEN_STATES,
+    )
 
 
 def submit(
@@ -171,15 +190,16 @@ def submit(
             outcome, reason = triaged.outcome, triaged.reason_zh
     if outcome is None:
         window = timedelta(days=int(config["DUPLICATE_WINDOW_DAYS"]))
+        conditions = _duplicate_conditions(key, submission.area_code, matter_code)
+        # The rows stay referenced so that the parent is found in the session, not re-read.
+        rows = _candidate_rows(session, conditions, at - window) if conditions else []
         duplicate = find_duplicate(
             submission.text,
             phone,
             submission.area_code,
             matter_code,
             at,
-            duplicate_candidates(
-                session, key, phone, submission.area_code, matter_code, at - window
-            ),
+            [_candidate(t, key, phone) for t in rows],
             window,
         )
         if duplicate is not None:
@@ -201,6 +221,15 @@ def submit(
         )
         reason = decision.reason
 
+    accept_payload = {
+        "triage": {
+            "service": triaged.service,
+            "route": triaged.route,
+            "guidance": triaged.guidance_zh,
+            "matched": triaged.matched,
+        },
+        "duplicate": duplicate.number if duplicate else None,
+    } | ({"extra": submission.extra} if submission.extra else {})
     ticket = lifecycle.accept(
         session,
         actor,
@@ -228,17 +257,10 @@ def submit(
         requester=requester,
         parent=parent,
         at=at,
-        payload={
-            "triage": {
-                "service": triaged.service,
-                "route": triaged.route,
-                "guidance": triaged.guidance_zh,
-                "matched": triaged.matched,
-            },
-            "duplicate": duplicate.number if duplicate else None,
-        }
-        # Channel-specific facts (an Open311 media_url...) kept with the intake record.
-        | ({"extra": submission.extra} if submission.extra else {}),
+        # Channel-specific facts (an Open311 media_url...) are kept with the intake record.
+        payload=accept_payload,
+        # Dispatching right away: the ticket goes to the database with its dispatch, at once.
+        flush=decision is None or decision.lead_unit is None,
     )
     if outcome is TriageOutcome.ANSWER and submission.answer:
         ticket.reply_text = submission.answer
@@ -256,7 +278,17 @@ def submit(
                 decision=decision.to_mapping(),
                 at=at,
             )
-    return IntakeResult(ticket, triaged, classification, decision, duplicate)
+    return IntakeResult(
+        ticket,
+        triaged,
+        classification,
+        decision,
+        duplicate,
+        # What the accept event's payload holds, as the API's triage view reads it.
+        {"outcome": str(outcome), "reason": reason, "channel": submission.channel} | accept_payload,
+        requester,
+        parent,
+    )
 
 
 def _classification_mapping(classification: Classification | None) -> dict[str, Any] | None:

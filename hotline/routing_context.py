@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from routing.triage import TriageRules
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
+# How long a process trusts its cached catalogue version before checking the database again:
+# an activation elsewhere takes effect within this delay; in this process, at once (invalidate).
+VERSION_CHECK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -135,15 +139,24 @@ def build_context(app: Flask, version_id: int | None) -> RoutingContext:
 
 
 def routing_context() -> RoutingContext:
-    """The current rules; one cheap query checks the active catalogue version."""
+    """The current rules; one cheap query, at most every few seconds, checks the active
+    catalogue version."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    cached: tuple[object, RoutingContext, float] | None = app.extensions.get("hotline.routing")
+    now = time.monotonic()
+    # Tests roll catalogue changes back behind the cache's back: they check every time.
+    ttl = float(
+        app.config.get("ROUTING_CHECK_SECONDS", 0 if app.testing else VERSION_CHECK_SECONDS)
+    )
+    if cached is not None and now < cached[2]:
+        return cached[1]
     key = active_version_key()
-    cached: tuple[object, RoutingContext] | None = app.extensions.get("hotline.routing")
     if cached is not None and cached[0] == key:
+        app.extensions["hotline.routing"] = (key, cached[1], now + ttl)
         return cached[1]
     with _lock:
         context = build_context(app, key[0] if key else None)
-        app.extensions["hotline.routing"] = (key, context)
+        app.extensions["hotline.routing"] = (key, context, now + ttl)
         # The trees and the model are long-lived: keep full collections from walking them.
         gc.freeze()
     return context

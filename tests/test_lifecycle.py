@@ -46,8 +46,9 @@ def test_an_accepted_dispatch_ticket_waits_with_a_dated_number(app: Flask) -> No
     first = accepted()
     second = accepted()
     assert first.state == "pending_dispatch"
-    assert first.number == "20261123-000001"
-    assert second.number == "20261123-000002"
+    day, serial = first.number.split("-")
+    assert day == "20261123" and len(serial) == 6
+    assert second.number == f"{day}-{int(serial) + 1:06d}"
     assert [e.action for e in events_of(first.id)] == ["accept"]
 
 

@@ -67,6 +67,10 @@ def decision_view(ticket: Ticket) -> dict[str, Any] | None:
 def _number(session: DbSession, ticket_id: int | None) -> str | None:
     if ticket_id is None:
         return None
+    # A ticket this request already holds (the one merged into) needs no query.
+    known = session.identity_map.get(session.identity_key(Ticket, ticket_id))
+    if known is not None and "number" in known.__dict__:
+        return str(known.number)
     return session.scalar(select(Ticket.number).where(Ticket.id == ticket_id))
 
 

@@ -117,7 +117,9 @@ def create_ticket() -> tuple[Response, int]:
     _refuse_duplicate_external_id(data)
     for _attempt in range(INTAKE_ATTEMPTS):
         result = submit(db.session, caller.actor, submission(data))
-        view = ticket_view(db.session, result.ticket, caller.actor, purpose=None)
+        view = ticket_view(
+            db.session, result.ticket, caller.actor, purpose=None, accept=result.accept_payload
+        )
         try:
             if idem is not None:
                 idempotency.remember(db.session, idem, CREATED, view)

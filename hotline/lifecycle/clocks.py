@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -86,18 +87,40 @@ def open_clocks(ticket: Ticket) -> list[tuple[str, datetime, datetime]]:
     return running
 
 
-def refresh_next_due(session: DbSession, domain: Domain, ticket: Ticket) -> None:
-    """Recompute the indexed instant at which the sweeper next has work for this ticket."""
+Fired = Mapping[tuple[str, datetime], Collection[Level]]
+
+
+def fired_steps(
+    rows: Collection[tuple[str, str, datetime]],
+) -> dict[tuple[str, datetime], set[Level]]:
+    """Group breach rows (clock, level, due_at) by clock and due time."""
+    fired: dict[tuple[str, datetime], set[Level]] = {}
+    for clock, level, due_at in rows:
+        fired.setdefault((clock, due_at), set()).add(Level(level))
+    return fired
+
+
+def refresh_next_due(
+    session: DbSession, domain: Domain, ticket: Ticket, fired: Fired | None = None
+) -> None:
+    """Recompute the indexed instant at which the sweeper next has work for this ticket.
+
+    `fired` (the ticket's breaches by clock and due time) spares the query when a batch
+    already loaded them.
+    """
     running = open_clocks(ticket)
     if ticket.state == "closed" or not running:
         ticket.next_due_at = None
         return
-    fired: dict[tuple[str, datetime], set[Level]] = {}
-    if ticket.id is not None:
-        for clock, level, due_at in session.execute(
-            select(Breach.clock, Breach.level, Breach.due_at).where(Breach.ticket_id == ticket.id)
-        ):
-            fired.setdefault((clock, due_at), set()).add(Level(level))
+    if fired is None:
+        fired = {}
+        if ticket.id is not None:
+            rows = session.execute(
+                select(Breach.clock, Breach.level, Breach.due_at).where(
+                    Breach.ticket_id == ticket.id
+                )
+            )
+            fired = fired_steps([(clock, level, due_at) for clock, level, due_at in rows])
     candidates = []
     for clock, start, due in running:
         at = domain.ladder.next_fire_at(start, due, fired.get((clock, due), set()))

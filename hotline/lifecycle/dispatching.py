@@ -18,6 +18,7 @@ from hotline.lifecycle.record import begin, record
 from hotline.lifecycle.supervision import escalate
 from hotline.models import Ticket, TicketAssignment, Unit
 from hotline.outbox import add_message
+from hotline.routing_context import routing_context
 from routing.workflow import Action, TicketState
 
 
@@ -38,10 +39,13 @@ def _assign(
     lead: str,
     assists: Sequence[str],
     at: datetime,
+    *,
+    check_units: bool = True,
 ) -> None:
     if lead in assists:
         raise DomainError("lead_is_assist", "主办单位不能同时是协办单位", {"unit": lead})
-    _require_units(session, [lead, *assists])
+    if check_units:
+        _require_units(session, [lead, *assists])
     for assignment in ticket.assignments:
         assignment.active = False
     ticket.assignments.append(
@@ -54,12 +58,16 @@ def _assign(
     ticket.lead_unit_code = lead
     ticket.dispatched_at = at
     ticket.hop_count = _bounced_units(ticket)
-    session.flush()
+
+
+def _notify_units(
+    session: DbSession, ticket: Ticket, lead: str, assists: Sequence[str], seq: int
+) -> None:
     for code in [lead, *dict.fromkeys(assists)]:
         add_message(
             session,
             "notify_unit",
-            f"notify_unit:{ticket.id}:{ticket.event_seq + 1}:{code}",
+            f"notify_unit:{ticket.id}:{seq}:{code}",
             {"ticket_id": ticket.id, "unit_code": code, "number": ticket.number},
             ticket_id=ticket.id,
         )
@@ -75,13 +83,17 @@ def _send(
     at: datetime,
     from_state: str,
     payload: dict[str, Any],
+    *,
+    check_units: bool = True,
 ) -> Ticket:
     domain = current_domain()
-    _assign(session, ticket, lead, assists, at)
+    _assign(session, ticket, lead, assists, at, check_units=check_units)
     ticket.state = TicketState.DISPATCHED
     clocks = start_work_clocks(domain, ticket, at)
-    refresh_next_due(session, domain, ticket)
-    record(
+    # Only committed breaches matter here: flushing now would split the action's one flush.
+    with session.no_autoflush:
+        refresh_next_due(session, domain, ticket)
+    event = record(
         session,
         ticket,
         action,
@@ -89,8 +101,14 @@ def _send(
         at,
         from_state,
         {"lead": lead, "assists": list(assists), "clocks": clocks} | payload,
+        flush=False,
     )
+    # One flush for the ticket, its assignments and events; outbox rows (no ORM relationship
+    # to order them after a new ticket's INSERT) follow in a second.
+    session.flush()
+    _notify_units(session, ticket, lead, assists, event.seq)
     escalate_if_bounced(session, ticket, at)
+    session.flush()
     return ticket
 
 
@@ -123,7 +141,14 @@ def dispatch(
         at,
         from_state,
         {"decision": decision},
+        # A routing decision names units from the cached active directory: no query per unit.
+        check_units=decision is None or not _in_directory([lead, *assists]),
     )
+
+
+def _in_directory(codes: Sequence[str]) -> bool:
+    units = routing_context().units
+    return all(code in units for code in codes)
 
 
 def return_ticket(

@@ -11,7 +11,7 @@ from hotline.domain import current_domain
 from hotline.extensions import DbSession
 from hotline.lifecycle.actor import Actor
 from hotline.lifecycle.errors import DomainError
-from hotline.lifecycle.record import begin, next_ticket_number, record
+from hotline.lifecycle.record import allocate_ticket, begin, record
 from hotline.models import Requester, Ticket
 from routing.glossary import TriageOutcome
 from routing.workflow import OPEN_STATES, Action, PermissionDenied, Role, TicketState
@@ -60,11 +60,13 @@ def accept(
     parent: Ticket | None = None,
     at: datetime | None = None,
     payload: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> Ticket:
     """受理: register the appeal with exactly one triage outcome.
 
     A dispatch outcome waits in `pending_dispatch`; every other outcome ends the ticket at
     intake (emergency transfer, legal-route referral, not accepted, answered, merged).
+    `flush=False` leaves the new rows to the caller's next flush (intake dispatches at once).
     """
     if actor.role not in INTAKE_ROLES:
         raise PermissionDenied(f"角色 {actor.role} 无权受理诉求")
@@ -72,8 +74,22 @@ def accept(
         raise DomainError("merge_without_parent", "并单必须指定主工单")
     at = at or utcnow()
     domain = current_domain()
+    number, ticket_id = allocate_ticket(session, at, domain.tz)
+    if parent is not None:
+        # Intakes queue on the day's counter row, so re-read the parent after taking it: an
+        # intake that merged into it meanwhile has committed, and its version is current.
+        session.refresh(parent, with_for_update=True)
     ticket = Ticket(
-        number=next_ticket_number(session, at, domain.tz),
+        id=ticket_id,
+        number=number,
+        # The column defaults, set now: dispatch reads them before the one flush.
+        assignments=[],
+        due_provisional=False,
+        extension_state="none",
+        reopen_count=0,
+        hop_count=0,
+        repeat_count=0,
+        escalated=False,
         channel=intake.channel,
         source_line=intake.source_line,
         external_id=intake.external_id,
@@ -105,7 +121,8 @@ def accept(
     if ticket.state == TicketState.CLOSED:
         ticket.closed_at = at
     session.add(ticket)
-    session.flush()
+    if ticket_id is None:
+        session.flush()  # no sequence to ask (SQLite): the insert hands out the id
     record(
         session,
         ticket,
@@ -114,9 +131,20 @@ def accept(
         at,
         None,
         {"outcome": str(outcome), "reason": reason, "channel": intake.channel} | (payload or {}),
+        flush=False,
     )
     if parent is not None:
-        link(session, parent, ticket, actor, at=at, merged=outcome is TriageOutcome.MERGE)
+        link(
+            session,
+            parent,
+            ticket,
+            actor,
+            at=at,
+            merged=outcome is TriageOutcome.MERGE,
+            flush=False,
+        )
+    if flush:
+        session.flush()
     return ticket
 
 
@@ -145,6 +173,7 @@ def link(
     *,
     at: datetime | None = None,
     merged: bool = False,
+    flush: bool = True,
 ) -> None:
     """Count a repeat contact on the earlier ticket (重复件) and note it on its log."""
     at = at or utcnow()
@@ -158,6 +187,7 @@ def link(
         at,
         parent.state,
         {"ticket_id": child.id, "number": child.number, "merged": merged},
+        flush=flush,
     )
 
 

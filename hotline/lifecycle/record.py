@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hotline.extensions import DbSession
+from hotline.extensions import DbSession, db
 from hotline.lifecycle.actor import Actor
 from hotline.models import Ticket, TicketEvent, TicketNumberCounter
 from routing.workflow import Action, TicketState, check
@@ -29,8 +30,14 @@ def record(
     at: datetime,
     from_state: str | None,
     payload: dict[str, Any] | None = None,
+    *,
+    flush: bool = True,
 ) -> TicketEvent:
-    """Append one event for the ticket's current state and flush; events are never changed."""
+    """Append one event for the ticket's current state and flush; events are never changed.
+
+    `flush=False` leaves the event to the action's own final flush (one round trip for the
+    whole action rather than one per step).
+    """
     ticket.event_seq = (ticket.event_seq or 0) + 1
     event = TicketEvent(
         ticket_id=ticket.id,
@@ -46,12 +53,26 @@ def record(
         at=at,
     )
     session.add(event)
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 
 def next_ticket_number(session: DbSession, at: datetime, tz: ZoneInfo) -> str:
     """Hand out the next `YYYYMMDD-NNNNNN` number for the local day, atomically."""
+    return allocate_ticket(session, at, tz)[0]
+
+
+def allocate_ticket(session: DbSession, at: datetime, tz: ZoneInfo) -> tuple[str, int | None]:
+    """The next ticket number and, on PostgreSQL, the new ticket's id.
+
+    On PostgreSQL the day's counter is advanced in a short transaction of its own, like a
+    sequence: concurrent intakes never queue on the counter row for the length of a whole
+    request. A number whose intake then fails is not reused (a gap), which is how a caller who
+    retries still gets a unique number. With the id known up front, a new ticket, its events,
+    assignments and outbox rows go to the database in one flush. SQLite has a single writer,
+    so there the counter simply advances inside the request's transaction.
+    """
     day = at.astimezone(tz).strftime("%Y%m%d")
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -64,5 +85,11 @@ def next_ticket_number(session: DbSession, at: datetime, tz: ZoneInfo) -> str:
         )
         .returning(TicketNumberCounter.last)
     )
-    last = session.execute(statement).scalar_one()
-    return f"{day}-{last:06d}"
+    if dialect != "postgresql":
+        return f"{day}-{session.execute(statement).scalar_one():06d}", None
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        last = connection.execute(statement).scalar_one()
+    ticket_id = session.execute(
+        select(func.nextval(func.pg_get_serial_sequence("tickets", "id")))
+    ).scalar_one()
+    return f"{day}-{last:06d}", int(ticket_id)

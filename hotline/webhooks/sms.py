@@ -76,8 +76,9 @@ def twilio_sms() -> Response:
             media_urls=media_urls(raw, form["num_media"]),
         ),
     )
-    row.reply = messaging_twiml(reply.text)
+    twiml = messaging_twiml(reply.text)
+    row.reply = twiml
     row.outcome = reply.outcome
     row.ticket_id = reply.ticket.id if reply.ticket is not None else None
     commit()
-    return Response(row.reply, mimetype="application/xml")
+    return Response(twiml, mimetype="application/xml")  # not row.reply: a re-read after commit

@@ -1,0 +1,25 @@
+"""gunicorn settings for production and the intake benchmark (`gunicorn -c gunicorn.conf.py`)."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Intake is CPU-bound Python plus short PostgreSQL round trips: 4 sync workers (two per core on
+# the 2-core benchmark host). gthread has not been measured against it yet.
+workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
+worker_class = "sync"
+keepalive = 5
+# Give the app's own loggers ("hotline", "workers") a handler and a level: HOTLINE_LOG_LEVEL
+# (INFO by default; the benchmark uses WARNING so per-message INFO lines are not measured).
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+logconfig_dict = {
+    "root": {"level": os.environ.get("HOTLINE_LOG_LEVEL", "INFO"), "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {
+            "level": loglevel.upper(),
+            "handlers": ["error_console"],
+            "propagate": False,
+            "qualname": "gunicorn.error",
+        },
+        "gunicorn.access": {"level": "INFO", "propagate": False, "qualname": "gunicorn.access"},
+    },
+}
