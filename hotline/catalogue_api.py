@@ -14,14 +14,13 @@ from hotline.api.parsing import load_body, load_query, rollback_on_error
 from hotline.auth import CENTRE_ROLES, current_actor, require_roles
 from hotline.errors import ApiError
 from hotline.extensions import db
+from hotline.intake import assess, route
 from hotline.models import Ticket
 from hotline.routing_context import RoutingContext, routing_context
 from hotline.transaction import commit
 from routing.catalogue import Problem
 from routing.classify import Classification
 from routing.glossary import AppealType
-from routing.router import resolve
-from routing.triage import triage
 from routing.workflow import Role, TicketState
 
 blueprint = Blueprint("catalogue_api", __name__, url_prefix="/api/v1")
@@ -233,24 +232,9 @@ def explain() -> Any:
     unknown = _unknown_codes(context, body)
     if unknown:
         raise ApiError(422, "unknown_code", "编码不存在", unknown)
-    triaged = triage(
-        body["text"], context.triage_rules, body["matter_code"], context.legal_route_matters
-    )
-    classification = context.classifier.classify(body["text"], body["matter_code"])
-    matter_code = classification.matter_code
-    if triaged.outcome is None and matter_code in context.legal_route_matters:
-        triaged = triage(
-            body["text"], context.triage_rules, matter_code, context.legal_route_matters
-        )
-    decision = resolve(
-        context.catalogue,
-        context.matters,
-        context.areas,
-        context.units,
-        matter_code,
-        body["area_code"],
-        AppealType(body["appeal_type"]),
-    )
+    assessment = assess(context, body["text"], body["matter_code"])
+    triaged, classification = assessment.triage, assessment.classification
+    decision = route(context, assessment.matter_code, body["area_code"], body["appeal_type"])
     entry = context.catalogue.get(decision.entry_id) if decision.entry_id else None
     units = context.units
 

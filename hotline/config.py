@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ ENVIRONMENT: Mapping[str, str] = {
     "HOTLINE_PUBLIC_URL": "external base URL used to check webhook signatures behind proxies",
     "HOTLINE_CLASSIFIER_MODEL": "trained classifier model file (default instance/classifier.json)",
     "HOTLINE_CLASSIFIER_THRESHOLD": "model confidence below which keyword rules decide (0.6)",
+    "HOTLINE_BUSINESS_HOURS": "business hours of a working day (default 09:00-12:00,13:30-17:30)",
+    "HOTLINE_END_OF_DAY": "when a working-day limit ends on its last day (default 23:59:59)",
     "HOTLINE_POLICY_FILE": "JSON file of time-limit tiers and rules (default: the demo policy)",
     "HOTLINE_LADDER_FILE": "JSON file of the escalation ladder (default: the demo ladder)",
     "HOTLINE_RETURN_WINDOW_WORKING_DAYS": "working days after dispatch a unit may return (2)",
@@ -51,6 +54,30 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 0:
         raise ConfigError(f"{name} must not be negative")
     return value
+
+
+def _time_of_day(name: str, raw: str) -> time:
+    try:
+        return time.fromisoformat(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}: {raw!r} is not a time of day such as 17:30") from None
+
+
+def _business_hours(raw: str) -> tuple[tuple[time, time], ...]:
+    """'09:00-12:00,13:30-17:30' → ((09:00, 12:00), (13:30, 17:30)), in order, not overlapping."""
+    windows: list[tuple[time, time]] = []
+    for part in raw.split(","):
+        start, sep, end = part.partition("-")
+        if not sep:
+            raise ConfigError(f"HOTLINE_BUSINESS_HOURS: {part!r} is not a window like 09:00-12:00")
+        window = (
+            _time_of_day("HOTLINE_BUSINESS_HOURS", start),
+            _time_of_day("HOTLINE_BUSINESS_HOURS", end),
+        )
+        if window[0] >= window[1] or (windows and windows[-1][1] > window[0]):
+            raise ConfigError(f"HOTLINE_BUSINESS_HOURS: windows must be ordered: {raw!r}")
+        windows.append(window)
+    return tuple(windows)
 
 
 def _json_file(env: Mapping[str, str], name: str) -> Any:
@@ -116,6 +143,12 @@ def build_config(
         "SMS_CONVERSATION_MINUTES": _int(env, "HOTLINE_SMS_CONVERSATION_MINUTES", 30),
         "AGENT_NUMBER": env.get("HOTLINE_AGENT_NUMBER") or None,
         "OPEN311_JURISDICTION": env.get("HOTLINE_OPEN311_JURISDICTION", "yunjiang.gov.cn"),
+        "BUSINESS_HOURS": _business_hours(
+            env.get("HOTLINE_BUSINESS_HOURS") or "09:00-12:00,13:30-17:30"
+        ),
+        "END_OF_DAY": _time_of_day(
+            "HOTLINE_END_OF_DAY", env.get("HOTLINE_END_OF_DAY") or "23:59:59"
+        ),
         "POLICY": _json_file(env, "HOTLINE_POLICY_FILE"),
         "LADDER": _json_file(env, "HOTLINE_LADDER_FILE"),
         "CLASSIFIER_THRESHOLD": float(env.get("HOTLINE_CLASSIFIER_THRESHOLD", "0.6")),

@@ -33,7 +33,12 @@ def build_domain(
     tz = ZoneInfo(config["TIMEZONE"])
     return Domain(
         tz=tz,
-        calendar=WorkCalendar(tz=tz, schedules=load_schedules(extra=schedules or None)),
+        calendar=WorkCalendar(
+            tz=tz,
+            business_hours=config["BUSINESS_HOURS"],
+            end_of_day=config["END_OF_DAY"],
+            schedules=load_schedules(extra=schedules or None),
+        ),
         policy=Policy.from_mapping(config.get("POLICY") or DEMO_POLICY_MAPPING),
         ladder=Ladder.from_mapping(config.get("LADDER") or DEMO_LADDER_MAPPING),
     )

@@ -157,6 +157,43 @@ def _candidate(t: Ticket, key: str | None, phone: str | None) -> DuplicateCandid
     )
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """What triage and the classifier say of a text, before any duplicate check or ticket."""
+
+    triage: TriageResult
+    classification: Classification
+    matter_code: str | None
+
+
+def assess(context: RoutingContext, text: str, matter_code: str | None) -> Assessment:
+    """Triage (not accepted, emergency, legal route) and the matter, the agent's if given.
+
+    A matter that the classifier puts under a legal route is triaged again as a referral.
+    """
+    triaged = triage(text, context.triage_rules, matter_code, context.legal_route_matters)
+    classification = context.classifier.classify(text, matter_code)
+    matter = classification.matter_code
+    if triaged.outcome is None and matter in context.legal_route_matters:
+        triaged = triage(text, context.triage_rules, matter, context.legal_route_matters)
+    return Assessment(triaged, classification, matter)
+
+
+def route(
+    context: RoutingContext, matter_code: str | None, area_code: str | None, appeal_type: str
+) -> Decision:
+    """The catalogue's decision for a matter and area (or the fallback that applies)."""
+    return resolve(
+        context.catalogue,
+        context.matters,
+        context.areas,
+        context.units,
+        matter_code,
+        area_code,
+        AppealType(appeal_type),
+    )
+
+
 def submit(
     session: DbSession, actor: Actor, submission: Submission, *, at: datetime | None = None
 ) -> IntakeResult:
@@ -169,25 +206,15 @@ def submit(
     requester = _requester(session, submission, phone)
     config = current_app.config
 
-    triaged = triage(
-        submission.text, context.triage_rules, submission.matter_code, context.legal_route_matters
-    )
-    classification: Classification | None = None
+    assessment = assess(context, submission.text, submission.matter_code)
+    triaged, classification = assessment.triage, assessment.classification
+    matter_code = assessment.matter_code
     decision: Decision | None = None
     duplicate: DuplicateMatch | None = None
     parent: Ticket | None = None
     outcome = triaged.outcome
     reason = triaged.reason_zh
-    matter_code = submission.matter_code
 
-    if outcome is None:
-        classification = context.classifier.classify(submission.text, submission.matter_code)
-        matter_code = classification.matter_code
-        if matter_code in context.legal_route_matters:
-            triaged = triage(
-                submission.text, context.triage_rules, matter_code, context.legal_route_matters
-            )
-            outcome, reason = triaged.outcome, triaged.reason_zh
     if outcome is None:
         window = timedelta(days=int(config["DUPLICATE_WINDOW_DAYS"]))
         conditions = _duplicate_conditions(key, submission.area_code, matter_code)
@@ -210,15 +237,7 @@ def submit(
         outcome, reason = TriageOutcome.ANSWER, "受理时直接答复"
     if outcome is None:
         outcome = TriageOutcome.DISPATCH
-        decision = resolve(
-            context.catalogue,
-            context.matters,
-            context.areas,
-            context.units,
-            matter_code,
-            submission.area_code,
-            AppealType(submission.appeal_type),
-        )
+        decision = route(context, matter_code, submission.area_code, submission.appeal_type)
         reason = decision.reason
 
     accept_payload = {

@@ -56,3 +56,24 @@ def test_a_malformed_number_is_a_clear_start_up_error(tmp_path: Path, value: str
 def test_an_unreadable_policy_file_is_a_clear_start_up_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="HOTLINE_POLICY_FILE"):
         build_config(str(tmp_path), environ={"HOTLINE_POLICY_FILE": str(tmp_path / "none.json")})
+
+
+def test_business_hours_and_end_of_day_are_configurable(tmp_path: Path) -> None:
+    config = build_config(
+        str(tmp_path),
+        environ={
+            "HOTLINE_BUSINESS_HOURS": "08:30-12:00,14:00-18:00",
+            "HOTLINE_END_OF_DAY": "18:00",
+        },
+    )
+    assert [(str(a), str(b)) for a, b in config["BUSINESS_HOURS"]] == [
+        ("08:30:00", "12:00:00"),
+        ("14:00:00", "18:00:00"),
+    ]
+    assert str(config["END_OF_DAY"]) == "18:00:00"
+
+
+@pytest.mark.parametrize("hours", ["9-12", "13:00-12:00", "09:00-12:00,11:00-17:00"])
+def test_malformed_business_hours_are_a_clear_start_up_error(tmp_path: Path, hours: str) -> None:
+    with pytest.raises(ConfigError, match="HOTLINE_BUSINESS_HOURS"):
+        build_config(str(tmp_path), environ={"HOTLINE_BUSINESS_HOURS": hours})

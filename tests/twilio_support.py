@@ -7,7 +7,6 @@ import json
 import logging
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 from twilio.http import HttpClient
@@ -39,19 +38,40 @@ def post_signed(
 
 
 @dataclass
-class RecordedRequest:
+class Recorded:
     method: str
-    url: str
-    params: dict[str, Any] | None
-    data: dict[str, Any] | None
+    uri: str
+    params: dict[str, Any]
+    data: dict[str, Any]
 
 
-class RecordingHttpClient(HttpClient):  # type: ignore[misc]
-    """A `twilio.rest.Client` transport that records requests and returns a created Message."""
+class MessagesApi(HttpClient):  # type: ignore[misc]
+    """Keeps the messages "sent" so that a list finds them; `fail_with` answers the next POST
+    with that HTTP status instead."""
 
     def __init__(self) -> None:
         super().__init__(logging.getLogger(__name__), is_async=False)
-        self.requests: list[RecordedRequest] = []
+        self.requests: list[Recorded] = []
+        self.messages: list[dict[str, Any]] = []
+        self.fail_with: int | None = None
+
+    @property
+    def posts(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method == "POST"]
+
+    def remember(self, to: str, body: str, from_: str = FROM_NUMBER) -> dict[str, Any]:
+        message = {
+            "sid": f"SM{len(self.messages) + 1:032x}",
+            "account_sid": ACCOUNT_SID,
+            "to": to,
+            "from": from_,
+            "body": body,
+            "status": "sent",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+        }
+        self.messages.append(message)
+        return message
 
     def request(
         self,
@@ -64,20 +84,33 @@ class RecordingHttpClient(HttpClient):  # type: ignore[misc]
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> TwilioResponse:
-        self.requests.append(RecordedRequest(method, uri, params, data))
-        number = len(self.requests)
-        sid = f"SM{number:032x}"
-        body = dict(data or {})
-        message = {
-            "sid": sid,
-            "account_sid": urlsplit(uri).path.split("/")[3] if "/Accounts/" in uri else "",
-            "to": body.get("To"),
-            "from": body.get("From"),
-            "body": body.get("Body"),
-            "status": "queued",
-            "num_segments": "1",
-            "direction": "outbound-api",
-            "api_version": "2010-04-01",
-            "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
+        self.requests.append(Recorded(method, uri, dict(params or {}), dict(data or {})))
+        if method == "POST":
+            if self.fail_with is not None:
+                status, self.fail_with = self.fail_with, None
+                error = {"code": 20500, "message": "provider error", "status": status}
+                return TwilioResponse(status, json.dumps(error))
+            form = dict(data or {})
+            message = self.remember(form["To"], form["Body"], form["From"])
+            return TwilioResponse(201, json.dumps({**message, "status": "queued"}))
+        query = dict(params or {})
+        found = [
+            m
+            for m in self.messages
+            if m["to"] == query.get("To") and m["from"] == query.get("From")
+        ]
+        page = {
+            "messages": found,
+            "meta": {"key": "messages", "next_page_url": None, "page_size": len(found)},
         }
-        return TwilioResponse(201, json.dumps(message))
+        return TwilioResponse(200, json.dumps(page))
+
+
+def twilio_config(transport: MessagesApi) -> dict[str, Any]:
+    """The app config that sends SMS through a real twilio Client over `transport`."""
+    return {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": FROM_NUMBER,
+        "TWILIO_HTTP_CLIENT": transport,
+    }

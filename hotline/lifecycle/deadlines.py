@@ -26,8 +26,8 @@ from hotline.lifecycle.clocks import (
     refresh_next_due,
     snapshotted_tier,
 )
-from hotline.lifecycle.record import begin, record
-from hotline.lifecycle.supervision import Row, event_row, message_row, press_rows
+from hotline.lifecycle.record import begin, event_row, record
+from hotline.lifecycle.supervision import Row, message_row, press_rows
 from hotline.models import Breach, OutboxMessage, Ticket, TicketEvent
 from routing.calendar import Due
 from routing.escalation import Level

@@ -22,6 +22,32 @@ def begin(ticket: Ticket, action: Action, actor: Actor) -> TicketState:
     return state
 
 
+def event_row(
+    ticket: Ticket,
+    action: Action,
+    actor: Actor,
+    at: datetime,
+    from_state: str | None,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The `ticket_events` row for the ticket's next seq and current state; `record` adds it
+    through the session, a batch (the sweeper) inserts many in one statement."""
+    ticket.event_seq = (ticket.event_seq or 0) + 1
+    return {
+        "ticket_id": ticket.id,
+        "seq": ticket.event_seq,
+        "action": str(action),
+        "actor_role": str(actor.role),
+        "actor_user_id": actor.user_id,
+        "actor_unit_code": actor.unit_code,
+        "actor_name": actor.name,
+        "from_state": from_state,
+        "to_state": ticket.state,
+        "payload": payload or {},
+        "at": at,
+    }
+
+
 def record(
     session: DbSession,
     ticket: Ticket,
@@ -38,20 +64,7 @@ def record(
     `flush=False` leaves the event to the action's own final flush (one round trip for the
     whole action rather than one per step).
     """
-    ticket.event_seq = (ticket.event_seq or 0) + 1
-    event = TicketEvent(
-        ticket_id=ticket.id,
-        seq=ticket.event_seq,
-        action=str(action),
-        actor_role=str(actor.role),
-        actor_user_id=actor.user_id,
-        actor_unit_code=actor.unit_code,
-        actor_name=actor.name,
-        from_state=from_state,
-        to_state=ticket.state,
-        payload=payload or {},
-        at=at,
-    )
+    event = TicketEvent(**event_row(ticket, action, actor, at, from_state, payload))
     session.add(event)
     if flush:
         session.flush()

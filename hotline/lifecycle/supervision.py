@@ -9,7 +9,7 @@ from hotline.clock import utcnow
 from hotline.extensions import DbSession
 from hotline.lifecycle.actor import Actor
 from hotline.lifecycle.errors import DomainError
-from hotline.lifecycle.record import begin, record
+from hotline.lifecycle.record import begin, event_row, record
 from hotline.models import Ticket
 from hotline.outbox import add_message
 from routing.workflow import Action
@@ -104,32 +104,6 @@ PRESSURE: dict[Action, tuple[str, str, str]] = {
 }
 
 Row = dict[str, Any]
-
-
-def event_row(
-    ticket: Ticket,
-    action: Action,
-    actor: Actor,
-    at: datetime,
-    from_state: str | None,
-    payload: dict[str, Any] | None = None,
-) -> Row:
-    """The `ticket_events` row `record` would append, taking the ticket's next seq: a batch of
-    tickets then inserts all its events in one statement."""
-    ticket.event_seq = (ticket.event_seq or 0) + 1
-    return {
-        "ticket_id": ticket.id,
-        "seq": ticket.event_seq,
-        "action": str(action),
-        "actor_role": str(actor.role),
-        "actor_user_id": actor.user_id,
-        "actor_unit_code": actor.unit_code,
-        "actor_name": actor.name,
-        "from_state": from_state,
-        "to_state": ticket.state,
-        "payload": payload or {},
-        "at": at,
-    }
 
 
 def message_row(

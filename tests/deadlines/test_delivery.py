@@ -14,7 +14,7 @@ from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.models import OutboxMessage
 from hotline.outbox import add_message
-from tests.deadlines.twilio_transport import FROM_NUMBER, MessagesApi, twilio_config
+from tests.twilio_support import FROM_NUMBER, MessagesApi, twilio_config
 from workers.delivery import DeliveryDeferred, deliver
 from workers.jobs import bind_app
 from workers.relay import relay_after_commit

@@ -10,10 +10,9 @@ from hotline.models import OutboxMessage
 from hotline.sms import sender_for
 from tests.twilio_support import (
     ACCOUNT_SID,
-    AUTH_TOKEN,
-    FROM_NUMBER,
-    RecordingHttpClient,
+    MessagesApi,
     post_signed,
+    twilio_config,
 )
 
 PATH = "/webhooks/twilio/status"
@@ -46,13 +45,8 @@ def status(sid: str, value: str, **extra: str) -> dict[str, str]:
 def test_a_delivered_callback_updates_the_message_twilio_sent(
     twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    transport = RecordingHttpClient()
-    for key, value in {
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": FROM_NUMBER,
-        "TWILIO_HTTP_CLIENT": transport,
-    }.items():
+    transport = MessagesApi()
+    for key, value in twilio_config(transport).items():
         monkeypatch.setitem(twilio_app.config, key, value)
     sent = sender_for(twilio_app).send("+8613800138000", "【12345】测试短信")
     [request] = transport.requests
