@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,9 @@ USERNAMES = {
     "unit": "u-c-zjj",
 }
 API_KEY = "test-api-key"  # loaded by tests/conftest.py through load_demo
+DEMO_CATALOGUE = Path(__file__).resolve().parents[2] / "hotline/demo/data/catalogue.csv"
+# Entries in the demo catalogue: every row of its sheet but the header.
+DEMO_ENTRIES = len(DEMO_CATALOGUE.read_text(encoding="utf-8").strip().splitlines()) - 1
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from hotline import catalogue_store
 from hotline.demo.loader import DATA
 from hotline.extensions import db
+from tests.catalogue.conftest import DEMO_ENTRIES
 from tests.catalogue.test_versions import HEADER, version_count
 
 DEMO_XLSX = DATA / "catalogue.xlsx"
@@ -35,7 +36,7 @@ def test_a_dispatcher_uploads_a_sheet_as_a_draft_version(
     response = upload(client, DEMO_XLSX.read_bytes(), "catalogue.xlsx")
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    assert body["state"] == "draft" and body["entry_count"] == 250
+    assert body["state"] == "draft" and body["entry_count"] == DEMO_ENTRIES
     assert body["note"] == "测试导入" and body["created_by"] == "周宇航"
 
     listed = client.get("/api/v1/catalogue/versions").get_json()["versions"]
@@ -80,12 +81,12 @@ def test_a_version_reads_as_json_and_downloads_as_xlsx_or_csv(
     active = catalogue_store.active_version(db.session)
     assert active is not None
     body = client.get(f"/api/v1/catalogue/versions/{active.id}").get_json()
-    assert len(body["entries"]) == 250 and body["entries"][0]["entry_id"] == "E0001"
+    assert len(body["entries"]) == DEMO_ENTRIES and body["entries"][0]["entry_id"] == "E0001"
 
     xlsx = client.get(f"/api/v1/catalogue/versions/{active.id}?format=xlsx")
     assert xlsx.status_code == 200 and "attachment" in xlsx.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(xlsx.data))["派单目录"]
-    assert sheet.max_row == 251
+    assert sheet.max_row == DEMO_ENTRIES + 1
 
     csv = client.get(f"/api/v1/catalogue/versions/{active.id}?format=csv")
     assert csv.data.decode("utf-8-sig").splitlines()[0].startswith("条目编号,事项编码")
@@ -141,7 +142,10 @@ def test_a_dispatchers_decision_becomes_an_entry_of_a_new_draft(
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["state"] == "draft" and body["entry_count"] == active.entry_count + 1
-    assert body["entry"]["entry_id"] == "E0251" and body["entry"]["matter_code"] == CABLE_TV
+    assert (
+        body["entry"]["entry_id"] == f"E{DEMO_ENTRIES + 1:04d}"
+        and body["entry"]["matter_code"] == CABLE_TV
+    )
     assert f"第 {active.id} 版" in body["note"]
     assert catalogue_store.active_version(db.session).id == active.id  # type: ignore[union-attr]
 

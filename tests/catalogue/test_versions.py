@@ -16,6 +16,7 @@ from hotline.demo.loader import DATA, load_demo
 from hotline.extensions import db
 from hotline.models import CatalogueEntryRecord, CatalogueVersion
 from hotline.routing_context import routing_context
+from tests.catalogue.conftest import DEMO_ENTRIES
 
 DEMO_XLSX = DATA / "catalogue.xlsx"
 HEADER = (
@@ -42,14 +43,14 @@ def csv_upload(*rows: str) -> io.BytesIO:
     return io.BytesIO("\n".join((HEADER, *rows)).encode("utf-8-sig"))
 
 
-def test_the_demo_sheet_imports_as_a_draft_of_250_entries(app: Flask) -> None:
+def test_the_demo_sheet_imports_as_a_draft_with_every_entry(app: Flask) -> None:
     version, problems = catalogue_store.import_catalogue(
         db.session, DEMO_XLSX, DEMO_XLSX.name, "tester"
     )
     assert problems == []
     assert version is not None and version.state == "draft"
-    assert version.entry_count == 250
-    assert len(catalogue_store.entries_of(db.session, version.id)) == 250
+    assert version.entry_count == DEMO_ENTRIES
+    assert len(catalogue_store.entries_of(db.session, version.id)) == DEMO_ENTRIES
 
 
 def test_the_demo_load_leaves_the_demo_catalogue_active_and_a_second_load_adds_no_version(
@@ -57,7 +58,7 @@ def test_the_demo_load_leaves_the_demo_catalogue_active_and_a_second_load_adds_n
 ) -> None:
     before = version_count()
     current = active()
-    assert current.entry_count == 250 and current.source_name == "catalogue.xlsx"
+    assert current.entry_count == DEMO_ENTRIES and current.source_name == "catalogue.xlsx"
     load_demo(db.session, "test-password", None)
     db.session.flush()
     assert version_count() == before
@@ -98,7 +99,7 @@ def test_activating_a_version_retires_the_previous_one_and_keeps_both(app: Flask
     assert active().id == draft.id
     assert draft.state == "active" and draft.effective_at == when
     assert previous.state == "retired" and previous.retired_at == when
-    assert len(catalogue_store.entries_of(db.session, previous.id)) == 250
+    assert len(catalogue_store.entries_of(db.session, previous.id)) == DEMO_ENTRIES
     assert routing_context().catalogue.version == draft.id
 
 
@@ -151,7 +152,7 @@ def test_the_cli_imports_activates_lists_diffs_and_exports_versions(
 
     result = runner.invoke(args=["catalogue", "import", str(exported), "--activate"])
     assert result.exit_code == 0, result.output
-    assert "250 条" in result.output
+    assert f"{DEMO_ENTRIES} 条" in result.output
     new = active()
     assert new.id != previous.id
 
