@@ -1,6 +1,6 @@
 """Benchmark: add_working_days throughput for N=1 and N=200 against a plain timedelta baseline.
 
-Run: python bench/bench_calendar.py [--write docs/benchmarks_calendar.md]
+Run: python bench/bench_calendar.py [--write docs/benchmarks/calendar.md]
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def main() -> None:
     lines = [
         "## Working calendar (routing/calendar.py)",
         "",
-        "Command: `python bench/bench_calendar.py --write docs/benchmarks_calendar.md` "
+        "Command: `python bench/bench_calendar.py --write docs/benchmarks/calendar.md` "
         f"({len(starts):,} calls per pass, best of "
         f"{ROUNDS}; Python {platform.python_version()}, {platform.machine()}).",
         "",

@@ -1,6 +1,6 @@
 """Matter classification benchmark: accuracy on the sample history and per-call latency.
 
-Run from the repository root: python bench/bench_classify.py [--output docs/benchmarks_classify.md]
+Run from the repository root: python bench/bench_classify.py [--output docs/benchmarks/classify.md]
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def latency_us(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks_classify.md")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks" / "classify.md")
     parser.add_argument("--calls", type=int, default=5000)
     args = parser.parse_args()
 

@@ -1,6 +1,6 @@
 """Router benchmark: resolve() latency as the catalogue grows, validation and XLSX import time.
 
-Run: python bench/bench_router.py [--output docs/benchmarks_router.md] [--seed 12345]
+Run: python bench/bench_router.py [--output docs/benchmarks/router.md] [--seed 12345]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Sweeper benchmark: one sweep of 1,000 due tickets among 100,000 and then 1,000,000 open ones.
 
-Run: DATABASE_URL=... python bench/bench_sweeper.py [--output docs/benchmarks_sweeper.md]
+Run: DATABASE_URL=... python bench/bench_sweeper.py [--output docs/benchmarks/sweeper.md]
 A database `hl_sweep_bench` beside the configured one is created, used and dropped.
 """
 
@@ -197,7 +197,7 @@ def _write(
         "",
         f"Python {platform.python_version()} on {platform.machine()} ({platform.system()}), "
         f"{os.cpu_count()} CPUs; `DATABASE_URL=... python bench/bench_sweeper.py "
-        "--output docs/benchmarks_sweeper.md`.",
+        "--output docs/benchmarks/sweeper.md`.",
         "",
         f"Each size holds {DUE:,} tickets whose handle-clock warning is due now; the rest are "
         "open and due in 1-30 days, or closed (next_due_at NULL), one in three. Per batch of "
