@@ -7,6 +7,7 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class RoutingContext:
     catalogue: Catalogue
     classifier: Classifier
     triage_rules: TriageRules
-    legal_route_matters: frozenset[str]
+    legal_route_matters: Mapping[str, str | None]
 
 
 def active_version_key() -> tuple[int, str] | None:
@@ -114,11 +115,20 @@ def build_classifier(
     return Classifier(model=model, rules=rules, threshold=float(app.config["CLASSIFIER_THRESHOLD"]))
 
 
-def legal_route_matters(app: Flask, matters: CodeTree) -> frozenset[str]:
+def legal_route_matters(app: Flask, matters: CodeTree, rules: TriageRules) -> dict[str, str | None]:
+    """Leaf matters under the legal-route roots, each with the route whose guidance applies
+    (matched by name: 诉讼 ~ 司法诉讼, 信访事项 ~ 信访), or None when no route's name fits."""
     roots = [code for code in app.config["LEGAL_ROUTE_MATTER_ROOTS"] if code in matters]
-    return frozenset(
-        code for code in matters.leaves() if any(matters.descends_from(code, r) for r in roots)
-    )
+    routed: dict[str, str | None] = {}
+    for code in matters.leaves():
+        if not any(matters.descends_from(code, root) for root in roots):
+            continue
+        name = matters.name(code)
+        routed[code] = next(
+            (r.route for r in rules.legal_routes if name in r.label_zh or r.label_zh in name),
+            None,
+        )
+    return routed
 
 
 def build_context(app: Flask, version_id: int | None) -> RoutingContext:
@@ -127,14 +137,15 @@ def build_context(app: Flask, version_id: int | None) -> RoutingContext:
         code: words for code, words in db.session.execute(select(Matter.code, Matter.keywords))
     }
     catalogue = load_catalogue(version_id)
+    rules = TriageRules.load_default()
     return RoutingContext(
         matters=matters,
         areas=areas,
         units=units,
         catalogue=catalogue,
         classifier=build_classifier(app, matters, catalogue, keywords),
-        triage_rules=TriageRules.load_default(),
-        legal_route_matters=legal_route_matters(app, matters),
+        triage_rules=rules,
+        legal_route_matters=legal_route_matters(app, matters, rules),
     )
 
 

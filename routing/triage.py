@@ -59,6 +59,9 @@ class EmergencyRule:
     service: str
     label_zh: str
     matcher: Matcher
+    # When several services match, the higher priority leads: a fight with a wound is for 110,
+    # which brings 120 along; a crash with a wound is for 120 rather than 122.
+    priority: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,12 @@ class TriageRules:
         na = d.get("not_accepted", {})
         return cls(
             emergency=tuple(
-                EmergencyRule(str(e["service"]), e["label_zh"], Matcher.from_mapping(e))
+                EmergencyRule(
+                    str(e["service"]),
+                    e["label_zh"],
+                    Matcher.from_mapping(e),
+                    int(e.get("priority", 0)),
+                )
                 for e in d.get("emergency", ())
             ),
             emergency_masks=tuple(re.compile(p) for p in d.get("emergency_masks", ())),
@@ -142,39 +150,52 @@ def substantive_chars(text: str) -> int:
     return len(_SUBSTANTIVE_CHAR.findall(text.lower()))
 
 
-def _not_accepted(text: str, rules: NotAcceptedRules) -> TriageResult | None:
-    def refuse(reason: str, matched: str | None = None) -> TriageResult:
-        return TriageResult(TriageOutcome.NOT_ACCEPTED, None, None, reason, None, matched)
+def _refuse(reason: str, matched: str | None = None) -> TriageResult:
+    return TriageResult(TriageOutcome.NOT_ACCEPTED, None, None, reason, None, matched)
 
+
+def _meaningless(text: str, rules: NotAcceptedRules) -> TriageResult | None:
     if not text:
-        return refuse("诉求内容为空，不予受理。")
+        return _refuse("诉求内容为空，不予受理。")
     for pattern in rules.meaningless_patterns:
         if pattern.fullmatch(text):
-            return refuse("诉求内容无实际意义（仅含标点、数字、问候或测试内容），不予受理。", text)
+            return _refuse("诉求内容无实际意义（仅含标点、数字、问候或测试内容），不予受理。", text)
+    return None
+
+
+def content_chars(text: str) -> int:
+    """Characters of the words that carry content: filler such as 你们都是 does not count."""
+    return sum(len(word) for word in segment.tokens(text))
+
+
+def _not_accepted(text: str, rules: NotAcceptedRules) -> TriageResult | None:
     abusive = [w for w in rules.abusive_words if w in text]
     if abusive:
         remaining = text
         for word in abusive:
-            remaining = remaining.replace(word, "")
-        if substantive_chars(remaining) < rules.abuse_min_remaining_chars:
-            return refuse("来电内容以辱骂、骚扰为主，无具体诉求，不予受理。", abusive[0])
+            remaining = remaining.replace(word, _MASK)
+        # Pronouns and particles around the insults (你们都是……吧) are no problem to solve.
+        if content_chars(remaining) < rules.abuse_min_remaining_chars:
+            return _refuse("来电内容以辱骂、骚扰为主，无具体诉求，不予受理。", abusive[0])
     if substantive_chars(text) < rules.min_substantive_chars:
-        return refuse("诉求内容过短，缺少具体事实和诉求，不予受理。", text)
+        return _refuse("诉求内容过短，缺少具体事实和诉求，不予受理。", text)
     return None
 
 
 def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
     for mask in rules.emergency_masks:
         text = mask.sub(lambda m: _MASK * len(m.group(0)), text)
-    best: tuple[str, EmergencyRule] | None = None
+    best: tuple[tuple[int, int], str, EmergencyRule] | None = None
     for rule in rules.emergency:
         matched = rule.matcher.longest_match(text)
-        # The longest evidence decides (车祸有人受伤 is for 120, not 122); ties keep file order.
-        if matched and (best is None or len(matched) > len(best[0])):
-            best = (matched, rule)
+        # Priority first, then the longest evidence decides; ties keep file order.
+        if matched:
+            key = (rule.priority, len(matched))
+            if best is None or key > best[0]:
+                best = (key, matched, rule)
     if best is None:
         return None
-    matched, rule = best
+    _, matched, rule = best
     return TriageResult(
         TriageOutcome.EMERGENCY,
         rule.service,
@@ -200,7 +221,7 @@ def _legal_route(
     text: str,
     rules: TriageRules,
     matter_code: str | None,
-    legal_route_matters: Collection[str] | Mapping[str, str],
+    legal_route_matters: Collection[str] | Mapping[str, str | None],
 ) -> TriageResult | None:
     for route in rules.legal_routes:
         matched = route.matcher.longest_match(text)
@@ -231,17 +252,22 @@ def triage(
     text: str,
     rules: TriageRules,
     matter_code: str | None = None,
-    legal_route_matters: Collection[str] | Mapping[str, str] = (),
+    legal_route_matters: Collection[str] | Mapping[str, str | None] = (),
 ) -> TriageResult:
-    """Not accepted first, then emergency, then legal route; otherwise continue (outcome None).
+    """Meaningless contacts first, then emergency, then not accepted, then legal route;
+    otherwise continue (outcome None).
+
+    A short or angry contact that reports a danger now (着火了) is still transferred: the
+    emergency check comes before the too-short and abuse checks, not before the noise check.
 
     `legal_route_matters` lists matter codes that are always a referral; a mapping from matter
     code to route name also says which guidance to give.
     """
     normalised = normalise(text)
     return (
-        _not_accepted(normalised, rules.not_accepted)
+        _meaningless(normalised, rules.not_accepted)
         or _emergency(normalised, rules)
+        or _not_accepted(normalised, rules.not_accepted)
         or _legal_route(normalised, rules, matter_code, legal_route_matters)
         or TriageResult(None, None, None, "未触发分诊规则，继续查重与派单。", None, None)
     )

@@ -51,7 +51,8 @@ def _forbidden(error: PermissionDenied) -> Response:
 
 @blueprint.errorhandler(TransitionError)
 def _transition(error: TransitionError) -> Response:
-    return _answer(409, str(error))
+    # The spec: 404 for what does not exist, 403 for the api_key, 400 for every other refusal.
+    return _answer(400, str(error))
 
 
 @blueprint.errorhandler(HTTPException)

@@ -35,10 +35,13 @@ def submitted(name: str) -> str:
 
 
 def check_jurisdiction() -> None:
-    """jurisdiction_id is optional (one jurisdiction here) but, when given, must be ours."""
+    """jurisdiction_id is optional (one jurisdiction here) but, when given, must be ours.
+
+    The spec answers an unknown jurisdiction_id with 404 on every method.
+    """
     given = submitted("jurisdiction_id")
     if given and given != setting("OPEN311_JURISDICTION"):
         raise Open311Error(
-            400,
+            404,
             f"jurisdiction_id 不正确：{given}（本接口服务于 {setting('OPEN311_JURISDICTION')}）",
         )

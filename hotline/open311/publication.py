@@ -132,6 +132,10 @@ def public_request(
 
 
 def _updated_at(ticket: Ticket) -> datetime:
+    # The spec: for a closed request updated_datetime is the date it was closed, even when a
+    # callback or rating touched the row later.
+    if ticket.state == TicketState.CLOSED and ticket.closed_at is not None:
+        return ticket.closed_at
     # updated_at is the database's transaction time; never report it before the last action.
     moments = (ticket.updated_at, ticket.accepted_at, ticket.dispatched_at, ticket.closed_at)
     return max(moment for moment in moments if moment is not None)

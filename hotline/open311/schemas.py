@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+from werkzeug.datastructures import MultiDict
 
 from hotline.open311.formats import Open311Error, parse_datetime
 
 STATUSES = ("open", "closed")
-_ATTRIBUTE_PREFIX = "attribute["
+_ATTRIBUTE_KEY = re.compile(r"attribute\[(?P<code>[^\[\]]+)\](?:\[\])?")
+# GET requests parameters the spec lets a client declare several times, comma delimited.
+LIST_PARAMETERS = ("service_request_id", "service_code", "status")
 
 
 def _text(max_length: int, **kwargs: Any) -> fields.String:
@@ -77,22 +81,33 @@ class PostRequestSchema(Open311Schema):
     media_url = fields.Url(
         schemes={"http", "https"}, error_messages={"invalid": "必须是 http 或 https 网址"}
     )
-    attribute = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    # code → the values sent for it: one for a singlevaluelist, several for a multivaluelist.
+    attribute = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()), load_default=dict
+    )
 
     @pre_load
     def _collect_attributes(self, data: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
-        """Form posts carry attribute[code]=value pairs; JSON may nest them as "attribute"."""
+        """attribute[code]=v, attribute[code][]=v1&attribute[code][]=v2 (the spec's form for a
+        multivaluelist), or a JSON "attribute" object whose values are strings or lists."""
         values = dict(data)
-        attributes = dict(values.pop("attribute", None) or {})
+        nested = values.pop("attribute", None)
+        collected: dict[str, list[str]] = {}
+        if isinstance(nested, Mapping):
+            for code, given in nested.items():
+                collected.setdefault(str(code), []).extend(_as_list(given))
         for key in list(values):
-            if key.startswith(_ATTRIBUTE_PREFIX) and key.endswith("]"):
-                attributes[key[len(_ATTRIBUTE_PREFIX) : -1]] = values.pop(key)
-        values["attribute"] = {
-            str(key): str(value).strip()
-            for key, value in attributes.items()
-            if value is not None and str(value).strip()
-        }
+            match = _ATTRIBUTE_KEY.fullmatch(key)
+            if match:
+                collected.setdefault(match["code"], []).extend(_as_list(values.pop(key)))
+        values["attribute"] = {code: given for code, given in collected.items() if given}
         return values
+
+
+def _as_list(given: Any) -> list[str]:
+    """The non-empty values of a parameter sent once, several times, or as a JSON list."""
+    items = given if isinstance(given, list | tuple) else [given]
+    return [str(item).strip() for item in items if item is not None and str(item).strip()]
 
 
 class RequestsQuerySchema(Open311Schema):
@@ -104,6 +119,26 @@ class RequestsQuerySchema(Open311Schema):
     status = CommaList(
         validate=validate.ContainsOnly(STATUSES, error="status 只能是 open 或 closed")
     )
+
+
+def form_parameters(given: MultiDict[str, str]) -> dict[str, Any]:
+    """A posted form as the schema reads it: every value of an attribute, the first of the rest.
+
+    Clients repeat attribute[code][] for a multivaluelist; FixMyStreet repeats media_url when it
+    has several photos, and the spec has room for one.
+    """
+    return {
+        key: given.getlist(key) if _ATTRIBUTE_KEY.fullmatch(key) else given.get(key)
+        for key in given
+    }
+
+
+def query_parameters(given: MultiDict[str, str]) -> dict[str, Any]:
+    """A query string where a list parameter declared several times reads as one comma list."""
+    return {
+        key: ",".join(given.getlist(key)) if key in LIST_PARAMETERS else given.get(key)
+        for key in given
+    }
 
 
 FIELD_LABELS = {"lat": "lat（纬度）", "long": "long（经度）", "_schema": "请求"}

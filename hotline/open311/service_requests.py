@@ -7,11 +7,13 @@ once. A token is nevertheless resolvable: the token of a request is its internal
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, current_app, request
 from sqlalchemy import select
+from werkzeug.datastructures import CombinedMultiDict
 
 from hotline.apikeys import find_key
 from hotline.clock import utcnow
@@ -24,7 +26,13 @@ from hotline.open311.formats import Open311Error, render
 from hotline.open311.jurisdiction import check_jurisdiction, setting, submitted
 from hotline.open311.locating import area_in_address
 from hotline.open311.publication import media_urls, notice, public_request, unit_names
-from hotline.open311.schemas import PostRequestSchema, RequestsQuerySchema, load
+from hotline.open311.schemas import (
+    PostRequestSchema,
+    RequestsQuerySchema,
+    form_parameters,
+    load,
+    query_parameters,
+)
 from hotline.open311.services import ATTRIBUTES, ATTRIBUTES_BY_CODE, is_service
 from hotline.phones import InvalidPhone, normalise
 from hotline.routing_context import routing_context
@@ -32,18 +40,22 @@ from hotline.transaction import commit
 from routing.glossary import Channel
 from routing.workflow import Role, TicketState
 
+# Han characters: a name written in them is family name first, with no space.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
 
 def token_for(ticket: Ticket) -> str:
     return str(ticket.id)
 
 
 def _posted() -> dict[str, Any]:
+    """The form body; parameters a client put in the query string count too (the form wins)."""
     if request.is_json:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise Open311Error(400, "JSON 请求体必须是对象")
         return body
-    return request.form.to_dict()
+    return form_parameters(CombinedMultiDict([request.form, request.args]))
 
 
 def _authenticate() -> Actor:
@@ -53,23 +65,29 @@ def _authenticate() -> Actor:
     return Actor(role=Role.INTEGRATION, name=key.name)
 
 
-def _attributes(given: dict[str, str]) -> dict[str, str]:
+def _attributes(given: dict[str, list[str]]) -> dict[str, str]:
     """Known attributes resolved to their keys (defaults filled); unknown codes are ignored."""
     chosen: dict[str, str] = {}
     problems = []
     for attribute in ATTRIBUTES:
-        raw = given.get(attribute.code)
-        if raw is None:
+        sent = given.get(attribute.code)
+        if not sent:
             if attribute.required:
                 problems.append(f"attribute[{attribute.code}]：必须填写")
             chosen[attribute.code] = attribute.default
             continue
-        key = ATTRIBUTES_BY_CODE[attribute.code].key_for(raw)
-        if key is None:
-            allowed = "、".join(f"{k}（{n}）" for k, n in attribute.values)
-            problems.append(f"attribute[{attribute.code}]：取值 {raw} 无效，可选 {allowed}")
-        else:
-            chosen[attribute.code] = key
+        keys = []
+        for raw in sent:
+            key = ATTRIBUTES_BY_CODE[attribute.code].key_for(raw)
+            if key is None:
+                allowed = "、".join(f"{k}（{n}）" for k, n in attribute.values)
+                problems.append(f"attribute[{attribute.code}]：取值 {raw} 无效，可选 {allowed}")
+            elif key not in keys:
+                keys.append(key)
+        if len(keys) > 1:
+            problems.append(f"attribute[{attribute.code}]：只能选择一项，收到 {'、'.join(sent)}")
+        elif keys:
+            chosen[attribute.code] = keys[0]
     if problems:
         raise Open311Error(400, *problems)
     return chosen
@@ -78,10 +96,11 @@ def _attributes(given: dict[str, str]) -> dict[str, str]:
 def submission_from(params: dict[str, Any]) -> Submission:
     """Check an Open311 request against the matter and area trees and turn it into an appeal."""
     context = routing_context()
-    problems: list[str] = []
     service_code = params["service_code"]
     if not is_service(context.matters, service_code):
-        problems.append(f"service_code：服务编码 {service_code} 不存在或不是末级事项")
+        # The spec: a service_code that was not found is a 404, as in GET a service definition.
+        raise Open311Error(404, f"service_code：服务编码 {service_code} 不存在或不是末级事项")
+    problems: list[str] = []
     lat, long = params.get("lat"), params.get("long")
     if (lat is None) != (long is None):
         problems.append("lat 与 long 必须同时提供")
@@ -109,7 +128,7 @@ def submission_from(params: dict[str, Any]) -> Submission:
         # A bare "this kind of problem, here" report: say so in words triage can read.
         where = address or (context.areas.name(area_code) if area_code else f"坐标 {lat},{long}")
         description = f"{context.matters.name(service_code)}：{where}"
-    name = (params.get("last_name") or "") + (params.get("first_name") or "")
+    name = requester_name(params.get("first_name"), params.get("last_name"))
     extra = {key: params[key] for key in ("media_url", "account_id") if params.get(key)}
     return Submission(
         channel=Channel.OPEN311,
@@ -129,11 +148,19 @@ def submission_from(params: dict[str, Any]) -> Submission:
     )
 
 
+def requester_name(first: str | None, last: str | None) -> str | None:
+    """王 + 小明 → 王小明, but John + Smith → John Smith (FixMyStreet sends Western names)."""
+    first, last = (first or "").strip(), (last or "").strip()
+    if _HAN.search(first + last):
+        return (last + first) or None
+    return " ".join(part for part in (first, last) if part) or None
+
+
 @blueprint.post("/requests.<any(xml, json):fmt>")
 def create_request(fmt: str) -> Response:
     actor = _authenticate()
-    params = load(PostRequestSchema(), _posted())
     check_jurisdiction()
+    params = load(PostRequestSchema(), _posted())
     result = submit(db.session, actor, submission_from(params))
     ticket = result.ticket
     body = [
@@ -146,7 +173,8 @@ def create_request(fmt: str) -> Response:
         }
     ]
     commit()
-    return render(fmt, "service_requests", body, 201)
+    # 200, not 201: the spec defines no other success code, and deployed servers answer 200.
+    return render(fmt, "service_requests", body)
 
 
 def _render_tickets(fmt: str, tickets: list[Ticket]) -> Response:
@@ -159,7 +187,7 @@ def _render_tickets(fmt: str, tickets: list[Ticket]) -> Response:
 
 @blueprint.get("/requests.<any(xml, json):fmt>")
 def list_requests(fmt: str) -> Response:
-    query = load(RequestsQuerySchema(), request.args.to_dict())
+    query = load(RequestsQuerySchema(), query_parameters(request.args))
     check_jurisdiction()
     limit = int(setting("OPEN311_MAX_REQUESTS"))
     statement = select(Ticket)

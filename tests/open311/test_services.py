@@ -117,9 +117,9 @@ def test_a_category_that_is_not_a_leaf_is_not_a_service(client: Any) -> None:
     assert client.get("/open311/v2/services/01.01.json").status_code == 404
 
 
-def test_a_foreign_jurisdiction_is_refused(client: Any) -> None:
+def test_a_foreign_jurisdiction_is_not_found(client: Any) -> None:
     response = client.get("/open311/v2/services.xml?jurisdiction_id=elsewhere.gov")
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert "jurisdiction_id" in error_descriptions(response)[0]
     ours = client.get("/open311/v2/services.json?jurisdiction_id=yunjiang.gov.cn")
     assert ours.status_code == 200

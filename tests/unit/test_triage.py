@@ -102,8 +102,79 @@ def test_an_emergency_outranks_a_legal_route(rules: TriageRules) -> None:
     assert result.service == "110"
 
 
-def test_not_accepted_is_decided_before_emergency(rules: TriageRules) -> None:
+def test_a_bare_danger_word_without_a_report_is_too_short(rules: TriageRules) -> None:
     assert triage("着火", rules).outcome is TriageOutcome.NOT_ACCEPTED
+
+
+def test_a_short_report_of_a_danger_now_is_still_an_emergency(rules: TriageRules) -> None:
+    result = triage("着火了", rules)
+    assert (result.outcome, result.service) == (TriageOutcome.EMERGENCY, "119")
+
+
+def test_an_abusive_report_of_a_danger_now_is_still_an_emergency(rules: TriageRules) -> None:
+    assert triage("他妈的着火了", rules).service == "119"
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("小区门口几个人打起来了，有人头在流血", "110"),
+        ("前面路口两辆车撞了，有人流血", "120"),
+        ("高速出口追尾了，没人受伤，路堵死了", "122"),
+    ],
+)
+def test_violence_leads_over_injury_and_injury_over_a_crash(
+    rules: TriageRules, text: str, service: str
+) -> None:
+    assert triage(text, rules).service == service
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我家煤气味很重，是不是漏气了", "楼道里一股很浓的天然气味", "液化气罐阀门坏了，一直在漏气"],
+)
+def test_a_gas_leak_in_progress_goes_to_119(rules: TriageRules, text: str) -> None:
+    assert triage(text, rules).service == "119"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "燃气灶打不着火了",
+        "小区的燃气管道锈得厉害，担心哪天漏气",
+        "村里有人烧垃圾，呛得喘不过气",
+        "小区门口的路口没有红绿灯，老是出车祸",
+        "我们小区电梯又坏了，上个月还困过人",
+        "12路公交急刹车把老人摔倒了，司机态度还很差",
+    ],
+)
+def test_faults_worries_nuisances_and_past_events_are_not_emergencies(
+    rules: TriageRules, text: str
+) -> None:
+    assert triage(text, rules).outcome is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们都是傻逼，垃圾热线，去死吧",
+        "你好你好，在吗",
+        "Hello, is anyone there?",
+        "不好意思打错了",
+    ],
+)
+def test_abuse_with_filler_greetings_and_wrong_numbers_are_not_accepted(
+    rules: TriageRules, text: str
+) -> None:
+    assert triage(text, rules).outcome is TriageOutcome.NOT_ACCEPTED
+
+
+def test_rules_without_a_priority_fall_back_to_the_longest_evidence(rules: TriageRules) -> None:
+    data = json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    for rule in data["emergency"]:
+        rule.pop("priority", None)
+    edited = TriageRules.from_mapping(data)
+    assert triage("前面两辆车撞了，有人流血", edited).service == "120"
 
 
 @pytest.mark.parametrize(
