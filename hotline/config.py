@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,9 @@ ENVIRONMENT: Mapping[str, str] = {
     "TWILIO_ACCOUNT_SID": "Twilio account SID for outbound SMS",
     "TWILIO_AUTH_TOKEN": "Twilio auth token: signs webhooks and authenticates the client",
     "TWILIO_FROM_NUMBER": "the E.164 number SMS are sent from",
-    "HOTLINE_PUBLIC_URL": "external base URL used to check webhook signatures behind proxies",
+    "HOTLINE_PUBLIC_URL": "external base URL used to check webhook signatures behind proxies"
+    " (https: also marks the session cookie Secure)",
+    "HOTLINE_SESSION_HOURS": "hours a console login stays valid (12)",
     "HOTLINE_CLASSIFIER_MODEL": "trained classifier model file (default instance/classifier.json)",
     "HOTLINE_CLASSIFIER_THRESHOLD": "model confidence below which keyword rules decide (0.6)",
     "HOTLINE_BUSINESS_HOURS": "business hours of a working day (default 09:00-12:00,13:30-17:30)",
@@ -158,6 +160,10 @@ def build_config(
         "LEGAL_ROUTE_MATTER_ROOTS": ["19"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Served over HTTPS (behind a proxy that terminates TLS): never send the cookie in clear.
+        "SESSION_COOKIE_SECURE": (env.get("HOTLINE_PUBLIC_URL") or "").lower().startswith("https:"),
+        # A signed cookie cannot be revoked server-side: bound its life to about one shift.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int(env, "HOTLINE_SESSION_HOURS", 12)),
     }
     if database_url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

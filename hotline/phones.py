@@ -6,6 +6,8 @@ import hashlib
 import re
 
 _SEPARATORS = re.compile(r"[\s\-()（）.]")
+# str.isdigit() also accepts other scripts' digits (٣, ³), which no telephone network dials.
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 class InvalidPhone(ValueError):
@@ -19,12 +21,12 @@ def normalise(raw: str, default_country: str = "86") -> str:
         text = "+" + text[2:]
     if text.startswith("+"):
         digits = text[1:]
-        if not digits.isdigit() or not 8 <= len(digits) <= 15:
+        if not _ASCII_DIGITS.fullmatch(digits) or not 8 <= len(digits) <= 15:
             raise InvalidPhone(f"电话号码格式不正确：{raw}")
         if digits.startswith("86"):
             _check_chinese(digits[2:], raw)
         return "+" + digits
-    if not text.isdigit():
+    if not _ASCII_DIGITS.fullmatch(text):
         raise InvalidPhone(f"电话号码格式不正确：{raw}")
     if default_country == "86":
         if text.startswith("86") and len(text) == 13:

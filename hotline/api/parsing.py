@@ -39,6 +39,48 @@ def validation_error(error: ValidationError) -> ApiError:
     )
 
 
+def _refuse_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON, and a NaN slips through every range check.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def unstorable(text: str) -> str | None:
+    """Why the database cannot store `text` (PostgreSQL refuses NUL; lone surrogates are not
+    UTF-8), or None."""
+    if "\x00" in text:
+        return "不能包含 NUL (\\u0000) 字符"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "包含无效的 Unicode 字符（孤立代理项）"
+    return None
+
+
+def check_storable(value: Any, path: str = "") -> None:
+    """400 naming the field when any key or string anywhere in `value` cannot be stored."""
+    pending: list[tuple[Any, str]] = [(value, path)]
+    while pending:  # iterative: a deeply nested body must not exhaust the stack here
+        item, where = pending.pop()
+        if isinstance(item, str):
+            problem = unstorable(item)
+            if problem is not None:
+                raise ApiError(
+                    400,
+                    "validation_error",
+                    "请求参数不正确",
+                    {"field": where or None, "reason": problem},
+                )
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                # The error names the field; a key that is itself unstorable cannot be echoed.
+                label = str(key) if unstorable(str(key)) is None else "?"
+                name = f"{where}.{label}" if where else label
+                pending.append((key, name))
+                pending.append((child, name))
+        elif isinstance(item, list):
+            pending.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
+
+
 def json_body() -> Any:
     """The parsed JSON body; an empty body reads as {}. 415 for other media types."""
     raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
@@ -48,11 +90,17 @@ def json_body() -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        body = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(
             400, "invalid_json", "请求体不是合法的 JSON", {"reason": str(error)}
         ) from None
+    except RecursionError:
+        raise ApiError(
+            400, "invalid_json", "请求体 JSON 嵌套过深", {"reason": "too deep"}
+        ) from None
+    check_storable(body)
+    return body
 
 
 def load_body(schema: Schema) -> dict[str, Any]:
@@ -66,6 +114,7 @@ def load_body(schema: Schema) -> dict[str, Any]:
 
 
 def load_query(schema: Schema) -> dict[str, Any]:
+    check_storable(request.args.to_dict())
     try:
         return cast(dict[str, Any], schema.load(request.args.to_dict()))
     except ValidationError as error:

@@ -19,6 +19,9 @@ from routing.workflow import Action
 DECISION_KEYS = ("lead_unit", "assist_units", "entry_id", "catalogue_version", "fallback", "reason")
 # Ratings are confidential: units see that a callback happened, not what the requester said.
 CONFIDENTIAL_PAYLOADS = frozenset({Action.CALLBACK.value})
+# Payload keys that carry a rating or the requester's identity on other channels (an Open311
+# account id, a photo link), hidden outside the centre wherever they appear.
+CENTRE_ONLY_KEYS = frozenset({"extra", "survey_answer", "write_off"})
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -148,10 +151,22 @@ def ticket_view(
     return view
 
 
+def event_payload(event: TicketEvent, actor: Actor) -> dict[str, Any]:
+    """The event's payload as `actor` may read it."""
+    payload = event.payload or {}
+    if actor.role in CENTRE_ROLES:
+        return payload
+    if event.action in CONFIDENTIAL_PAYLOADS:
+        return {}
+    if "survey_answer" in payload:
+        # An SMS survey answer the centre has not yet turned into a callback: its text
+        # quotes the rating, so nothing of it is shown.
+        return {"channel": payload.get("channel")}
+    return {key: value for key, value in payload.items() if key not in CENTRE_ONLY_KEYS}
+
+
 def event_view(event: TicketEvent, actor: Actor) -> dict[str, Any]:
-    payload = event.payload
-    if event.action in CONFIDENTIAL_PAYLOADS and actor.role not in CENTRE_ROLES:
-        payload = {}
+    payload = event_payload(event, actor)
     return {
         "seq": event.seq,
         "action": event.action,

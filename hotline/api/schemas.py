@@ -3,7 +3,7 @@ shapes it documents in the OpenAPI document."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -70,11 +70,18 @@ class Moment(fields.Field):  # type: ignore[type-arg]
             if len(value) == 10:
                 day = date.fromisoformat(value)
                 start = datetime.combine(day, time.min, tzinfo=tz)
-                return start + timedelta(days=1, microseconds=-1) if self.end_of_day else start
-            moment = datetime.fromisoformat(value)
+                moment = start + timedelta(days=1, microseconds=-1) if self.end_of_day else start
+            else:
+                moment = datetime.fromisoformat(value)
         except ValueError:
             raise ValidationError("必须是 ISO 8601 日期或时间") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        try:
+            # The database stores UTC: a moment that has none (year 1 at +14:00) is refused here.
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("日期超出可表示的范围") from None
+        return moment
 
 
 class StrictSchema(Schema):
@@ -102,7 +109,8 @@ class RequesterSchema(StrictSchema):
 class TicketCreateSchema(StrictSchema):
     channel = fields.String(load_default="web", validate=validate.OneOf(_values(Channel)))
     source_line = fields.String(
-        validate=validate.Regexp(r"^\d{3,16}$", error="热线号码应为 3 至 16 位数字"),
+        # ASCII digits only, and no trailing newline (which `$` would let through).
+        validate=validate.Regexp(r"\A[0-9]{3,16}\Z", error="热线号码应为 3 至 16 位数字"),
         allow_none=True,
     )
     appeal_type = fields.String(load_default="other", validate=validate.OneOf(_values(AppealType)))

@@ -42,6 +42,7 @@ def login() -> Response:
 
 @blueprint.post("/auth/logout")
 def logout() -> tuple[str, int]:
+    auth.check_same_origin()
     auth.logout()
     return "", 204
 

@@ -11,7 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.api import blueprint, idempotency
-from hotline.api.parsing import json_body, load_query, rollback_on_error, validation_error
+from hotline.api.parsing import (
+    json_body,
+    load_query,
+    rollback_on_error,
+    unstorable,
+    validation_error,
+)
 from hotline.api.representation import detail_view, summary_view, ticket_view
 from hotline.api.schemas import TicketCreateSchema, TicketListQuery
 from hotline.api.search import page, ticket_query, visible_to
@@ -26,13 +32,20 @@ from hotline.routing_context import routing_context
 from hotline.transaction import commit
 
 CREATED = 201
+MAX_NUMBER_LENGTH = 32  # tickets.number is String(32)
+MAX_TICKET_ID = 2**31 - 1
 
 
 def find_ticket(ident: str) -> Ticket:
     """A ticket by id (digits) or number (YYYYMMDD-NNNNNN), or 404."""
     ticket: Ticket | None
-    if ident.isdigit() and len(ident) < 12:
-        ticket = db.session.get(Ticket, int(ident))
+    if unstorable(ident) is not None or len(ident) > MAX_NUMBER_LENGTH:
+        # No ticket has such a number; asking the database would only fail (NUL) or waste work.
+        raise NotFound("工单", ident[:MAX_NUMBER_LENGTH].replace("\x00", ""))
+    if ident.isascii() and ident.isdigit() and len(ident) < 12:
+        ticket_id = int(ident)
+        # tickets.id is a 32-bit integer: PostgreSQL refuses a larger one rather than finding none.
+        ticket = db.session.get(Ticket, ticket_id) if ticket_id <= MAX_TICKET_ID else None
     else:
         ticket = db.session.scalars(select(Ticket).where(Ticket.number == ident)).first()
     if ticket is None:

@@ -14,6 +14,7 @@ from hotline.lifecycle.dispatching import escalate_if_bounced
 from hotline.lifecycle.errors import DomainError
 from hotline.lifecycle.record import begin, record
 from hotline.models import Ticket
+from routing.glossary import TriageOutcome
 from routing.workflow import Action, TicketState
 
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
@@ -116,6 +117,13 @@ def reopen(
         raise DomainError("reason_required", "重办必须说明理由")
     if ticket.lead_unit_code is None:
         raise DomainError("never_dispatched", "未派单的工单不能重办")
+    if ticket.triage_outcome != TriageOutcome.DISPATCH:
+        # Closed at intake or by a merge (its parent carries the work): no unit's reply to redo.
+        raise DomainError(
+            "not_reopenable",
+            "受理时办结或已并单的工单不能重办",
+            {"triage_outcome": ticket.triage_outcome},
+        )
     at = at or utcnow()
     domain = current_domain()
     ticket.state = TicketState.DISPATCHED

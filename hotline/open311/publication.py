@@ -106,6 +106,9 @@ def public_request(
     """One <request> of GET requests, in the spec's element order."""
     unit_name = units.get(ticket.lead_unit_code or "")
     secret = ticket.confidential
+    # The exact place is published only where the citizen posted it to this public API; a
+    # phone, SMS or counter appeal's address is often the caller's home: its area only.
+    exact_place = not secret and ticket.channel == "open311"
     service_code = ticket.matter_code
     return {
         "service_request_id": ticket.number,
@@ -121,12 +124,11 @@ def public_request(
         "requested_datetime": format_datetime(ticket.accepted_at),
         "updated_datetime": format_datetime(_updated_at(ticket)),
         "expected_datetime": format_datetime(ticket.handle_due_at),
-        # A confidential appeal shows only its area, never the exact place.
-        "address": _area_label(areas, ticket.area_code) if secret else scrub(ticket.address),
+        "address": scrub(ticket.address) if exact_place else _area_label(areas, ticket.area_code),
         "address_id": ticket.area_code,
         "zipcode": None,
-        "lat": None if secret else ticket.latitude,
-        "long": None if secret else ticket.longitude,
+        "lat": ticket.latitude if exact_place else None,
+        "long": ticket.longitude if exact_place else None,
         "media_url": None if secret else media.get(ticket.id),
     }
 

@@ -238,3 +238,25 @@ def test_a_token_resolves_to_its_service_request_id(client: Any) -> None:
     assert request.findtext("service_request_id") == ticket.number
     assert client.get("/open311/v2/tokens/999999999.json").status_code == 404
     assert client.get("/open311/v2/tokens/abc.json").json[0]["code"] == 404
+
+
+def test_a_phone_appeal_is_published_with_its_area_only_never_the_callers_address(
+    client: Any,
+) -> None:
+    ticket = accepted(
+        at=MONDAY_TEN,
+        channel="phone",
+        address="翠苑社区 5 幢 302 室",
+        latitude=28.1,
+        longitude=112.9,
+    )
+    [item] = client.get(f"/open311/v2/requests/{ticket.number}.json").json
+    assert "302" not in (item["address"] or "")
+    assert item["address"] == "云江市江城区南湖街道翠苑社区"
+    assert item["lat"] is None and item["long"] is None
+
+
+def test_an_open311_request_keeps_the_place_its_poster_published(client: Any) -> None:
+    ticket = _posted(client, lat="28.1", long="112.9")
+    [item] = client.get(f"/open311/v2/requests/{ticket.number}.json").json
+    assert item["lat"] == 28.1 and item["long"] == 112.9

@@ -1,0 +1,34 @@
+"""Phone numbers normalised to E.164 with +86 by default, refused when they cannot be dialled."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.phones import InvalidPhone, mask, normalise, phone_key
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("13800138000", "+8613800138000"),
+        ("138 0013 8000", "+8613800138000"),
+        ("+86 138-0013-8000", "+8613800138000"),
+        ("008613800138000", "+8613800138000"),
+        ("8613800138000", "+8613800138000"),
+        ("010-6512 3456", "+861065123456"),
+        ("+1 415 555 0100", "+14155550100"),
+    ],
+)
+def test_numbers_as_people_write_them_become_e164(raw: str, e164: str) -> None:
+    assert normalise(raw) == e164
+
+
+@pytest.mark.parametrize("raw", ["12", "abc", "1380013800", "٣٨٠٠١٣٨٠٠٠١", "+86 ³3800138000"])
+def test_numbers_no_network_can_dial_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidPhone):
+        normalise(raw)
+
+
+def test_the_same_caller_has_the_same_key_however_the_number_was_written() -> None:
+    assert phone_key(normalise("138 0013 8000")) == phone_key(normalise("+8613800138000"))
+    assert mask("+8613800138000") == "138****8000"
