@@ -12,6 +12,7 @@ from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 
 from hotline.clock import utcnow
+from hotline.conversations import open_conversation
 from hotline.domain import current_domain
 from hotline.extensions import db
 from hotline.models import OutboxMessage, PersonalDataAccess, Requester, Ticket, Unit
@@ -28,7 +29,11 @@ TEMPLATES = {
     "overdue": "【12345超期】工单 {number} 的{clock}时限已于 {due} 到期，请立即办理。",
     "extension_approved": "【12345】您的诉求（工单号 {number}）承办单位延期申请已获批准，"
     "新的办结时限为 {due}。",
+    "callback_survey": "【12345回访】您反映的问题（工单号 {number}）已办理答复。请回复数字评价："
+    "1 满意，2 基本满意，3 不满意。",
 }
+# How long a callback survey waits for the requester's reply before an agent calls instead.
+SURVEY_OPEN = timedelta(days=2)
 
 
 def _unit_phone(unit_code: str | None, recipient: str) -> str | None:
@@ -154,7 +159,19 @@ def _retryable(error: Exception) -> bool:
     return True
 
 
+def _open_survey(message: OutboxMessage) -> None:
+    """A sent callback survey opens the conversation its 1/2/3 reply will answer."""
+    ticket = db.session.get(Ticket, message.ticket_id) if message.ticket_id else None
+    if ticket is None or ticket.requester_phone_key is None:
+        return
+    open_conversation(
+        db.session, ticket.requester_phone_key, "survey", ticket, until=utcnow() + SURVEY_OPEN
+    )
+
+
 def _finish(message: OutboxMessage, sent: Sent) -> str:
+    if message.payload.get("template") == "callback_survey":
+        _open_survey(message)
     message.state = "sent"
     message.provider_id = sent.provider_id
     message.delivery_status = sent.status

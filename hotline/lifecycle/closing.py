@@ -14,6 +14,7 @@ from hotline.lifecycle.dispatching import escalate_if_bounced
 from hotline.lifecycle.errors import DomainError
 from hotline.lifecycle.record import begin, record
 from hotline.models import Ticket
+from hotline.outbox import add_message
 from routing.glossary import TriageOutcome
 from routing.workflow import Action, TicketState
 
@@ -44,7 +45,17 @@ def review(
         ticket.state = TicketState.HANDLING
         ticket.handle_met_at = None
     refresh_next_due(session, domain, ticket)
-    record(session, ticket, Action.REVIEW, actor, at, from_state, payload)
+    event = record(session, ticket, Action.REVIEW, actor, at, from_state, payload)
+    if approve and ticket.requester_phone_key is not None:
+        # The callback survey by SMS goes out in business hours; replies 1/2/3 are the rating.
+        add_message(
+            session,
+            "sms_requester",
+            f"callback_survey:{ticket.id}:{event.seq}",
+            {"ticket_id": ticket.id, "template": "callback_survey", "number": ticket.number},
+            ticket_id=ticket.id,
+            available_at=domain.calendar.next_business_time(at),
+        )
     return ticket
 
 
