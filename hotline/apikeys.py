@@ -4,15 +4,66 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from hotline.extensions import DbSession
 from hotline.models import ApiKey
 
+T = TypeVar("T")
+KNOWN_KEY_SECONDS = 5.0
+
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+class KnownKeys(Generic[T]):
+    """Valid keys this process has looked up recently, per database, for a few seconds.
+
+    Every request with a key would otherwise start with a query for it. A key revoked by
+    another process stays usable here for at most `KNOWN_KEY_SECONDS`; any write to
+    `api_keys` seen by this process, and any rollback, forgets them all at once.
+    """
+
+    def __init__(self, seconds: float = KNOWN_KEY_SECONDS) -> None:
+        self.seconds = seconds
+        self._entries: dict[tuple[int, str], tuple[float, T]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, database: object, key: str) -> T | None:
+        entry = self._entries.get((id(database), digest(key)))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, database: object, key: str, value: T) -> None:
+        with self._lock:
+            self._entries[(id(database), digest(key))] = (time.monotonic() + self.seconds, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+known_keys: KnownKeys[Any] = KnownKeys()
+
+
+@event.listens_for(ApiKey, "after_insert")
+@event.listens_for(ApiKey, "after_update")
+@event.listens_for(ApiKey, "after_delete")
+def _forget_on_write(*_args: Any) -> None:
+    known_keys.clear()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(*_args: Any) -> None:
+    # A rolled-back key (tests roll back every transaction) must not outlive its transaction.
+    known_keys.clear()
 
 
 def create_key(session: DbSession, name: str, key: str | None = None) -> tuple[ApiKey, str]:

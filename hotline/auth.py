@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import current_app, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hotline.apikeys import find_key
+from hotline.apikeys import find_key, known_keys
 from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.lifecycle import Actor
@@ -43,11 +43,17 @@ def _from_bearer(header: str) -> Caller:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthenticated", "Authorization 头格式应为 Bearer <API key>")
+    engine = db.engine
+    cached: Caller | None = known_keys.get(engine, token.strip())
+    if cached is not None:
+        return cached
     key = find_key(db.session, token.strip())
     if key is None:
         raise ApiError(401, "unauthenticated", "API key 无效或已吊销")
     actor = Actor(role=Role.INTEGRATION, name=f"api:{key.name}"[:ACTOR_NAME_MAX])
-    return Caller(actor=actor, scope=f"key:{key.id}")
+    caller = Caller(actor=actor, scope=f"key:{key.id}")
+    known_keys.put(engine, token.strip(), caller)
+    return caller
 
 
 def user_actor(user: User) -> Actor:

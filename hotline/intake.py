@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Executable, and_, bindparam, or_, select
 
 from hotline import lifecycle
 from hotline.clock import utcnow
@@ -101,17 +102,6 @@ def _requester(session: DbSession, submission: Submission, phone: str | None) ->
     return requester
 
 
-def _duplicate_conditions(
-    key: str | None, area_code: str | None, matter_code: str | None
-) -> list[Any]:
-    conditions: list[Any] = []
-    if key:
-        conditions.append(Ticket.requester_phone_key == key)
-    if area_code and matter_code:
-        conditions.append(and_(Ticket.area_code == area_code, Ticket.matter_code == matter_code))
-    return conditions
-
-
 def duplicate_candidates(
     session: DbSession,
     key: str | None,
@@ -120,30 +110,67 @@ def duplicate_candidates(
     matter_code: str | None,
     since: datetime,
 ) -> list[DuplicateCandidate]:
-    conditions = _duplicate_conditions(key, area_code, matter_code)
-    if not conditions:
-        return []
-    rows = _candidate_rows(session, conditions, since)
+    rows = _candidate_rows(session, key, area_code, matter_code, since)
     return [_candidate(t, key, phone) for t in rows]
 
 
-def _candidate_rows(session: DbSession, conditions: list[Any], since: datetime) -> list[Ticket]:
-    return list(
-        session.scalars(
-            select(Ticket)
-            .where(
-                or_(*conditions),
-                Ticket.accepted_at >= since,
-                Ticket.parent_id.is_(None),
-                Ticket.triage_outcome.in_([TriageOutcome.DISPATCH, TriageOutcome.ANSWER]),
+@cache
+def _candidate_query(by_caller: bool, by_place: bool) -> Executable:
+    """The candidates' query for one shape of conditions, built once per process: building
+    and hashing the statement anew on every intake costs more than running it."""
+    conditions: list[Any] = []
+    if by_caller:
+        conditions.append(Ticket.requester_phone_key == bindparam("key"))
+    if by_place:
+        conditions.append(
+            and_(
+                Ticket.area_code == bindparam("area_code"),
+                Ticket.matter_code == bindparam("matter_code"),
             )
-            .order_by(Ticket.accepted_at.desc())
-            .limit(CANDIDATE_LIMIT)
         )
+    # Only the columns the duplicate check reads, as plain rows: up to 50 full ORM tickets per
+    # intake cost more than the rest of the check.
+    return (
+        select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.requester_phone_key,
+            Ticket.area_code,
+            Ticket.matter_code,
+            Ticket.text,
+            Ticket.accepted_at,
+            Ticket.state,
+        )
+        .where(
+            or_(*conditions),
+            Ticket.accepted_at >= bindparam("since"),
+            Ticket.parent_id.is_(None),
+            Ticket.triage_outcome.in_([TriageOutcome.DISPATCH, TriageOutcome.ANSWER]),
+        )
+        .order_by(Ticket.accepted_at.desc())
+        .limit(CANDIDATE_LIMIT)
     )
 
 
-def _candidate(t: Ticket, key: str | None, phone: str | None) -> DuplicateCandidate:
+def _candidate_rows(
+    session: DbSession,
+    key: str | None,
+    area_code: str | None,
+    matter_code: str | None,
+    since: datetime,
+) -> list[Any]:
+    by_caller, by_place = bool(key), bool(area_code and matter_code)
+    if not (by_caller or by_place):
+        return []
+    params: dict[str, Any] = {"since": since}
+    if by_caller:
+        params["key"] = key
+    if by_place:
+        params |= {"area_code": area_code, "matter_code": matter_code}
+    return list(session.execute(_candidate_query(by_caller, by_place), params))
+
+
+def _candidate(t: Any, key: str | None, phone: str | None) -> DuplicateCandidate:
     return DuplicateCandidate(
         ticket_id=t.id,
         number=t.number,
@@ -217,20 +244,26 @@ def submit(
 
     if outcome is None:
         window = timedelta(days=int(config["DUPLICATE_WINDOW_DAYS"]))
-        conditions = _duplicate_conditions(key, submission.area_code, matter_code)
-        # The rows stay referenced so that the parent is found in the session, not re-read.
-        rows = _candidate_rows(session, conditions, at - window) if conditions else []
-        duplicate = find_duplicate(
-            submission.text,
-            phone,
-            submission.area_code,
-            matter_code,
-            at,
-            [_candidate(t, key, phone) for t in rows],
-            window,
+        rows = _candidate_rows(session, key, submission.area_code, matter_code, at - window)
+        # No candidates, no duplicate: the text is not even tokenised.
+        duplicate = (
+            find_duplicate(
+                submission.text,
+                phone,
+                submission.area_code,
+                matter_code,
+                at,
+                [_candidate(t, key, phone) for t in rows],
+                window,
+            )
+            if rows
+            else None
         )
         if duplicate is not None:
-            parent = session.get(Ticket, duplicate.ticket_id)
+            # Locked (and read afresh) now: concurrent intakes merging into it queue here.
+            parent = session.get(
+                Ticket, duplicate.ticket_id, with_for_update=True, populate_existing=True
+            )
             outcome = TriageOutcome.MERGE if duplicate.open else TriageOutcome.NOT_ACCEPTED
             reason = duplicate.reason_zh
     if outcome is None and submission.answer:
@@ -275,11 +308,12 @@ def submit(
         reason=reason,
         requester=requester,
         parent=parent,
+        parent_locked=parent is not None,
         at=at,
         # Channel-specific facts (an Open311 media_url...) are kept with the intake record.
         payload=accept_payload,
-        # Dispatching right away: the ticket goes to the database with its dispatch, at once.
-        flush=decision is None or decision.lead_unit is None,
+        # The ticket goes to the database once, with its decision and dispatch (no UPDATE).
+        flush=False,
     )
     if outcome is TriageOutcome.ANSWER and submission.answer:
         ticket.reply_text = submission.answer
@@ -287,16 +321,18 @@ def submit(
         ticket.dispatch_decision = decision.to_mapping()
         ticket.catalogue_entry_id = decision.entry_id
         ticket.catalogue_version = decision.catalogue_version
-        if decision.lead_unit is not None:
-            lifecycle.dispatch(
-                session,
-                ticket,
-                SYSTEM,
-                decision.lead_unit,
-                decision.assist_units,
-                decision=decision.to_mapping(),
-                at=at,
-            )
+    if decision is not None and decision.lead_unit is not None:
+        lifecycle.dispatch(
+            session,
+            ticket,
+            SYSTEM,
+            decision.lead_unit,
+            decision.assist_units,
+            decision=decision.to_mapping(),
+            at=at,
+        )
+    else:
+        session.flush()
     return IntakeResult(
         ticket,
         triaged,

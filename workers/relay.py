@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask import Flask
+from redis import Redis
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -83,6 +85,13 @@ def relay_after_commit(app: Flask) -> int:
     return _hand_on(app, pending_ids(), mark=True)
 
 
+@cache
+def _redis(url: str) -> Redis:
+    # One client (and connection pool) per process: a new client per request would open a new
+    # TCP connection to Redis for every relayed request. redis-py resets its pool after a fork.
+    return Redis.from_url(url)
+
+
 def _hand_on(app: Flask, ids: list[int], *, mark: bool) -> int:
     if not ids:
         return 0
@@ -97,7 +106,7 @@ def _hand_on(app: Flask, ids: list[int], *, mark: bool) -> int:
     from workers.delivery import delivery_retry
     from workers.queues import queue
 
-    notifications = queue("notifications")
+    notifications = queue("notifications", connection=_redis(app.config["REDIS_URL"]))
     handed = 0
     for message_id in ids:
         job_id = f"outbox-{message_id}"

@@ -61,12 +61,14 @@ def accept(
     at: datetime | None = None,
     payload: dict[str, Any] | None = None,
     flush: bool = True,
+    parent_locked: bool = False,
 ) -> Ticket:
     """受理: register the appeal with exactly one triage outcome.
 
     A dispatch outcome waits in `pending_dispatch`; every other outcome ends the ticket at
     intake (emergency transfer, legal-route referral, not accepted, answered, merged).
     `flush=False` leaves the new rows to the caller's next flush (intake dispatches at once).
+    `parent_locked=True` says the caller has just read the parent with FOR UPDATE.
     """
     if actor.role not in INTAKE_ROLES:
         raise PermissionDenied(f"角色 {actor.role} 无权受理诉求")
@@ -75,9 +77,9 @@ def accept(
     at = at or utcnow()
     domain = current_domain()
     number, ticket_id = allocate_ticket(session, at, domain.tz)
-    if parent is not None:
-        # Intakes queue on the day's counter row, so re-read the parent after taking it: an
-        # intake that merged into it meanwhile has committed, and its version is current.
+    if parent is not None and not parent_locked:
+        # Lock and re-read the parent: an intake that merged into it meanwhile has committed,
+        # and its version is current.
         session.refresh(parent, with_for_update=True)
     ticket = Ticket(
         id=ticket_id,

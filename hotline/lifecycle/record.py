@@ -100,9 +100,12 @@ def allocate_ticket(session: DbSession, at: datetime, tz: ZoneInfo) -> tuple[str
     )
     if dialect != "postgresql":
         return f"{day}-{session.execute(statement).scalar_one():06d}", None
+    # One round trip: the counter and the id (sequences ignore transactions, so any connection
+    # may ask for it).
+    advanced = statement.cte("advanced")
+    both = select(
+        advanced.c.last, func.nextval(func.pg_get_serial_sequence("tickets", "id"))
+    ).select_from(advanced)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        last = connection.execute(statement).scalar_one()
-    ticket_id = session.execute(
-        select(func.nextval(func.pg_get_serial_sequence("tickets", "id")))
-    ).scalar_one()
+        last, ticket_id = connection.execute(both).one()
     return f"{day}-{last:06d}", int(ticket_id)
