@@ -71,11 +71,6 @@ def record(
     return event
 
 
-def next_ticket_number(session: DbSession, at: datetime, tz: ZoneInfo) -> str:
-    """Hand out the next `YYYYMMDD-NNNNNN` number for the local day, atomically."""
-    return allocate_ticket(session, at, tz)[0]
-
-
 def allocate_ticket(session: DbSession, at: datetime, tz: ZoneInfo) -> tuple[str, int | None]:
     """The next ticket number and, on PostgreSQL, the new ticket's id.
 

@@ -14,6 +14,7 @@ from hotline.open311 import blueprint
 from hotline.open311.formats import Open311Error, render
 from hotline.open311.jurisdiction import check_jurisdiction
 from hotline.routing_context import routing_context
+from routing.catalogue import APPEAL_TYPE_NAMES
 from routing.glossary import AppealType, Urgency
 from routing.tree import CodeTree
 
@@ -61,12 +62,15 @@ ATTRIBUTES: tuple[AttributeDefinition, ...] = (
         order=1,
         description="诉求类型",
         datatype_description="从列表中选择一项，默认为投诉",
-        values=(
-            (AppealType.CONSULT, "咨询"),
-            (AppealType.HELP, "求助"),
-            (AppealType.COMPLAINT, "投诉"),
-            (AppealType.REPORT, "举报"),
-            (AppealType.SUGGESTION, "建议"),
+        values=tuple(
+            (kind, APPEAL_TYPE_NAMES[kind])
+            for kind in (
+                AppealType.CONSULT,
+                AppealType.HELP,
+                AppealType.COMPLAINT,
+                AppealType.REPORT,
+                AppealType.SUGGESTION,
+            )
         ),
         default=AppealType.COMPLAINT,
     ),
