@@ -1,7 +1,11 @@
 """Throughput and p99 of POST /api/v1/tickets and the signed SMS webhook under gunicorn on
 PostgreSQL, against a bare Flask endpoint doing one INSERT, measured in the same run.
 
-    DATABASE_URL=postgresql://... python bench/bench_intake.py [--seconds 15] [--clients 8]
+    DATABASE_URL=postgresql://... REDIS_URL=redis://... python bench/bench_intake.py [--seconds 15]
+
+The database is the benchmark's own: it is migrated, the demo city loaded, and every ticket of
+an earlier run deleted first, so that each run starts from the same empty queue (otherwise the
+appeals of the last run make this run's appeals repeats, merged instead of dispatched).
 """
 
 from __future__ import annotations
@@ -66,6 +70,19 @@ BARE_APP = textwrap.dedent(
         return jsonify({"id": new_id}), 201
     """
 )
+
+
+TICKET_TABLES = (
+    "ticket_events, ticket_assignments, breaches, outbox, conversations, inbound_messages, "
+    "idempotency_keys, personal_data_access, tickets, requesters, ticket_number_counters"
+)
+
+
+def empty_the_queue(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1)) as connection:
+        connection.execute(f"TRUNCATE {TICKET_TABLES} RESTART IDENTITY CASCADE")
 
 
 def free_port() -> int:
@@ -191,12 +208,15 @@ def main() -> None:
     subprocess.run(
         [*flask, "demo", "load"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
     )
+    empty_the_queue(url)
 
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "bare.py").write_text(BARE_APP)
         bare_port, app_port = free_port(), free_port()
         bare = gunicorn("bare:app", bare_port, env, Path(tmp))
         app = gunicorn("wsgi:app", app_port, env, ROOT)
+        # Production's outbox relay runs beside the web workers and shares the machine.
+        relay = subprocess.Popen([*flask, "relay"], cwd=ROOT, env=env, start_new_session=True)
         try:
             wait_for(app_port)
             time.sleep(1)
@@ -256,6 +276,7 @@ def main() -> None:
         finally:
             stop(app)
             stop(bare)
+            stop(relay)
 
     base = results["bare INSERT"][0]
     lines = [

@@ -6,17 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import Executable, and_, bindparam, or_, select
+from sqlalchemy import Dialect, bindparam, literal_column, select, union_all
 
 from hotline import lifecycle
 from hotline.clock import utcnow
 from hotline.extensions import DbSession
-from hotline.lifecycle import SYSTEM, Actor, DomainError, Intake
+from hotline.lifecycle import Actor, DomainError, Intake
 from hotline.models import Requester, Ticket
 from hotline.phones import normalise, phone_key
+from hotline.postgres import Compiled, compile_statement, driver_connection, fetch
 from hotline.routing_context import RoutingContext, routing_context
 from routing.classify import Classification
 from routing.glossary import AppealType, Channel, TriageOutcome, Urgency
@@ -80,7 +81,8 @@ def check_codes(context: RoutingContext, submission: Submission) -> None:
     Urgency(submission.urgency)
 
 
-def _requester(session: DbSession, submission: Submission, phone: str | None) -> Requester | None:
+def _requester(submission: Submission, phone: str | None) -> Requester | None:
+    """The requester as given, not yet saved (or None when nothing identifies anyone)."""
     if not any(
         (
             phone,
@@ -97,8 +99,6 @@ def _requester(session: DbSession, submission: Submission, phone: str | None) ->
         id_number=submission.requester_id_number,
         address=submission.address,
     )
-    session.add(requester)
-    session.flush()
     return requester
 
 
@@ -114,42 +114,73 @@ def duplicate_candidates(
     return [_candidate(t, key, phone) for t in rows]
 
 
-@cache
-def _candidate_query(by_caller: bool, by_place: bool) -> Executable:
-    """The candidates' query for one shape of conditions, built once per process: building
-    and hashing the statement anew on every intake costs more than running it."""
-    conditions: list[Any] = []
-    if by_caller:
-        conditions.append(Ticket.requester_phone_key == bindparam("key"))
-    if by_place:
-        conditions.append(
-            and_(
-                Ticket.area_code == bindparam("area_code"),
-                Ticket.matter_code == bindparam("matter_code"),
-            )
-        )
-    # Only the columns the duplicate check reads, as plain rows: up to 50 full ORM tickets per
-    # intake cost more than the rest of the check.
-    return (
-        select(
-            Ticket.id,
-            Ticket.number,
-            Ticket.requester_phone_key,
-            Ticket.area_code,
-            Ticket.matter_code,
-            Ticket.text,
-            Ticket.accepted_at,
-            Ticket.state,
-        )
+_REPEATABLE_OUTCOMES = (TriageOutcome.DISPATCH, TriageOutcome.ANSWER)
+_CANDIDATE_COLUMNS = (
+    Ticket.id,
+    Ticket.number,
+    Ticket.requester_phone_key,
+    Ticket.area_code,
+    Ticket.matter_code,
+    Ticket.text,
+    Ticket.accepted_at,
+    Ticket.state,
+)
+
+
+def _candidate_branch(*conditions: Any) -> Any:
+    # Only the columns the duplicate check reads, as plain rows: full ORM tickets cost more
+    # than the rest of the check.
+    branch: Any = (
+        select(*_CANDIDATE_COLUMNS)
         .where(
-            or_(*conditions),
+            *conditions,
             Ticket.accepted_at >= bindparam("since"),
             Ticket.parent_id.is_(None),
-            Ticket.triage_outcome.in_([TriageOutcome.DISPATCH, TriageOutcome.ANSWER]),
+            # Constants in the SQL, not expanding parameters: the statement is compiled once.
+            Ticket.triage_outcome.in_([literal_column(f"'{o}'") for o in _REPEATABLE_OUTCOMES]),
         )
         .order_by(Ticket.accepted_at.desc())
         .limit(CANDIDATE_LIMIT)
     )
+    return branch
+
+
+@cache
+def _candidate_query(by_caller: bool, by_place: bool) -> Any:
+    """The candidates' query for one shape of conditions, built once per process (building
+    and hashing the statement anew on every intake costs more than running it). Each way of
+    being a repeat (same caller; same matter in the same area) is its own branch on its own
+    index, so the lookup costs the same however many tickets the city has."""
+    branches = []
+    if by_caller:
+        branches.append(_candidate_branch(Ticket.requester_phone_key == bindparam("key")))
+    if by_place:
+        branches.append(
+            _candidate_branch(
+                Ticket.area_code == bindparam("area_code"),
+                Ticket.matter_code == bindparam("matter_code"),
+            )
+        )
+    if len(branches) == 1:
+        return branches[0]
+    # Each branch as a subquery: SQLite allows no ORDER BY or LIMIT inside a UNION's members.
+    return union_all(*(select(branch.subquery()) for branch in branches))
+
+
+class CandidateRow(NamedTuple):
+    id: int
+    number: str
+    requester_phone_key: str | None
+    area_code: str | None
+    matter_code: str | None
+    text: str
+    accepted_at: datetime
+    state: str
+
+
+@cache
+def _compiled_candidate_query(by_caller: bool, by_place: bool, dialect: Dialect) -> Compiled:
+    return compile_statement(_candidate_query(by_caller, by_place), dialect)
 
 
 def _candidate_rows(
@@ -167,7 +198,18 @@ def _candidate_rows(
         params["key"] = key
     if by_place:
         params |= {"area_code": area_code, "matter_code": matter_code}
-    return list(session.execute(_candidate_query(by_caller, by_place), params))
+    driver = driver_connection(session)
+    rows: list[Any]
+    if driver is not None:
+        compiled = _compiled_candidate_query(by_caller, by_place, session.get_bind().dialect)
+        rows = [CandidateRow(*row) for row in fetch(driver, compiled, params)]
+    else:
+        rows = list(session.execute(_candidate_query(by_caller, by_place), params).all())
+    if by_caller and by_place:
+        # A ticket of the same caller about the same place comes from both branches: once.
+        unique = {row.id: row for row in rows}
+        rows = sorted(unique.values(), key=lambda row: row.accepted_at, reverse=True)
+    return list(rows[:CANDIDATE_LIMIT])
 
 
 def _candidate(t: Any, key: str | None, phone: str | None) -> DuplicateCandidate:
@@ -230,7 +272,7 @@ def submit(
     check_codes(context, submission)
     phone = normalise(submission.requester_phone) if submission.requester_phone else None
     key = phone_key(phone)
-    requester = _requester(session, submission, phone)
+    requester = _requester(submission, phone)
     config = current_app.config
 
     assessment = assess(context, submission.text, submission.matter_code)
@@ -282,57 +324,56 @@ def submit(
         },
         "duplicate": duplicate.number if duplicate else None,
     } | ({"extra": submission.extra} if submission.extra else {})
-    ticket = lifecycle.accept(
-        session,
-        actor,
-        Intake(
-            channel=submission.channel,
-            appeal_type=submission.appeal_type,
-            urgency=submission.urgency,
-            text=submission.text,
-            title=submission.title,
-            source_line=submission.source_line,
-            external_id=submission.external_id,
-            matter_code=matter_code,
-            area_code=submission.area_code,
-            address=submission.address,
-            latitude=submission.latitude,
-            longitude=submission.longitude,
-            anonymous=submission.anonymous,
-            # Reports of wrongdoing (举报) always hide the requester from units.
-            confidential=submission.confidential or submission.appeal_type == AppealType.REPORT,
-            requester_phone_key=key,
-            classification=_classification_mapping(classification),
-        ),
-        outcome,
-        reason=reason,
-        requester=requester,
-        parent=parent,
-        parent_locked=parent is not None,
-        at=at,
-        # Channel-specific facts (an Open311 media_url...) are kept with the intake record.
-        payload=accept_payload,
-        # The ticket goes to the database once, with its decision and dispatch (no UPDATE).
-        flush=False,
+    intake = Intake(
+        channel=submission.channel,
+        appeal_type=submission.appeal_type,
+        urgency=submission.urgency,
+        text=submission.text,
+        title=submission.title,
+        source_line=submission.source_line,
+        external_id=submission.external_id,
+        matter_code=matter_code,
+        area_code=submission.area_code,
+        address=submission.address,
+        latitude=submission.latitude,
+        longitude=submission.longitude,
+        anonymous=submission.anonymous,
+        # Reports of wrongdoing (举报) always hide the requester from units.
+        confidential=submission.confidential or submission.appeal_type == AppealType.REPORT,
+        requester_phone_key=key,
+        classification=_classification_mapping(classification),
     )
-    if outcome is TriageOutcome.ANSWER and submission.answer:
-        ticket.reply_text = submission.answer
-    if decision is not None:
-        ticket.dispatch_decision = decision.to_mapping()
-        ticket.catalogue_entry_id = decision.entry_id
-        ticket.catalogue_version = decision.catalogue_version
-    if decision is not None and decision.lead_unit is not None:
-        lifecycle.dispatch(
+    if parent is None:
+        # The common case, written at once: the ticket, its events, assignments and outbox.
+        ticket = lifecycle.register(
             session,
-            ticket,
-            SYSTEM,
-            decision.lead_unit,
-            decision.assist_units,
-            decision=decision.to_mapping(),
+            actor,
+            intake,
+            outcome,
+            reason=reason,
             at=at,
+            requester=requester,
+            # Channel-specific facts (an Open311 media_url...) are kept with the intake record.
+            payload=accept_payload,
+            answer=submission.answer if outcome is TriageOutcome.ANSWER else None,
+            decision=decision.to_mapping() if decision is not None else None,
         )
     else:
-        session.flush()
+        if requester is not None:
+            session.add(requester)
+            session.flush()
+        ticket = lifecycle.accept(
+            session,
+            actor,
+            intake,
+            outcome,
+            reason=reason,
+            requester=requester,
+            parent=parent,
+            parent_locked=True,
+            at=at,
+            payload=accept_payload,
+        )
     return IntakeResult(
         ticket,
         triaged,

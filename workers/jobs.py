@@ -56,6 +56,45 @@ def deliver_message(message_id: int) -> str:
         return state
 
 
+def deliver_messages(message_ids: list[int]) -> dict[str, int]:
+    """Send a batch the relay loop handed on. A message that cannot go now (a provider outage,
+    a send that may still be in flight) or fails gets a job of its own with the retry policy,
+    so one recipient never holds up, or repeats, the others."""
+    from redis import Redis
+
+    from hotline.extensions import db
+    from workers.delivery import DeliveryDeferred, deliver
+    from workers.relay import enqueue_delivery
+
+    app = _app()
+    outcomes: dict[str, int] = {}
+    again: list[int] = []
+    with app.app_context():
+        for message_id in message_ids:
+            try:
+                state = deliver(message_id)
+            except DeliveryDeferred as error:
+                log.info("[job %s] outbox %s deferred: %s", _job_id(), message_id, error)
+                again.append(message_id)
+                state = "deferred"
+            except Exception:
+                log.exception("[job %s] outbox %s failed", _job_id(), message_id)
+                again.append(message_id)
+                state = "failed"
+            finally:
+                db.session.remove()
+            outcomes[state] = outcomes.get(state, 0) + 1
+        if again:
+            job = get_current_job()
+            connection = (
+                job.connection if job is not None else Redis.from_url(app.config["REDIS_URL"])
+            )
+            for message_id in again:
+                enqueue_delivery(connection, message_id)
+    log.info("[job %s] delivered a batch of %d: %s", _job_id(), len(message_ids), outcomes)
+    return outcomes
+
+
 def relay_outbox() -> int:
     """Hand due outbox rows to RQ: those whose time came or whose relay after commit failed."""
     from workers.queues import redis_connection

@@ -1,37 +1,45 @@
 """The outbox relay: hand committed outbox rows to RQ, or run them inline in the embedded mode.
 
 Design. A request relays exactly the outbox rows its own unit of work created: a session
-`after_flush` hook notes their ids, `after_commit` makes them relayable, a rollback forgets them.
-After the commit they are enqueued with the RQ job id `outbox-<id>` (or delivered inline without
-Redis) and nothing more is written: no SELECT of pending rows, no UPDATE, no second commit per
-request. Marking rows as relayed inside the transaction would be wrong, since Redis may be down
-after the commit. Any row whose enqueue was lost (Redis down, process killed) stays `pending`
-with `relayed_at` NULL, and the periodic relay (a fresh session that committed nothing) scans for
-such rows: it skips those whose job `outbox-<id>` already exists in Redis, enqueues the others,
-and sets `relayed_at` on both. Delivery locks its row and ignores rows already done, so a job
-that does run twice sends at most once.
+`after_flush` hook notes their ids (intake's own writer notes its rows the same way),
+`after_commit` makes them relayable, a rollback forgets them. After the commit the request
+announces them with one RPUSH on the list `hotline:outbox:ready` (or delivers them inline
+without Redis) and writes nothing more: no SELECT of pending rows, no UPDATE, no second commit,
+no job built in the request. The relay loop (a thread of every `flask worker`, or `flask relay`
+on its own) pops announced ids in batches and enqueues each as the RQ job `outbox-<id>`, a batch
+in one pipeline. Marking rows as relayed inside the transaction would be wrong, since Redis may
+be down after the commit. Any row whose announcement or enqueue was lost (Redis down, process
+killed) stays `pending` with `relayed_at` NULL, and the periodic relay (a fresh session that
+committed nothing) scans for such rows: it skips those whose job `outbox-<id>` already exists in
+Redis, enqueues the others, and sets `relayed_at` on both. Delivery locks its row and ignores
+rows already done, so a job that does run twice sends at most once.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from flask import Flask
 from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.models import OutboxMessage
+from hotline.outbox import COMMITTED, FLUSHED
 
 log = logging.getLogger(__name__)
 BATCH = 200
-FLUSHED = "hotline.outbox.flushed"
-COMMITTED = "hotline.outbox.committed"
+READY = "hotline:outbox:ready"
+MARKER_SECONDS = 24 * 3600
+LINGER_SECONDS = 0.05
 
 
 @event.listens_for(Session, "after_flush")
@@ -101,33 +109,101 @@ def _hand_on(app: Flask, ids: list[int], *, mark: bool) -> int:
         for message_id in ids:
             deliver(message_id)
         return len(ids)
-    from rq.job import Job
-
-    from workers.delivery import delivery_retry
-    from workers.queues import queue
-
-    notifications = queue("notifications", connection=_redis(app.config["REDIS_URL"]))
+    connection = _redis(app.config["REDIS_URL"])
+    if not mark:
+        # A request's own rows: announced in one command, made jobs by the relay loop.
+        connection.rpush(READY, *ids)
+        return len(ids)
+    # The scan's idempotency guard: the relay loop (or an earlier scan) enqueued these already.
+    relayed = _relayed(connection, ids)
     handed = 0
     for message_id in ids:
-        job_id = f"outbox-{message_id}"
-        # The scan's idempotency guard: the request that created the row enqueued it already.
-        if mark and Job.exists(job_id, connection=notifications.connection):
-            continue
-        notifications.enqueue(
-            "workers.jobs.deliver_message",
-            message_id,
-            job_id=job_id,
-            retry=delivery_retry(),
-        )
-        handed += 1
-    if mark:
-        db.session.execute(
-            OutboxMessage.__table__.update()
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.relayed_at.is_(None))
-            .values(relayed_at=utcnow())
-        )
-        db.session.commit()
-        db.session.info.pop(COMMITTED, None)  # the scan's own commit created no outbox rows
+        if message_id not in relayed:
+            enqueue_delivery(connection, message_id)
+            handed += 1
+    db.session.execute(
+        OutboxMessage.__table__.update()
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.relayed_at.is_(None))
+        .values(relayed_at=utcnow())
+    )
+    db.session.commit()
+    db.session.info.pop(COMMITTED, None)  # the scan's own commit created no outbox rows
     if handed:
         log.info("relayed %d outbox messages to RQ", handed)
     return handed
+
+
+def marker(message_id: int) -> str:
+    return f"hotline:outbox:{message_id}:relayed"
+
+
+def enqueue_deliveries(connection: Redis, ids: list[int]) -> int:
+    """One RQ job delivers the whole batch (a job per message would cost the relay more than
+    the intake that wrote it); a marker per message, kept a day, tells the periodic scan that
+    it was relayed. All in one pipeline."""
+    if not ids:
+        return 0
+    from workers.queues import queue
+
+    notifications = queue("notifications", connection=connection)
+    with connection.pipeline() as pipeline:
+        notifications.enqueue(
+            "workers.jobs.deliver_messages", list(ids), pipeline=pipeline, result_ttl=3600
+        )
+        for message_id in ids:
+            pipeline.set(marker(message_id), 1, ex=MARKER_SECONDS)
+        pipeline.execute()
+    return len(ids)
+
+
+def enqueue_delivery(connection: Redis, message_id: int) -> None:
+    """One message as a job of its own, `outbox-<id>`, with the retry policy."""
+    from workers.delivery import delivery_retry
+    from workers.queues import queue
+
+    queue("notifications", connection=connection).enqueue(
+        "workers.jobs.deliver_message",
+        message_id,
+        job_id=f"outbox-{message_id}",
+        retry=delivery_retry(),
+    )
+
+
+def _relayed(connection: Redis, ids: list[int]) -> set[int]:
+    with connection.pipeline(transaction=False) as pipeline:
+        for message_id in ids:
+            pipeline.exists(marker(message_id), f"rq:job:outbox-{message_id}")
+        found = pipeline.execute()
+    return {message_id for message_id, count in zip(ids, found, strict=True) if count}
+
+
+def relay_announced(connection: Redis, *, wait_seconds: float, linger: float = 0.0) -> int:
+    """Turn announced rows into jobs: wait up to `wait_seconds` for the first id, let others
+    gather for `linger` seconds, then take what is waiting, up to a batch. Returns how many
+    were enqueued."""
+    first = connection.blpop([READY], timeout=wait_seconds)
+    if first is None:
+        return 0
+    if linger:
+        time.sleep(linger)
+    more = connection.lpop(READY, BATCH - 1) or []
+    ids = [int(first[1]), *(int(value) for value in more)]
+    return enqueue_deliveries(connection, ids)
+
+
+def relay_forever(connection: Redis, stop: threading.Event) -> None:
+    """The relay loop; a lost connection is retried every second until `stop` is set."""
+    while not stop.is_set():
+        try:
+            # A busy intake announces rows every few milliseconds: a short wait makes one job
+            # of many (notifications go out at most this much later).
+            relay_announced(connection, wait_seconds=1, linger=LINGER_SECONDS)
+        except RedisError:
+            log.exception("outbox relay loop: Redis unavailable; retrying")
+            stop.wait(1)
+
+
+def start_relay_thread(connection: Redis) -> tuple[threading.Thread, threading.Event]:
+    from workers.schedule import start_loop_thread
+
+    return start_loop_thread(relay_forever, connection, "hotline-relay")

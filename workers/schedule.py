@@ -106,13 +106,18 @@ def run_scheduler(connection: Redis, stop: threading.Event) -> None:
         log.info("periodic scheduler %s stopped", scheduler.name)
 
 
-def start_scheduler_thread(connection: Redis) -> tuple[threading.Thread, threading.Event]:
+def start_loop_thread(
+    loop: Callable[[Redis, threading.Event], None], connection: Redis, name: str
+) -> tuple[threading.Thread, threading.Event]:
+    """Run `loop(connection, stop)` in a daemon thread; set the event to end it."""
     stop = threading.Event()
-    thread = threading.Thread(
-        target=run_scheduler, args=(connection, stop), name="hotline-scheduler", daemon=True
-    )
+    thread = threading.Thread(target=loop, args=(connection, stop), name=name, daemon=True)
     thread.start()
     return thread, stop
+
+
+def start_scheduler_thread(connection: Redis) -> tuple[threading.Thread, threading.Event]:
+    return start_loop_thread(run_scheduler, connection, "hotline-scheduler")
 
 
 # ---- the embedded mode: no Redis, the web process sweeps in a thread ----------------------

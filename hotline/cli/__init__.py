@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask --app wsgi demo|worker|scheduler|apikey|calendar|catalogue ...`."""
+"""Flask CLI commands: `flask --app wsgi demo|worker|scheduler|relay|apikey|calendar|...`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ def register(app: Flask) -> None:
     from hotline.cli.calendar import calendar
     from hotline.cli.catalogue import catalogue, classifier
     from hotline.cli.demo import demo
-    from hotline.cli.worker import scheduler, worker
+    from hotline.cli.worker import relay, scheduler, worker
 
-    for command in (demo, worker, scheduler, apikey, calendar, catalogue, classifier):
+    for command in (demo, worker, scheduler, relay, apikey, calendar, catalogue, classifier):
         app.cli.add_command(command)

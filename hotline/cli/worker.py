@@ -1,5 +1,6 @@
-"""`flask worker` (an RQ worker with RQ's scheduler and the periodic jobs) and `flask scheduler`
-(the periodic jobs alone), on the app's Redis."""
+"""`flask worker` (an RQ worker with RQ's scheduler, the periodic jobs and the outbox relay),
+`flask scheduler` (the periodic jobs alone) and `flask relay` (the outbox relay alone), on the
+app's Redis."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rq import Worker
 
 from workers.jobs import bind_app
 from workers.queues import QUEUES, redis_connection
+from workers.relay import relay_forever, start_relay_thread
 from workers.schedule import PERIODIC, run_scheduler, start_scheduler_thread
 
 
@@ -24,19 +26,35 @@ def _require_redis() -> None:
 @click.option("--queue", "queues", multiple=True, help="queue to listen on (default: all)")
 @click.option("--burst", is_flag=True, help="exit when the queues are empty")
 @click.option("--no-periodic", is_flag=True, help="do not enqueue the periodic jobs here")
-def worker(queues: tuple[str, ...], burst: bool, no_periodic: bool) -> None:
-    """Start an RQ worker (with RQ's scheduler and the periodic jobs) for the hotline's queues."""
+@click.option("--no-relay", is_flag=True, help="do not run the outbox relay loop here")
+def worker(queues: tuple[str, ...], burst: bool, no_periodic: bool, no_relay: bool) -> None:
+    """Start an RQ worker (with RQ's scheduler, the periodic jobs and the outbox relay loop) for
+    the hotline's queues."""
     _require_redis()
     connection = redis_connection()
     bind_app(current_app._get_current_object())  # type: ignore[attr-defined]
-    stop: threading.Event | None = None
+    stops: list[threading.Event] = []
     if not (burst or no_periodic):
-        _thread, stop = start_scheduler_thread(connection)
+        stops.append(start_scheduler_thread(connection)[1])
+    if not (burst or no_relay):
+        stops.append(start_relay_thread(redis_connection())[1])
     try:
         Worker(list(queues or QUEUES), connection=connection).work(with_scheduler=True, burst=burst)
     finally:
-        if stop is not None:
+        for stop in stops:
             stop.set()
+
+
+@click.command("relay")
+def relay() -> None:
+    """Turn the outbox rows that requests announce into RQ jobs, until stopped."""
+    _require_redis()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    try:
+        relay_forever(redis_connection(), stop)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 @click.command("scheduler")

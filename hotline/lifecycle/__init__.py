@@ -19,6 +19,7 @@ from hotline.lifecycle.handling import (
 )
 from hotline.lifecycle.intake import Intake, accept, answer, link, merge
 from hotline.lifecycle.notes import add_note
+from hotline.lifecycle.registration import register
 from hotline.lifecycle.supervision import escalate, supervise, urge
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "recompute_due",
     "record_breach",
     "redispatch",
+    "register",
     "reopen",
     "reply",
     "reply_part",

@@ -9,15 +9,15 @@ from typing import Any
 from flask import current_app
 
 from hotline.clock import utcnow
-from hotline.domain import current_domain
+from hotline.domain import Domain, current_domain
 from hotline.extensions import DbSession
 from hotline.lifecycle.actor import SYSTEM, Actor
-from hotline.lifecycle.clocks import refresh_next_due, start_work_clocks
+from hotline.lifecycle.clocks import Fired, refresh_next_due, start_work_clocks
 from hotline.lifecycle.errors import DomainError, NotFound, require_lead
 from hotline.lifecycle.record import begin, record
 from hotline.lifecycle.supervision import escalate
-from hotline.models import Ticket, TicketAssignment, Unit
-from hotline.outbox import add_message
+from hotline.models import OutboxMessage, Ticket, TicketAssignment, Unit
+from hotline.outbox import message_row
 from hotline.routing_context import routing_context
 from routing.workflow import Action, TicketState
 
@@ -33,19 +33,7 @@ def _bounced_units(ticket: Ticket) -> int:
     return len({a.unit_code for a in ticket.assignments if a.role == "lead"})
 
 
-def _assign(
-    session: DbSession,
-    ticket: Ticket,
-    lead: str,
-    assists: Sequence[str],
-    at: datetime,
-    *,
-    check_units: bool = True,
-) -> None:
-    if lead in assists:
-        raise DomainError("lead_is_assist", "主办单位不能同时是协办单位", {"unit": lead})
-    if check_units:
-        _require_units(session, [lead, *assists])
+def _assign(ticket: Ticket, lead: str, assists: Sequence[str], at: datetime) -> None:
     for assignment in ticket.assignments:
         assignment.active = False
     ticket.assignments.append(
@@ -60,17 +48,53 @@ def _assign(
     ticket.hop_count = _bounced_units(ticket)
 
 
-def _notify_units(
-    session: DbSession, ticket: Ticket, lead: str, assists: Sequence[str], seq: int
-) -> None:
-    for code in [lead, *dict.fromkeys(assists)]:
-        add_message(
-            session,
+def check_assignment(lead: str, assists: Sequence[str]) -> None:
+    if lead in assists:
+        raise DomainError("lead_is_assist", "主办单位不能同时是协办单位", {"unit": lead})
+
+
+def move_to_units(
+    session: DbSession,
+    domain: Domain,
+    ticket: Ticket,
+    lead: str,
+    assists: Sequence[str],
+    at: datetime,
+    *,
+    fired: Fired | None = None,
+) -> dict[str, object]:
+    """Assign the units, start the work clocks and set the sweeper's next instant; returns
+    the clocks as the dispatch event records them. `fired={}` says the ticket has no breaches
+    (a new one), sparing the query."""
+    check_assignment(lead, assists)
+    _assign(ticket, lead, assists, at)
+    ticket.state = TicketState.DISPATCHED
+    clocks = start_work_clocks(domain, ticket, at)
+    # Only committed breaches matter here: flushing now would split the action's one flush.
+    with session.no_autoflush:
+        refresh_next_due(session, domain, ticket, fired)
+    return clocks
+
+
+def dispatch_payload(
+    lead: str, assists: Sequence[str], clocks: dict[str, object], payload: dict[str, Any]
+) -> dict[str, Any]:
+    return {"lead": lead, "assists": list(assists), "clocks": clocks} | payload
+
+
+def notify_rows(
+    ticket: Ticket, lead: str, assists: Sequence[str], seq: int
+) -> list[dict[str, Any]]:
+    """One outbox row per unit told of the ticket, exactly once per dispatch event."""
+    return [
+        message_row(
             "notify_unit",
             f"notify_unit:{ticket.id}:{seq}:{code}",
             {"ticket_id": ticket.id, "unit_code": code, "number": ticket.number},
             ticket_id=ticket.id,
         )
+        for code in [lead, *dict.fromkeys(assists)]
+    ]
 
 
 def _send(
@@ -86,13 +110,10 @@ def _send(
     *,
     check_units: bool = True,
 ) -> Ticket:
-    domain = current_domain()
-    _assign(session, ticket, lead, assists, at, check_units=check_units)
-    ticket.state = TicketState.DISPATCHED
-    clocks = start_work_clocks(domain, ticket, at)
-    # Only committed breaches matter here: flushing now would split the action's one flush.
-    with session.no_autoflush:
-        refresh_next_due(session, domain, ticket)
+    check_assignment(lead, assists)
+    if check_units:
+        _require_units(session, [lead, *assists])
+    clocks = move_to_units(session, current_domain(), ticket, lead, assists, at)
     event = record(
         session,
         ticket,
@@ -100,13 +121,13 @@ def _send(
         actor,
         at,
         from_state,
-        {"lead": lead, "assists": list(assists), "clocks": clocks} | payload,
+        dispatch_payload(lead, assists, clocks, payload),
         flush=False,
     )
     # One flush for the ticket, its assignments and events; outbox rows (no ORM relationship
     # to order them after a new ticket's INSERT) follow in a second.
     session.flush()
-    _notify_units(session, ticket, lead, assists, event.seq)
+    session.add_all(OutboxMessage(**row) for row in notify_rows(ticket, lead, assists, event.seq))
     escalate_if_bounced(session, ticket, at)
     session.flush()
     return ticket
@@ -126,11 +147,7 @@ def dispatch(
     from_state = begin(ticket, Action.DISPATCH, actor)
     at = at or utcnow()
     if decision is not None:
-        ticket.dispatch_decision = decision
-        ticket.catalogue_entry_id = decision.get("entry_id")
-        ticket.catalogue_version = decision.get("catalogue_version")
-        if decision.get("tier") and not ticket.policy_snapshot:
-            ticket.tier = decision["tier"]
+        apply_decision(ticket, decision)
     return _send(
         session,
         ticket,
@@ -144,6 +161,21 @@ def dispatch(
         # A routing decision names units from the cached active directory: no query per unit.
         check_units=decision is None or not _in_directory([lead, *assists]),
     )
+
+
+def apply_decision(ticket: Ticket, decision: dict[str, Any]) -> None:
+    """Keep the routing decision (entry, catalogue version, tier) that the dispatch follows."""
+    ticket.dispatch_decision = decision
+    ticket.catalogue_entry_id = decision.get("entry_id")
+    ticket.catalogue_version = decision.get("catalogue_version")
+    if decision.get("tier") and not ticket.policy_snapshot:
+        ticket.tier = decision["tier"]
+
+
+def require_units(session: DbSession, codes: Sequence[str]) -> None:
+    """Units named by a routing decision come from the cached active directory: no query."""
+    if not _in_directory(codes):
+        _require_units(session, codes)
 
 
 def _in_directory(codes: Sequence[str]) -> bool:

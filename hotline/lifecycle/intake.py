@@ -49,39 +49,19 @@ def default_title(text: str) -> str:
     return first_line[:40] or "（无标题）"
 
 
-def accept(
-    session: DbSession,
-    actor: Actor,
+def build_ticket(
     intake: Intake,
     outcome: TriageOutcome,
     *,
-    reason: str = "",
-    requester: Requester | None = None,
-    parent: Ticket | None = None,
-    at: datetime | None = None,
-    payload: dict[str, Any] | None = None,
-    flush: bool = True,
-    parent_locked: bool = False,
+    reason: str,
+    number: str,
+    ticket_id: int | None,
+    requester_id: int | None,
+    parent: Ticket | None,
+    at: datetime,
 ) -> Ticket:
-    """受理: register the appeal with exactly one triage outcome.
-
-    A dispatch outcome waits in `pending_dispatch`; every other outcome ends the ticket at
-    intake (emergency transfer, legal-route referral, not accepted, answered, merged).
-    `flush=False` leaves the new rows to the caller's next flush (intake dispatches at once).
-    `parent_locked=True` says the caller has just read the parent with FOR UPDATE.
-    """
-    if actor.role not in INTAKE_ROLES:
-        raise PermissionDenied(f"角色 {actor.role} 无权受理诉求")
-    if outcome is TriageOutcome.MERGE and parent is None:
-        raise DomainError("merge_without_parent", "并单必须指定主工单")
-    at = at or utcnow()
-    domain = current_domain()
-    number, ticket_id = allocate_ticket(session, at, domain.tz)
-    if parent is not None and not parent_locked:
-        # Lock and re-read the parent: an intake that merged into it meanwhile has committed,
-        # and its version is current.
-        session.refresh(parent, with_for_update=True)
-    ticket = Ticket(
+    """The new ticket as accepted, not yet in any session."""
+    return Ticket(
         id=ticket_id,
         number=number,
         # The column defaults, set now: dispatch reads them before the one flush.
@@ -116,12 +96,59 @@ def accept(
             else TicketState.CLOSED
         ),
         accepted_at=at,
-        requester_id=requester.id if requester is not None else None,
+        requester_id=requester_id,
         parent_id=parent.id if parent is not None and outcome is TriageOutcome.MERGE else None,
         linked_ticket_id=parent.id if parent is not None else None,
+        closed_at=at if outcome is not TriageOutcome.DISPATCH else None,
+        event_seq=0,
+        version=1,
+        created_at=at,
+        updated_at=at,
     )
-    if ticket.state == TicketState.CLOSED:
-        ticket.closed_at = at
+
+
+def accept(
+    session: DbSession,
+    actor: Actor,
+    intake: Intake,
+    outcome: TriageOutcome,
+    *,
+    reason: str = "",
+    requester: Requester | None = None,
+    parent: Ticket | None = None,
+    at: datetime | None = None,
+    payload: dict[str, Any] | None = None,
+    flush: bool = True,
+    parent_locked: bool = False,
+) -> Ticket:
+    """受理: register the appeal with exactly one triage outcome.
+
+    A dispatch outcome waits in `pending_dispatch`; every other outcome ends the ticket at
+    intake (emergency transfer, legal-route referral, not accepted, answered, merged).
+    `flush=False` leaves the new rows to the caller's next flush (intake dispatches at once).
+    `parent_locked=True` says the caller has just read the parent with FOR UPDATE.
+    """
+    if actor.role not in INTAKE_ROLES:
+        raise PermissionDenied(f"角色 {actor.role} 无权受理诉求")
+    if outcome is TriageOutcome.MERGE and parent is None:
+        raise DomainError("merge_without_parent", "并单必须指定主工单")
+    at = at or utcnow()
+    domain = current_domain()
+    number, ticket_id = allocate_ticket(session, at, domain.tz)
+    if parent is not None and not parent_locked:
+        # Lock and re-read the parent: an intake that merged into it meanwhile has committed,
+        # and its version is current.
+        session.refresh(parent, with_for_update=True)
+    ticket = build_ticket(
+        intake,
+        outcome,
+        reason=reason,
+        number=number,
+        ticket_id=ticket_id,
+        requester_id=requester.id if requester is not None else None,
+        parent=parent,
+        at=at,
+    )
     session.add(ticket)
     if ticket_id is None:
         session.flush()  # no sequence to ask (SQLite): the insert hands out the id

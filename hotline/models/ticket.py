@@ -33,6 +33,7 @@ class Ticket(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_tickets_state_lead", "state", "lead_unit_code"),
         Index("ix_tickets_requester_phone_accepted", "requester_phone_key", "accepted_at"),
+        Index("ix_tickets_area_matter_accepted", "area_code", "matter_code", "accepted_at"),
         UniqueConstraint("channel", "external_id", name="uq_tickets_channel_external_id"),
     )
 

@@ -13,11 +13,11 @@ from rq import Queue, SimpleWorker
 from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.models import OutboxMessage
-from hotline.outbox import add_message
+from hotline.outbox import COMMITTED, add_message
 from tests.twilio_support import FROM_NUMBER, MessagesApi, twilio_config
 from workers.delivery import DeliveryDeferred, deliver
 from workers.jobs import bind_app
-from workers.relay import relay_after_commit
+from workers.relay import READY, enqueue_deliveries, relay_after_commit, relay_announced
 
 TO = "+8613800000002"
 BODY = "【12345催办】工单 20261123-000001 已临近或超过办理时限，请尽快办理。"
@@ -64,10 +64,13 @@ def test_a_relayed_message_is_delivered_by_a_real_rq_worker_through_twilio(
     message = _sms()
     db.session.commit()
 
-    assert relay_after_commit(pg_app) >= 1
+    assert relay_after_commit(pg_app) == 1
+    assert [int(i) for i in queue_redis.lrange(READY, 0, -1)] == [message.id]
+    assert relay_announced(queue_redis, wait_seconds=1) == 1
+    assert queue_redis.llen(READY) == 0
     queue = Queue("notifications", connection=queue_redis)
-    job = queue.fetch_job(f"outbox-{message.id}")
-    assert job is not None and job.retries_left == 5
+    (job,) = queue.get_jobs()
+    assert job.func_name == "workers.jobs.deliver_messages" and job.args == ([message.id],)
     SimpleWorker([queue], connection=queue_redis).work(burst=True)
 
     db.session.refresh(message)
@@ -75,6 +78,44 @@ def test_a_relayed_message_is_delivered_by_a_real_rq_worker_through_twilio(
     assert len(twilio.posts) == 1
     assert twilio.posts[0].data["To"] == TO and twilio.posts[0].data["From"] == FROM_NUMBER
     assert message.provider_id == twilio.messages[0]["sid"]
+
+
+def test_a_message_of_a_batch_that_cannot_go_now_gets_a_retrying_job_of_its_own(
+    pg_app: Flask, twilio: MessagesApi, queue_redis: Redis
+) -> None:
+    sent, delayed = _sms("batch-sent"), _sms("batch-delayed")
+    _sending(delayed, attempted_minutes_ago=0.1)  # a send that may still be in flight
+    db.session.commit()
+    relay_after_commit(pg_app)
+    assert relay_announced(queue_redis, wait_seconds=1) == 2
+
+    queue = Queue("notifications", connection=queue_redis)
+    (batch,) = queue.get_jobs()
+    SimpleWorker([queue], connection=queue_redis).work(burst=True, max_jobs=1)
+
+    db.session.refresh(sent)
+    assert sent.state == "sent" and len(twilio.posts) == 1
+    retry = queue.fetch_job(f"outbox-{delayed.id}")
+    assert retry is not None and retry.retries_left == 5
+    assert retry.func_name == "workers.jobs.deliver_message"
+
+
+def test_the_periodic_scan_enqueues_only_what_the_relay_loop_never_handed_on(
+    pg_app: Flask, twilio: MessagesApi, queue_redis: Redis
+) -> None:
+    relayed, lost = _sms("scan-relayed"), _sms("scan-lost")
+    db.session.commit()
+    db.session.info.pop(COMMITTED, None)  # as if the announcement after commit never happened
+    enqueue_deliveries(queue_redis, [relayed.id])  # the relay loop handed this one on
+
+    assert relay_after_commit(pg_app) == 1  # the scan, in a session that committed nothing
+
+    queue = Queue("notifications", connection=queue_redis)
+    assert queue.fetch_job(f"outbox-{lost.id}") is not None
+    assert queue.fetch_job(f"outbox-{relayed.id}") is None
+    db.session.refresh(lost)
+    db.session.refresh(relayed)
+    assert lost.relayed_at is not None and relayed.relayed_at is not None
 
 
 def test_a_message_left_sending_is_adopted_from_twilio_not_sent_again(

@@ -1,0 +1,120 @@
+"""Precompiled statements run straight on psycopg, for the few statements of every intake.
+
+SQLAlchemy builds each statement here once per process; running it then skips SQLAlchemy's
+per-execution work (cache lookup, parameter processing, result metadata) and psycopg's query
+parsing (`$n` placeholders on a raw cursor), and psycopg prepares it on the server after a few
+runs. Everything runs on the connection of the session's own transaction.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from sqlalchemy import URL, ClauseElement, Dialect
+
+from hotline.extensions import DbSession
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """SQL with `$n` placeholders and the parameter name behind each."""
+
+    sql: str
+    names: tuple[str, ...]
+    # Values the statement carries itself (a LIMIT, a literal), by name.
+    constants: tuple[tuple[str, Any], ...] = ()
+
+    def arguments(self, parameters: dict[str, Any]) -> list[Any]:
+        constants = dict(self.constants)
+        return [parameters[name] if name in parameters else constants[name] for name in self.names]
+
+
+def compile_statement(statement: ClauseElement, dialect: Dialect) -> Compiled:
+    names: list[str] = []
+    positions: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in positions:
+            names.append(name)
+            positions[name] = len(names)
+        return f"${positions[name]}"
+
+    compiled = statement.compile(dialect=dialect)
+    sql = _PLACEHOLDER.sub(number, str(compiled))
+    constants = tuple((name, value) for name, value in compiled.params.items() if value is not None)
+    return Compiled(sql.replace("%%", "%"), tuple(names), constants)
+
+
+def driver_connection(session: DbSession) -> psycopg.Connection[Any] | None:
+    """The psycopg connection of the session's transaction, or None off PostgreSQL. The
+    session's pending changes are flushed first, as a query of its own would."""
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    driver: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
+    return driver
+
+
+def fetch(
+    connection: psycopg.Connection[Any], compiled: Compiled, parameters: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Every statement run here returns rows."""
+    with psycopg.RawCursor(connection) as cursor:
+        cursor.execute(compiled.sql, compiled.arguments(parameters))
+        return cursor.fetchall()
+
+
+# Per process and thread, for one database: (pid, thread, url) -> connection.
+_connections: dict[tuple[int, int, URL], psycopg.Connection[Any]] = {}
+_connections_lock = threading.Lock()
+
+
+def autocommit_connection(url: URL) -> psycopg.Connection[Any]:
+    """A connection of this thread's own that commits each statement without waiting for the
+    disk (see `lifecycle.record.allocate` for why that is safe where it is used)."""
+    key = (os.getpid(), threading.get_ident(), url)
+    connection = _connections.get(key)
+    if connection is None or connection.closed:
+        connection = psycopg.connect(
+            url.set(drivername="postgresql").render_as_string(hide_password=False),
+            autocommit=True,
+            options="-c synchronous_commit=off",
+        )
+        with _connections_lock:
+            _connections[key] = connection
+    return connection
+
+
+@atexit.register
+def close_autocommit_connections() -> None:
+    """Close this process's connections (those a parent left behind after a fork are not
+    ours to close: they would end the parent's sessions)."""
+    with _connections_lock:
+        for (pid, _thread, _url), connection in list(_connections.items()):
+            if pid == os.getpid():
+                connection.close()
+        _connections.clear()
+
+
+def fetch_autocommit(url: URL, compiled: Compiled, parameters: dict[str, Any]) -> list[Any]:
+    """Run on this thread's autocommit connection; a connection that died (a database
+    restart) fails once, is replaced, and the statement runs again."""
+    for attempt in (1, 2):
+        connection = autocommit_connection(url)
+        try:
+            return fetch(connection, compiled, parameters)
+        except psycopg.OperationalError:
+            connection.close()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
