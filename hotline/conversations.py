@@ -7,9 +7,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 
 from hotline import lifecycle
 from hotline.clock import utcnow
@@ -19,6 +21,7 @@ from hotline.intake import IntakeResult, Submission, submit
 from hotline.lifecycle import Actor
 from hotline.models import Conversation, Ticket
 from hotline.phones import InvalidPhone, normalise, phone_key
+from hotline.postgres import run
 from routing.glossary import AppealType, TriageOutcome
 from routing.workflow import STATE_LABELS, Role, TicketState
 
@@ -99,6 +102,18 @@ def local_time(moment: datetime) -> str:
     return moment.astimezone(current_domain().tz).strftime("%Y-%m-%d %H:%M")
 
 
+_CONVERSATION_COLUMNS = ("phone_key", "kind", "ticket_id", "state", "data", "open_until")
+
+
+@cache
+def _open_conversation_statement() -> Any:
+    """Built once per process: every SMS that becomes a ticket opens one."""
+    table = Conversation.__table__
+    return insert(Conversation).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in _CONVERSATION_COLUMNS}
+    )
+
+
 def open_conversation(
     session: DbSession,
     key: str,
@@ -107,27 +122,40 @@ def open_conversation(
     *,
     until: datetime,
     data: dict[str, object] | None = None,
-) -> Conversation:
-    conversation = Conversation(
-        phone_key=key, kind=kind, ticket_id=ticket.id, data=data or {}, open_until=until
+) -> None:
+    """Replies from this number until `until` belong to `ticket` (one INSERT, no ORM object)."""
+    run(
+        session,
+        _open_conversation_statement(),
+        {
+            "phone_key": key,
+            "kind": kind,
+            "ticket_id": ticket.id,
+            "state": "open",
+            "data": data or {},
+            "open_until": until,
+        },
     )
-    session.add(conversation)
-    session.flush()
-    return conversation
+
+
+@cache
+def _current_conversation_query() -> Any:
+    """Built once per process: every inbound SMS asks it."""
+    return (
+        select(Conversation)
+        .where(
+            Conversation.phone_key == bindparam("key"),
+            Conversation.state == "open",
+            Conversation.open_until > bindparam("at"),
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
 
 
 def current_conversation(session: DbSession, key: str, at: datetime) -> Conversation | None:
     """The newest open conversation with this number; a survey and a follow-up can overlap."""
-    return session.scalars(
-        select(Conversation)
-        .where(
-            Conversation.phone_key == key,
-            Conversation.state == "open",
-            Conversation.open_until > at,
-        )
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    ).first()
+    return session.scalars(_current_conversation_query(), {"key": key, "at": at}).first()
 
 
 def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) -> SmsReply:

@@ -9,6 +9,7 @@ runs. Everything runs on the connection of the session's own transaction.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import re
 import threading
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from sqlalchemy import URL, ClauseElement, Dialect
+from psycopg import pq
+from sqlalchemy import JSON, URL, ClauseElement, Dialect
 
 from hotline.extensions import DbSession
 
@@ -31,10 +33,19 @@ class Compiled:
     names: tuple[str, ...]
     # Values the statement carries itself (a LIMIT, a literal), by name.
     constants: tuple[tuple[str, Any], ...] = ()
+    # Parameters bound to JSON columns: sent as JSON text, which the SQL casts to jsonb.
+    documents: frozenset[str] = frozenset()
 
     def arguments(self, parameters: dict[str, Any]) -> list[Any]:
+        """The driver's arguments in placeholder order; None stays SQL NULL."""
         constants = dict(self.constants)
-        return [parameters[name] if name in parameters else constants[name] for name in self.names]
+        arguments = []
+        for name in self.names:
+            value = parameters[name] if name in parameters else constants[name]
+            if name in self.documents and value is not None:
+                value = json.dumps(value, ensure_ascii=False)
+            arguments.append(value)
+        return arguments
 
 
 def compile_statement(statement: ClauseElement, dialect: Dialect) -> Compiled:
@@ -51,7 +62,35 @@ def compile_statement(statement: ClauseElement, dialect: Dialect) -> Compiled:
     compiled = statement.compile(dialect=dialect)
     sql = _PLACEHOLDER.sub(number, str(compiled))
     constants = tuple((name, value) for name, value in compiled.params.items() if value is not None)
-    return Compiled(sql.replace("%%", "%"), tuple(names), constants)
+    documents = frozenset(
+        name
+        for name, bind in compiled.binds.items()  # type: ignore[attr-defined]
+        if isinstance(bind.type, JSON)
+    )
+    return Compiled(sql.replace("%%", "%"), tuple(names), constants, documents)
+
+
+_precompiled: dict[tuple[int, str], tuple[ClauseElement, Compiled]] = {}
+
+
+def precompiled(statement: ClauseElement, dialect: Dialect) -> Compiled:
+    """`statement` compiled once; it must live as long as the process (module level or cached)."""
+    key = (id(statement), dialect.name)
+    known = _precompiled.get(key)
+    if known is None or known[0] is not statement:
+        known = (statement, compile_statement(statement, dialect))
+        _precompiled[key] = known
+    return known[1]
+
+
+def run(session: DbSession, statement: Any, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Run a statement built once per process in the session's transaction: straight on psycopg
+    on PostgreSQL, through the session elsewhere. Returns its rows (none for a plain write)."""
+    driver = driver_connection(session)
+    if driver is not None:
+        return fetch(driver, precompiled(statement, session.get_bind().dialect), parameters)
+    result = session.connection().execute(statement, parameters)
+    return [tuple(row) for row in result.all()] if result.returns_rows else []
 
 
 def driver_connection(session: DbSession) -> psycopg.Connection[Any] | None:
@@ -68,9 +107,11 @@ def driver_connection(session: DbSession) -> psycopg.Connection[Any] | None:
 def fetch(
     connection: psycopg.Connection[Any], compiled: Compiled, parameters: dict[str, Any]
 ) -> list[tuple[Any, ...]]:
-    """Every statement run here returns rows."""
     with psycopg.RawCursor(connection) as cursor:
         cursor.execute(compiled.sql, compiled.arguments(parameters))
+        result = cursor.pgresult
+        if result is None or result.status != pq.ExecStatus.TUPLES_OK:
+            return []
         return cursor.fetchall()
 
 

@@ -10,14 +10,12 @@ change them with ordinary UPDATEs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Column,
     CompoundSelect,
     Dialect,
@@ -154,26 +152,8 @@ def _ids_by_key(table: Table, prefix: str, count: int, key: Column[Any]) -> Sele
     return select(literal_column(f"'{prefix}'"), inserted.c.id, inserted.c[key.key])
 
 
-def _json_keys(table: Table) -> frozenset[str]:
-    return frozenset(column.key for column in table.columns if isinstance(column.type, JSON))
-
-
-JSON_KEYS = {
-    table.name: _json_keys(table) for table in (REQUESTERS, TICKETS, EVENTS, ASSIGNMENTS, OUTBOX)
-}
-
-
-def _parameters(prefix: str, table: Table, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The driver's parameters for the compiled SQL: documents as JSON text (the SQL casts
-    them to jsonb), None as SQL NULL."""
-    documents = JSON_KEYS[table.name]
-    return {
-        f"{prefix}{i}_{key}": json.dumps(value, ensure_ascii=False)
-        if key in documents and value is not None
-        else value
-        for i, row in enumerate(rows)
-        for key, value in row.items()
-    }
+def _parameters(prefix: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {f"{prefix}{i}_{key}": value for i, row in enumerate(rows) for key, value in row.items()}
 
 
 def store(session: DbSession, new: NewTicket) -> None:
@@ -198,11 +178,11 @@ def store(session: DbSession, new: NewTicket) -> None:
     if driver is not None:
         shape = _Shape(requester_row is not None, len(events), len(assignments), len(messages))
         parameters = (
-            _parameters("r", REQUESTERS, [requester_row] if requester_row is not None else [])
-            | _parameters("t", TICKETS, [ticket_row])
-            | _parameters("e", EVENTS, events)
-            | _parameters("a", ASSIGNMENTS, assignment_rows)
-            | _parameters("o", OUTBOX, messages)
+            _parameters("r", [requester_row] if requester_row is not None else [])
+            | _parameters("t", [ticket_row])
+            | _parameters("e", events)
+            | _parameters("a", assignment_rows)
+            | _parameters("o", messages)
         )
         compiled = _postgresql_sql(shape, session.get_bind().dialect)
         returned = fetch(driver, compiled, parameters)

@@ -156,11 +156,15 @@ def requester_name(first: str | None, last: str | None) -> str | None:
     return " ".join(part for part in (first, last) if part) or None
 
 
+# Built once: a marshmallow schema deep-copies its fields on every construction.
+POST_REQUEST = PostRequestSchema()
+
+
 @blueprint.post("/requests.<any(xml, json):fmt>")
 def create_request(fmt: str) -> Response:
     actor = _authenticate()
     check_jurisdiction()
-    params = load(PostRequestSchema(), _posted())
+    params = load(POST_REQUEST, _posted())
     result = submit(db.session, actor, submission_from(params))
     ticket = result.ticket
     body = [

@@ -12,7 +12,7 @@ from hotline import conversations
 from hotline.extensions import db
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
-from hotline.webhooks.inbound import claim, find
+from hotline.webhooks.inbound import claim, find, record_reply
 from hotline.webhooks.twilio_request import parse, plain, twilio_webhook
 
 MAX_MEDIA = 10  # Twilio sends at most ten MediaUrlN fields
@@ -28,6 +28,9 @@ class SmsForm(Schema):
     to = fields.String(data_key="To", load_default="")
     body = fields.String(data_key="Body", load_default="")
     num_media = fields.Integer(data_key="NumMedia", load_default=0)
+
+
+SMS_FORM = SmsForm()  # built once: a schema deep-copies its fields on every construction
 
 
 def media_urls(form: dict[str, str], count: int) -> tuple[str, ...]:
@@ -55,7 +58,7 @@ def replay(sid: str) -> Response:
 @twilio_webhook
 def twilio_sms() -> Response:
     raw: dict[str, Any] = request.form.to_dict()
-    form = parse(SmsForm())
+    form = parse(SMS_FORM)
     row = claim(
         db.session,
         form["sid"],
@@ -77,8 +80,6 @@ def twilio_sms() -> Response:
         ),
     )
     twiml = messaging_twiml(reply.text)
-    row.reply = twiml
-    row.outcome = reply.outcome
-    row.ticket_id = reply.ticket.id if reply.ticket is not None else None
+    record_reply(db.session, row, twiml, reply.outcome, reply.ticket)
     commit()
     return Response(twiml, mimetype="application/xml")  # not row.reply: a re-read after commit
