@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import pq
 from sqlalchemy import JSON, URL, ClauseElement, Dialect
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hotline.extensions import DbSession
 
@@ -33,18 +34,19 @@ class Compiled:
     names: tuple[str, ...]
     # Values the statement carries itself (a LIMIT, a literal), by name.
     constants: tuple[tuple[str, Any], ...] = ()
-    # Parameters bound to JSON columns: sent as JSON text, which the SQL casts to jsonb.
-    documents: frozenset[str] = frozenset()
+    # Placeholders bound to JSON columns: sent as JSON text, which the SQL casts to jsonb.
+    documents: tuple[int, ...] = ()
 
     def arguments(self, parameters: dict[str, Any]) -> list[Any]:
-        """The driver's arguments in placeholder order; None stays SQL NULL."""
+        """The driver's arguments in placeholder order."""
         constants = dict(self.constants)
-        arguments = []
-        for name in self.names:
-            value = parameters[name] if name in parameters else constants[name]
-            if name in self.documents and value is not None:
-                value = json.dumps(value, ensure_ascii=False)
-            arguments.append(value)
+        return [parameters[name] if name in parameters else constants[name] for name in self.names]
+
+    def encode(self, arguments: list[Any]) -> list[Any]:
+        """Documents as JSON text (the SQL casts it to jsonb); None stays SQL NULL."""
+        for position in self.documents:
+            if arguments[position] is not None:
+                arguments[position] = json.dumps(arguments[position], ensure_ascii=False)
         return arguments
 
 
@@ -62,11 +64,12 @@ def compile_statement(statement: ClauseElement, dialect: Dialect) -> Compiled:
     compiled = statement.compile(dialect=dialect)
     sql = _PLACEHOLDER.sub(number, str(compiled))
     constants = tuple((name, value) for name, value in compiled.params.items() if value is not None)
-    documents = frozenset(
+    json_names = {
         name
         for name, bind in compiled.binds.items()  # type: ignore[attr-defined]
         if isinstance(bind.type, JSON)
-    )
+    }
+    documents = tuple(i for i, name in enumerate(names) if name in json_names)
     return Compiled(sql.replace("%%", "%"), tuple(names), constants, documents)
 
 
@@ -107,8 +110,19 @@ def driver_connection(session: DbSession) -> psycopg.Connection[Any] | None:
 def fetch(
     connection: psycopg.Connection[Any], compiled: Compiled, parameters: dict[str, Any]
 ) -> list[tuple[Any, ...]]:
+    return fetch_arguments(connection, compiled, compiled.arguments(parameters))
+
+
+def fetch_arguments(
+    connection: psycopg.Connection[Any], compiled: Compiled, arguments: list[Any]
+) -> list[tuple[Any, ...]]:
+    """Run with the arguments in placeholder order; the rows, if the statement returns any."""
     with psycopg.RawCursor(connection) as cursor:
-        cursor.execute(compiled.sql, compiled.arguments(parameters))
+        try:
+            cursor.execute(compiled.sql, compiled.encode(arguments))
+        except psycopg.Error as error:
+            # As SQLAlchemy would raise it (IntegrityError...), for the callers' handlers.
+            raise DBAPIError.instance(compiled.sql, arguments, error, psycopg.Error) from error
         result = cursor.pgresult
         if result is None or result.status != pq.ExecStatus.TUPLES_OK:
             return []
@@ -154,7 +168,7 @@ def fetch_autocommit(url: URL, compiled: Compiled, parameters: dict[str, Any]) -
         connection = autocommit_connection(url)
         try:
             return fetch(connection, compiled, parameters)
-        except psycopg.OperationalError:
+        except OperationalError:
             connection.close()
             if attempt == 2:
                 raise

@@ -102,8 +102,6 @@ def build_ticket(
         closed_at=at if outcome is not TriageOutcome.DISPATCH else None,
         event_seq=0,
         version=1,
-        created_at=at,
-        updated_at=at,
     )
 
 

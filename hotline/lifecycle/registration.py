@@ -65,7 +65,7 @@ def register(
         at=at,
     )
     accepted = {"outcome": str(outcome), "reason": reason, "channel": intake.channel}
-    new = NewTicket(ticket, at, requester)
+    new = NewTicket(ticket, requester)
     new.events.append(event_row(ticket, Action.ACCEPT, actor, at, None, accepted | (payload or {})))
     if answer is not None:
         ticket.reply_text = answer

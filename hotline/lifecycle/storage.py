@@ -10,6 +10,7 @@ change them with ordinary UPDATEs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -30,10 +31,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.elements import False_, True_
 
+from hotline.clock import utcnow
 from hotline.extensions import DbSession
 from hotline.models import OutboxMessage, Requester, Ticket, TicketAssignment, TicketEvent
 from hotline.outbox import note_written
-from hotline.postgres import Compiled, compile_statement, driver_connection, fetch
+from hotline.postgres import Compiled, compile_statement, driver_connection, fetch_arguments
 
 REQUESTERS: Table = Requester.__table__
 TICKETS: Table = Ticket.__table__
@@ -47,14 +49,16 @@ class NewTicket:
     """A ticket built in memory (ids already allocated) with everything written alongside."""
 
     ticket: Ticket
-    at: datetime
     requester: Requester | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _default(column: Column[Any], at: datetime) -> Any:
-    """What the database would store for a column the row leaves out."""
+NOW = object()  # stands for the database's now() among the defaults
+
+
+def _default(column: Column[Any]) -> Any:
+    """What the database would store for a column the row leaves out (NOW for now())."""
     if column.default is not None and getattr(column.default, "is_scalar", False):
         return column.default.arg  # type: ignore[attr-defined]
     if column.server_default is None:
@@ -63,29 +67,35 @@ def _default(column: Column[Any], at: datetime) -> Any:
     if isinstance(default, True_ | False_):
         return isinstance(default, True_)
     if not isinstance(default, str):
-        return at  # the server's now(): the same instant the action records
+        return NOW
     return int(default) if default.isdigit() else default
 
 
-def _complete(table: Table, row: dict[str, Any], at: datetime, *, with_id: bool) -> dict[str, Any]:
-    """Every column of the table, so that each table's statement has one shape."""
+# Per table, every column's key and default, in the table's order.
+DEFAULTS: dict[str, tuple[tuple[str, Any, bool], ...]] = {
+    table.name: tuple((c.key, _default(c), c.primary_key) for c in table.columns)
+    for table in (REQUESTERS, TICKETS, EVENTS, ASSIGNMENTS, OUTBOX)
+}
+
+
+def _complete(table: Table, row: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """Every column but the id, so that each table's statement has one shape."""
     return {
-        column.key: row[column.key] if column.key in row else _default(column, at)
-        for column in table.columns
-        if with_id or not column.primary_key
+        key: row.get(key, at if default is NOW else default)
+        for key, default, primary in DEFAULTS[table.name]
+        if not primary
     }
 
 
 def _complete_object(instance: Any, table: Table, at: datetime) -> dict[str, Any]:
-    """The object's row, its unset attributes given the database's defaults (set on the
-    object too, so that it matches the row once it is persistent)."""
+    """The object's row, its unset attributes given the database's defaults. They go into the
+    object's state directly (no attribute events): the object is about to be made persistent,
+    which forgets any history anyway, and then matches the row."""
     state = instance.__dict__
-    row = {}
-    for column in table.columns:
-        if column.key not in state:
-            setattr(instance, column.key, _default(column, at))
-        row[column.key] = state[column.key]
-    return row
+    for key, default, _primary in DEFAULTS[table.name]:
+        if key not in state:
+            state[key] = at if default is NOW else default
+    return {key: state[key] for key, _default, _primary in DEFAULTS[table.name]}
 
 
 @dataclass(frozen=True)
@@ -107,11 +117,23 @@ def _values(table: Table, prefix: str, count: int, *, with_id: bool) -> list[dic
     ]
 
 
+_PARAMETER = re.compile(r"([a-z])(\d+)_(\w+)")
+
+
 @cache
-def _postgresql_sql(shape: _Shape, dialect: Dialect) -> Compiled:
-    """The statement compiled once per shape: SQLAlchemy does not cache multi-row INSERTs,
-    and compiling this one costs more than running it."""
-    return compile_statement(_postgresql_statement(shape), dialect)
+def _postgresql_sql(
+    shape: _Shape, dialect: Dialect
+) -> tuple[Compiled, tuple[tuple[str, int, str], ...]]:
+    """The statement compiled once per shape (SQLAlchemy does not cache multi-row INSERTs, and
+    compiling this one costs more than running it), with where each placeholder's value is:
+    (table prefix, row, column)."""
+    compiled = compile_statement(_postgresql_statement(shape), dialect)
+    places = []
+    for name in compiled.names:
+        match = _PARAMETER.fullmatch(name)
+        assert match is not None, name
+        places.append((match.group(1), int(match.group(2)), match.group(3)))
+    return compiled, tuple(places)
 
 
 def _postgresql_statement(shape: _Shape) -> Select[Any] | CompoundSelect[Any]:
@@ -152,14 +174,11 @@ def _ids_by_key(table: Table, prefix: str, count: int, key: Column[Any]) -> Sele
     return select(literal_column(f"'{prefix}'"), inserted.c.id, inserted.c[key.key])
 
 
-def _parameters(prefix: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {f"{prefix}{i}_{key}": value for i, row in enumerate(rows) for key, value in row.items()}
-
-
 def store(session: DbSession, new: NewTicket) -> None:
     """Write the new ticket and its rows, then make the ticket (with its assignments) and the
     requester persistent in the session. The outbox rows are handed to the relay."""
-    ticket, at = new.ticket, new.at
+    # What the database's now() would give the columns left to it: the time of writing.
+    ticket, at = new.ticket, utcnow()
     ticket_row = _complete_object(ticket, TICKETS, at)
     assignments = list(ticket.assignments)
     assignment_rows = []
@@ -171,21 +190,22 @@ def store(session: DbSession, new: NewTicket) -> None:
     requester_row = (
         _complete_object(new.requester, REQUESTERS, at) if new.requester is not None else None
     )
-    events = [_complete(EVENTS, row, at, with_id=False) for row in new.events]
-    messages = [_complete(OUTBOX, row, at, with_id=False) for row in new.messages]
+    events = [_complete(EVENTS, row, at) for row in new.events]
+    messages = [_complete(OUTBOX, row, at) for row in new.messages]
 
     driver = driver_connection(session)
     if driver is not None:
         shape = _Shape(requester_row is not None, len(events), len(assignments), len(messages))
-        parameters = (
-            _parameters("r", [requester_row] if requester_row is not None else [])
-            | _parameters("t", [ticket_row])
-            | _parameters("e", events)
-            | _parameters("a", assignment_rows)
-            | _parameters("o", messages)
-        )
-        compiled = _postgresql_sql(shape, session.get_bind().dialect)
-        returned = fetch(driver, compiled, parameters)
+        groups = {
+            "r": [requester_row] if requester_row is not None else [],
+            "t": [ticket_row],
+            "e": events,
+            "a": assignment_rows,
+            "o": messages,
+        }
+        compiled, places = _postgresql_sql(shape, session.get_bind().dialect)
+        arguments = [groups[prefix][index][key] for prefix, index, key in places]
+        returned = fetch_arguments(driver, compiled, arguments)
         ids = {(kind, key): row_id for kind, row_id, key in returned}
     else:
         ids = _store_one_table_at_a_time(

@@ -47,15 +47,14 @@ class Ticket(db.Model):  # type: ignore[name-defined,misc]
     matter_code: Mapped[str | None] = mapped_column(
         ForeignKey("matters.code"), nullable=True, index=True
     )
-    area_code: Mapped[str | None] = mapped_column(
-        ForeignKey("areas.code"), nullable=True, index=True
-    )
+    # Indexed by ix_tickets_area_matter_accepted, which leads with it.
+    area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), nullable=True)
     address: Mapped[str | None] = mapped_column(Text, nullable=True)
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(24), index=True)
+    state: Mapped[str] = mapped_column(String(24))  # indexed by ix_tickets_state_lead
     triage_outcome: Mapped[str] = mapped_column(String(16))
     triage_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     classification: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
@@ -156,7 +155,8 @@ class TicketEvent(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_ticket_events_ticket_seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # Indexed by uq_ticket_events_ticket_seq, which leads with it.
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     seq: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(32), index=True)
     actor_role: Mapped[str] = mapped_column(String(32))

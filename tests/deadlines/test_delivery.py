@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -17,7 +18,14 @@ from hotline.outbox import COMMITTED, add_message
 from tests.twilio_support import FROM_NUMBER, MessagesApi, twilio_config
 from workers.delivery import DeliveryDeferred, deliver
 from workers.jobs import bind_app
-from workers.relay import READY, enqueue_deliveries, relay_after_commit, relay_announced
+from workers.relay import (
+    READY,
+    enqueue_deliveries,
+    marker,
+    relay_after_commit,
+    relay_announced,
+    start_relay_thread,
+)
 
 TO = "+8613800000002"
 BODY = "【12345催办】工单 20261123-000001 已临近或超过办理时限，请尽快办理。"
@@ -91,6 +99,7 @@ def test_a_message_of_a_batch_that_cannot_go_now_gets_a_retrying_job_of_its_own(
 
     queue = Queue("notifications", connection=queue_redis)
     (batch,) = queue.get_jobs()
+    assert batch.args == ([sent.id, delayed.id],)
     SimpleWorker([queue], connection=queue_redis).work(burst=True, max_jobs=1)
 
     db.session.refresh(sent)
@@ -191,3 +200,22 @@ def test_a_message_already_sent_is_never_sent_again(pg_app: Flask, twilio: Messa
     assert deliver(message.id) == "sent"
     assert deliver(message.id) == "sent"
     assert len(twilio.posts) == 1
+
+
+def test_the_relay_loop_makes_jobs_of_announced_rows_until_it_is_stopped(
+    queue_redis: Redis,
+) -> None:
+    queue_redis.rpush(READY, 101, 102, 103)
+    thread, stop = start_relay_thread(queue_redis)
+    queue = Queue("notifications", connection=queue_redis)
+    deadline = time.monotonic() + 5
+    while queue.count == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stop.set()
+    thread.join(timeout=5)
+
+    assert not thread.is_alive()
+    (job,) = queue.get_jobs()
+    assert job.args == ([101, 102, 103],)
+    assert queue_redis.llen(READY) == 0
+    assert all(queue_redis.exists(marker(i)) for i in (101, 102, 103))
