@@ -140,9 +140,9 @@ def open_conversation(
 
 @cache
 def _current_conversation_query() -> Any:
-    """Built once per process: every inbound SMS asks it."""
+    """Built once per process: every inbound SMS asks it (most find nothing)."""
     return (
-        select(Conversation)
+        select(Conversation.id)
         .where(
             Conversation.phone_key == bindparam("key"),
             Conversation.state == "open",
@@ -155,7 +155,8 @@ def _current_conversation_query() -> Any:
 
 def current_conversation(session: DbSession, key: str, at: datetime) -> Conversation | None:
     """The newest open conversation with this number; a survey and a follow-up can overlap."""
-    return session.scalars(_current_conversation_query(), {"key": key, "at": at}).first()
+    rows = run(session, _current_conversation_query(), {"key": key, "at": at})
+    return session.get(Conversation, rows[0][0]) if rows else None
 
 
 def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) -> SmsReply:

@@ -35,7 +35,7 @@ PAYLOAD = {"triage": {"service": None, "route": None, "guidance": None, "matched
 IGNORED = {"id", "number", "requester_id", "ticket_id", "version"}
 
 
-def _registered() -> Ticket:
+def _registered(*, with_requester: bool = True) -> Ticket:
     return lifecycle.register(
         db.session,
         AGENT,
@@ -43,7 +43,7 @@ def _registered() -> Ticket:
         TriageOutcome.DISPATCH,
         reason="派单目录 E0001",
         at=MONDAY,
-        requester=Requester(phone="+8613800000001"),
+        requester=Requester(phone="+8613800000001") if with_requester else None,
         payload=PAYLOAD,
         decision=DECISION,
     )
@@ -223,15 +223,7 @@ def test_numbers_keep_coming_after_the_allocation_connection_is_lost(pg_app: Fla
     with db.engine.connect() as other:
         other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
 
-    second = lifecycle.register(
-        db.session,
-        AGENT,
-        intake(),
-        TriageOutcome.DISPATCH,
-        reason="派单目录 E0001",
-        at=MONDAY,
-        decision=DECISION,
-    )
+    second = _registered(with_requester=False)
 
     assert second.number > first.number
     assert autocommit_connection(db.engine.url).info.backend_pid != backend
