@@ -35,8 +35,8 @@ typecheck:
 pytest:
 	$(BIN)/pytest -p no:cacheprovider
 
-# In-process benchmarks; bench_intake.py and bench_sweeper.py need a PostgreSQL DATABASE_URL
-# (and REDIS_URL for the intake one) that they may fill: run them by hand.
+# In-process benchmarks; bench_intake.py and bench_sweeper.py need a PostgreSQL DATABASE_URL of
+# their own (and REDIS_URL for the intake one, which empties its tickets first): run them by hand.
 bench: install
 	for name in calendar router classify; do $(BIN)/python bench/bench_$$name.py || exit 1; done
 

@@ -85,6 +85,123 @@ def empty_the_queue(url: str) -> None:
         connection.execute(f"TRUNCATE {TICKET_TABLES} RESTART IDENTITY CASCADE")
 
 
+# The floor: a bare Flask endpoint that runs exactly the SQL of one recorded dispatching intake
+# (the duplicate lookup, the number allocation, the one INSERT of requester, ticket, events,
+# assignments and outbox rows, the commit) with new ids, and nothing else: no validation, triage,
+# classification, routing, clocks or response building. What it reaches is what any
+# implementation of the issue's transaction can reach on this machine.
+FLOOR_APP = textwrap.dedent(
+    """
+    import os
+    import sys
+
+    sys.path.insert(0, os.environ["BENCH_ROOT"])
+    import psycopg
+    from flask import Flask, jsonify, request
+
+    import hotline.lifecycle.storage as storage
+    import hotline.postgres as pg
+    from hotline.app import create_app
+    from hotline.extensions import db
+    from hotline.intake import Submission, submit
+    from hotline.lifecycle import SYSTEM
+
+    recorded = []
+    original = pg.fetch_arguments
+
+    def record(connection, compiled, arguments):
+        recorded.append((compiled, list(arguments)))
+        return original(connection, compiled, arguments)
+
+    pg.fetch_arguments = storage.fetch_arguments = record
+    hotline_app = create_app()
+    with hotline_app.app_context():
+        appeal = Submission(
+            channel="web",
+            appeal_type="complaint",
+            text=os.environ["BENCH_TEXT"],
+            area_code=os.environ["BENCH_AREA"],
+            requester_phone="+8613700000000",
+        )
+        assert submit(db.session, SYSTEM, appeal).ticket.lead_unit_code is not None
+        db.session.rollback()
+    pg.fetch_arguments = storage.fetch_arguments = original
+    (candidates, allocation, write) = recorded
+    url = os.environ["BENCH_DB"]
+    names = write[0].names
+    app = Flask(__name__)
+    connections = {}
+
+    def connection(kind):
+        if kind not in connections:
+            connections[kind] = psycopg.connect(url, autocommit=kind == "allocation")
+        return connections[kind]
+
+    def arguments(ticket_id, requester_id, number, text):
+        values = list(write[1])
+        for position, name in enumerate(names):
+            prefix, _, column = name.partition("_")
+            if name in ("r0_id", "t0_requester_id"):
+                values[position] = requester_id
+            elif name == "t0_id" or column == "ticket_id":
+                values[position] = ticket_id
+            elif (prefix, column) == ("t0", "number"):
+                values[position] = number
+            elif (prefix, column) == ("t0", "text"):
+                values[position] = text
+            elif column == "idempotency_key":
+                values[position] = f"floor:{ticket_id}:{prefix}"
+        return write[0].encode(values)
+
+    @app.post("/floor")
+    def floor():
+        body = request.get_json()
+        main = connection("main")
+        with psycopg.RawCursor(main) as cursor:
+            cursor.execute(candidates[0].sql, candidates[0].encode(list(candidates[1])))
+            cursor.fetchall()
+        with psycopg.RawCursor(connection("allocation")) as cursor:
+            last, ticket_id, requester_id = cursor.execute(
+                allocation[0].sql, list(allocation[1])
+            ).fetchone()
+        number = f"F{ticket_id}-{last}"
+        with psycopg.RawCursor(main) as cursor:
+            cursor.execute(write[0].sql, arguments(ticket_id, requester_id, number, body["text"]))
+            cursor.fetchall()
+        main.commit()
+        return jsonify({"id": ticket_id, "number": number}), 201
+    """
+)
+
+
+CPU_GROUPS = ("web workers", "PostgreSQL", "Redis", "relay", "load generator")
+
+
+def cpu_seconds(groups: dict[str, set[int]]) -> dict[str, float]:
+    """User + system CPU seconds so far of each group's processes (Linux /proc): gunicorn
+    masters and the relay lead process groups of their own; the database servers by name."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys(CPU_GROUPS, 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        pid, group_id = int(stat.parent.name), int(fields[2])
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        if name.startswith("postgres"):
+            totals["PostgreSQL"] += seconds
+        elif name.startswith("redis"):
+            totals["Redis"] += seconds
+        else:
+            for group, leaders in groups.items():
+                if pid in leaders or group_id in leaders:
+                    totals[group] += seconds
+    return totals
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -210,10 +327,19 @@ def main() -> None:
     )
     empty_the_queue(url)
 
+    results: dict[str, tuple[float, float, int]] = {}
+    cpu: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "bare.py").write_text(BARE_APP)
-        bare_port, app_port = free_port(), free_port()
+        (Path(tmp) / "floor.py").write_text(FLOOR_APP)
+        bare_port, app_port, floor_port = free_port(), free_port(), free_port()
         bare = gunicorn("bare:app", bare_port, env, Path(tmp))
+        floor_env = env | {
+            "BENCH_ROOT": str(ROOT),
+            "BENCH_TEXT": appeal(0, 0)[0],
+            "BENCH_AREA": appeal(0, 0)[1],
+        }
+        floor = gunicorn("floor:app", floor_port, floor_env, Path(tmp))
         app = gunicorn("wsgi:app", app_port, env, ROOT)
         # Production's outbox relay runs beside the web workers and shares the machine.
         relay = subprocess.Popen([*flask, "relay"], cwd=ROOT, env=env, start_new_session=True)
@@ -224,6 +350,10 @@ def main() -> None:
             def bare_request(n: int, i: int):
                 body = json.dumps({"text": TEXTS[i % len(TEXTS)]})
                 return "POST", "/bare", body, {"Content-Type": "application/json"}
+
+            def floor_request(n: int, i: int):
+                body = json.dumps({"text": appeal(n, i)[0]}, ensure_ascii=False).encode()
+                return "POST", "/floor", body, {"Content-Type": "application/json"}
 
             def ticket_request(n: int, i: int):
                 body = json.dumps(
@@ -268,14 +398,29 @@ def main() -> None:
 
             load(app_port, ticket_request, 2, args.clients)  # warm up every worker
             load(bare_port, bare_request, 2, args.clients)
-            results = {
-                "bare INSERT": load(bare_port, bare_request, args.seconds, args.clients),
-                "POST /api/v1/tickets": load(app_port, ticket_request, args.seconds, args.clients),
-                "signed SMS webhook": load(app_port, sms_request, args.seconds, args.clients),
+            wait_for(floor_port, "/nothing")
+            load(floor_port, floor_request, 2, args.clients)
+            groups = {
+                "web workers": {bare.pid, floor.pid, app.pid},
+                "relay": {relay.pid},
+                "load generator": {os.getpid()},
             }
+            runs = {
+                "bare INSERT": (bare_port, bare_request),
+                "floor: the intake's SQL alone": (floor_port, floor_request),
+                "POST /api/v1/tickets": (app_port, ticket_request),
+                "signed SMS webhook": (app_port, sms_request),
+            }
+            for name, (port, make) in runs.items():
+                before = cpu_seconds(groups)
+                results[name] = load(port, make, args.seconds, args.clients)
+                used = cpu_seconds(groups)
+                handled = results[name][0] * args.seconds
+                cpu[name] = {g: (used[g] - before.get(g, 0.0)) / handled for g in used}
         finally:
             stop(app)
             stop(bare)
+            stop(floor)
             stop(relay)
 
     base = results["bare INSERT"][0]
@@ -283,7 +428,7 @@ def main() -> None:
         "## Intake throughput (bench/bench_intake.py)",
         "",
         "gunicorn with gunicorn.conf.py (4 sync workers), PostgreSQL, Redis (RQ outbox), "
-        f"{args.clients} keep-alive clients, "
+        f"{args.clients} concurrent clients (a sync worker closes each connection), "
         f"{args.seconds:.0f} s each, same run; goal: at least 0.60 of the bare endpoint's "
         "throughput with p99 under 50 ms.",
         "",
@@ -292,6 +437,18 @@ def main() -> None:
     ]
     for name, (rps, p99, errors) in results.items():
         lines.append(f"| {name} | {rps:,.0f} | {p99 * 1000:.1f} | {errors} | {rps / base:.2f} |")
+    columns = list(CPU_GROUPS)
+    lines += [
+        "",
+        "CPU time per request (ms), by process, during each run (the machine's 2 cores are "
+        "shared by all of them):",
+        "",
+        "| endpoint | " + " | ".join(columns) + " | total |",
+        "|---|" + "---:|" * (len(columns) + 1),
+    ]
+    for name, used in cpu.items():
+        cells = [f"{used.get(g, 0.0) * 1000:.2f}" for g in columns]
+        lines.append(f"| {name} | {' | '.join(cells)} | {sum(used.values()) * 1000:.2f} |")
     report = "\n".join(lines)
     print(report)
     if args.output:
