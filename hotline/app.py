@@ -10,6 +10,7 @@ from flask import Flask
 
 from hotline.config import build_config
 from hotline.extensions import db, migrate
+from hotline.postgres import check_on_checkout
 from hotline.sqlite import harden
 
 
@@ -37,7 +38,9 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_directory())
     with app.app_context():
-        harden(db.engine)  # wiring only: creating an engine opens no connection
+        # Wiring only: creating an engine opens no connection.
+        harden(db.engine)
+        check_on_checkout(db.engine)
 
 
 def _migrations_directory() -> str:

@@ -127,7 +127,8 @@ def build_config(
         "SECRET_KEY": secret,
         "EMBEDDED": embedded,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Dead connections are caught at checkout without a ping (postgres.check_on_checkout).
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": env.get("REDIS_URL") or None,
         "TIMEZONE": env.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
         "DEMO_PASSWORD": env.get("HOTLINE_DEMO_PASSWORD") or None,

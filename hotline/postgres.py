@@ -12,14 +12,15 @@ import atexit
 import json
 import os
 import re
+import select
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import pq
-from sqlalchemy import JSON, URL, ClauseElement, Dialect
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import JSON, URL, ClauseElement, Dialect, Engine, event
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 from hotline.extensions import DbSession
 
@@ -173,3 +174,27 @@ def fetch_autocommit(url: URL, compiled: Compiled, parameters: dict[str, Any]) -
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def check_on_checkout(engine: Engine) -> None:
+    """Hand out no pooled connection the server has closed, without a round trip to find out.
+
+    An idle connection has nothing to read; once the server ends it (a restart, an idle
+    timeout, pg_terminate_backend) its socket turns readable with the goodbye or EOF. The pool
+    then drops it and opens a new one, as `pool_pre_ping` would, but without the `SELECT 1`
+    that it sends on every checkout. A peer that vanished without a word is caught by the
+    first statement instead, and the pool replaces that connection too.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        connection: psycopg.Connection[Any] = dbapi_connection
+        if connection.closed or connection.broken or _readable(connection.pgconn.socket):
+            raise DisconnectionError("the server closed this connection")
+
+
+def _readable(fd: int) -> bool:
+    readable, _, _ = select.select([fd], [], [], 0)
+    return bool(readable)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from hotline import lifecycle
@@ -18,7 +19,7 @@ from hotline.lifecycle import SYSTEM
 from hotline.models import OutboxMessage, Requester, Ticket, TicketAssignment, TicketEvent
 from hotline.outbox import FLUSHED
 from hotline.phones import phone_key
-from hotline.postgres import autocommit_connection
+from hotline.postgres import autocommit_connection, check_on_checkout
 from routing.glossary import TriageOutcome
 from tests.factories import AGENT, ASSIST_UNIT, LEAD, LEAD_UNIT, MONDAY, intake
 
@@ -227,3 +228,21 @@ def test_numbers_keep_coming_after_the_allocation_connection_is_lost(pg_app: Fla
 
     assert second.number > first.number
     assert autocommit_connection(db.engine.url).info.backend_pid != backend
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced_without_an_error(
+    pg_app: Flask,
+) -> None:
+    engine = create_engine(db.engine.url, pool_size=1, max_overflow=0)
+    check_on_checkout(engine)
+    try:
+        with engine.connect() as connection:
+            backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        time.sleep(0.2)  # the goodbye reaches the idle connection's socket
+
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != backend
+    finally:
+        engine.dispose()
