@@ -9,7 +9,7 @@ import json
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -393,13 +393,17 @@ class WorkCalendar:
             raise ValueError(f"自然小时数必须大于 0，收到 {hours}")
         span = timedelta(hours=hours)
         # Elapsed time is absolute: add in UTC so a zone with DST still gets real hours.
-        due_at = (local.astimezone(ZoneInfo("UTC")) + span).astimezone(self.tz)
-        lines = (
-            f"起算时间 {_fmt_instant(local)}",
-            f"按自然时间计 {_fmt_duration(span)}（含夜间、周末和节假日）",
-            f"截止 {_fmt_instant(due_at)}",
+        due_at = (local.astimezone(UTC) + span).astimezone(self.tz)
+        # The explanation is written only when someone reads it (most due times never are).
+        return Due(
+            due_at,
+            False,
+            lambda: (
+                f"起算时间 {_fmt_instant(local)}",
+                f"按自然时间计 {_fmt_duration(span)}（含夜间、周末和节假日）",
+                f"截止 {_fmt_instant(due_at)}",
+            ),
         )
-        return Due(due_at, False, lines)
 
     def working_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Business time on working days elapsed from `a` to `b` (zero if `b` is not after `a`)."""
