@@ -127,8 +127,18 @@ def build_config(
         "SECRET_KEY": secret,
         "EMBEDDED": embedded,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # Dead connections are caught at checkout without a ping (postgres.check_on_checkout).
-        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # Connections the server closed are caught at checkout without a ping
+        # (postgres.check_on_checkout); TCP keepalives make one that a firewall dropped in
+        # silence show as closed too, and connections are renewed every half hour.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_recycle": 1800,
+            "connect_args": {
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 10,
+                "keepalives_count": 3,
+            },
+        },
         "REDIS_URL": env.get("REDIS_URL") or None,
         "TIMEZONE": env.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
         "DEMO_PASSWORD": env.get("HOTLINE_DEMO_PASSWORD") or None,

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import Dialect, bindparam, literal_column, select, union_all
+from sqlalchemy import bindparam, literal_column, select, union_all
 
 from hotline import lifecycle
 from hotline.clock import utcnow
@@ -17,7 +17,7 @@ from hotline.extensions import DbSession
 from hotline.lifecycle import Actor, DomainError, Intake
 from hotline.models import Requester, Ticket
 from hotline.phones import normalise, phone_key
-from hotline.postgres import Compiled, compile_statement, driver_connection, fetch
+from hotline.postgres import run
 from hotline.routing_context import RoutingContext, routing_context
 from routing.classify import Classification
 from routing.glossary import AppealType, Channel, TriageOutcome, Urgency
@@ -178,11 +178,6 @@ class CandidateRow(NamedTuple):
     state: str
 
 
-@cache
-def _compiled_candidate_query(by_caller: bool, by_place: bool, dialect: Dialect) -> Compiled:
-    return compile_statement(_candidate_query(by_caller, by_place), dialect)
-
-
 def _candidate_rows(
     session: DbSession,
     key: str | None,
@@ -198,13 +193,9 @@ def _candidate_rows(
         params["key"] = key
     if by_place:
         params |= {"area_code": area_code, "matter_code": matter_code}
-    driver = driver_connection(session)
-    rows: list[Any]
-    if driver is not None:
-        compiled = _compiled_candidate_query(by_caller, by_place, session.get_bind().dialect)
-        rows = [CandidateRow(*row) for row in fetch(driver, compiled, params)]
-    else:
-        rows = list(session.execute(_candidate_query(by_caller, by_place), params).all())
+    rows = [
+        CandidateRow(*row) for row in run(session, _candidate_query(by_caller, by_place), params)
+    ]
     if by_caller and by_place:
         # A ticket of the same caller about the same place comes from both branches: once.
         unique = {row.id: row for row in rows}

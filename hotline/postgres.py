@@ -90,22 +90,34 @@ def precompiled(statement: ClauseElement, dialect: Dialect) -> Compiled:
 def run(session: DbSession, statement: Any, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Run a statement built once per process in the session's transaction: straight on psycopg
     on PostgreSQL, through the session elsewhere. Returns its rows (none for a plain write)."""
-    driver = driver_connection(session)
-    if driver is not None:
-        return fetch(driver, precompiled(statement, session.get_bind().dialect), parameters)
+    if on_postgresql(session):
+        compiled = precompiled(statement, session.get_bind().dialect)
+        return fetch_in_session(session, compiled, compiled.arguments(parameters))
     result = session.connection().execute(statement, parameters)
     return [tuple(row) for row in result.all()] if result.returns_rows else []
 
 
-def driver_connection(session: DbSession) -> psycopg.Connection[Any] | None:
-    """The psycopg connection of the session's transaction, or None off PostgreSQL. The
-    session's pending changes are flushed first, as a query of its own would."""
+def on_postgresql(session: DbSession) -> bool:
+    """Whether the session runs on PostgreSQL; its pending changes are flushed first, as a
+    query of its own would."""
     session.flush()
+    return bool(session.get_bind().dialect.name == "postgresql")
+
+
+def fetch_in_session(
+    session: DbSession, compiled: Compiled, arguments: list[Any]
+) -> list[tuple[Any, ...]]:
+    """Run on the psycopg connection of the session's transaction (PostgreSQL only)."""
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        return None
     driver: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
-    return driver
+    try:
+        return fetch_arguments(driver, compiled, arguments)
+    except DBAPIError as error:
+        if driver.broken or driver.closed:
+            # SQLAlchemy did not run the statement, so it cannot know the connection is gone:
+            # told, it drops it, and the rollback that follows neither fails nor hides this.
+            connection.invalidate(error.orig)
+        raise
 
 
 def fetch(
@@ -117,17 +129,24 @@ def fetch(
 def fetch_arguments(
     connection: psycopg.Connection[Any], compiled: Compiled, arguments: list[Any]
 ) -> list[tuple[Any, ...]]:
-    """Run with the arguments in placeholder order; the rows, if the statement returns any."""
+    """Run with the arguments in placeholder order; the rows, if the statement returns any.
+    psycopg's errors are raised as SQLAlchemy would raise them (IntegrityError...), for the
+    callers' handlers."""
     with psycopg.RawCursor(connection) as cursor:
         try:
             cursor.execute(compiled.sql, compiled.encode(arguments))
+            result = cursor.pgresult
+            if result is None or result.status != pq.ExecStatus.TUPLES_OK:
+                return []
+            return cursor.fetchall()
         except psycopg.Error as error:
-            # As SQLAlchemy would raise it (IntegrityError...), for the callers' handlers.
-            raise DBAPIError.instance(compiled.sql, arguments, error, psycopg.Error) from error
-        result = cursor.pgresult
-        if result is None or result.status != pq.ExecStatus.TUPLES_OK:
-            return []
-        return cursor.fetchall()
+            raise DBAPIError.instance(
+                compiled.sql,
+                arguments,
+                error,
+                psycopg.Error,
+                connection_invalidated=connection.broken or connection.closed,
+            ) from error
 
 
 # Per process and thread, for one database: (pid, thread, url) -> connection.
@@ -135,20 +154,29 @@ _connections: dict[tuple[int, int, URL], psycopg.Connection[Any]] = {}
 _connections_lock = threading.Lock()
 
 
-def autocommit_connection(url: URL) -> psycopg.Connection[Any]:
-    """A connection of this thread's own that commits each statement without waiting for the
-    disk (see `lifecycle.record.allocate` for why that is safe where it is used)."""
-    key = (os.getpid(), threading.get_ident(), url)
+def autocommit_connection(engine: Engine) -> psycopg.Connection[Any]:
+    """A connection of this thread's own, made as the engine makes its connections, that
+    commits each statement without waiting for the disk (see `lifecycle.record.allocate` for
+    why that is safe where it is used)."""
+    key = (os.getpid(), threading.get_ident(), engine.url)
     connection = _connections.get(key)
     if connection is None or connection.closed:
-        connection = psycopg.connect(
-            url.set(drivername="postgresql").render_as_string(hide_password=False),
-            autocommit=True,
-            options="-c synchronous_commit=off",
-        )
+        arguments, keywords = engine.dialect.create_connect_args(engine.url)
+        keywords = dict(keywords) | _engine_connect_args(engine)
+        options = f"{keywords.get('options', '')} -c synchronous_commit=off".strip()
+        connection = psycopg.connect(*arguments, **keywords | {"options": options})
+        connection.autocommit = True
         with _connections_lock:
             _connections[key] = connection
     return connection
+
+
+def _engine_connect_args(engine: Engine) -> dict[str, Any]:
+    """The `connect_args` the engine was created with (keepalives, SSL...)."""
+    from flask import current_app
+
+    options = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    return dict(options.get("connect_args") or {})
 
 
 @atexit.register
@@ -162,11 +190,11 @@ def close_autocommit_connections() -> None:
         _connections.clear()
 
 
-def fetch_autocommit(url: URL, compiled: Compiled, parameters: dict[str, Any]) -> list[Any]:
+def fetch_autocommit(engine: Engine, compiled: Compiled, parameters: dict[str, Any]) -> list[Any]:
     """Run on this thread's autocommit connection; a connection that died (a database
     restart) fails once, is replaced, and the statement runs again."""
     for attempt in (1, 2):
-        connection = autocommit_connection(url)
+        connection = autocommit_connection(engine)
         try:
             return fetch(connection, compiled, parameters)
         except OperationalError:
@@ -196,5 +224,8 @@ def check_on_checkout(engine: Engine) -> None:
 
 
 def _readable(fd: int) -> bool:
-    readable, _, _ = select.select([fd], [], [], 0)
-    return bool(readable)
+    """Whether the socket has something to read (or hit EOF or an error) right now; poll(),
+    unlike select(), takes any descriptor number."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import create_engine, func, literal_column, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from hotline import lifecycle
 from hotline.clock import utcnow
@@ -19,7 +20,7 @@ from hotline.lifecycle import SYSTEM
 from hotline.models import OutboxMessage, Requester, Ticket, TicketAssignment, TicketEvent
 from hotline.outbox import FLUSHED
 from hotline.phones import phone_key
-from hotline.postgres import autocommit_connection, check_on_checkout
+from hotline.postgres import autocommit_connection, check_on_checkout, run
 from routing.glossary import TriageOutcome
 from tests.factories import AGENT, ASSIST_UNIT, LEAD, LEAD_UNIT, MONDAY, intake
 
@@ -220,14 +221,14 @@ def test_an_intake_the_database_refuses_leaves_nothing_behind(pg_app: Flask) -> 
 
 def test_numbers_keep_coming_after_the_allocation_connection_is_lost(pg_app: Flask) -> None:
     first = _registered()
-    backend = autocommit_connection(db.engine.url).info.backend_pid
+    backend = autocommit_connection(db.engine).info.backend_pid
     with db.engine.connect() as other:
         other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
 
     second = _registered(with_requester=False)
 
     assert second.number > first.number
-    assert autocommit_connection(db.engine.url).info.backend_pid != backend
+    assert autocommit_connection(db.engine).info.backend_pid != backend
 
 
 def test_a_pooled_connection_the_server_closed_is_replaced_without_an_error(
@@ -246,3 +247,40 @@ def test_a_pooled_connection_the_server_closed_is_replaced_without_an_error(
             assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != backend
     finally:
         engine.dispose()
+
+
+SELECT_ONE = select(literal_column("1"))
+
+
+def test_a_connection_lost_under_a_raw_statement_is_dropped_and_the_rollback_succeeds(
+    pg_app: Flask,
+) -> None:
+    engine = create_engine(db.engine.url)
+    try:
+        with Session(engine) as session:
+            backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with db.engine.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            time.sleep(0.2)
+
+            with pytest.raises(OperationalError) as raised:
+                run(session, SELECT_ONE, {})
+            assert raised.value.connection_invalidated
+
+            session.rollback()  # no second error over the first
+            assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != backend
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("make", [_registered, _accepted_then_dispatched])
+def test_a_document_not_given_is_sql_null_whichever_way_the_ticket_was_written(
+    app: Flask, make: Any
+) -> None:
+    ticket = make()
+    db.session.flush()
+
+    empty = db.session.scalar(
+        select(func.count()).where(Ticket.id == ticket.id, Ticket.classification.is_(None))
+    )
+    assert empty == 1

@@ -61,6 +61,7 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
     a send that may still be in flight) or fails gets a job of its own with the retry policy,
     so one recipient never holds up, or repeats, the others."""
     from redis import Redis
+    from rq.timeouts import JobTimeoutException
 
     from hotline.extensions import db
     from workers.delivery import DeliveryDeferred, deliver
@@ -73,6 +74,12 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
         for message_id in message_ids:
             try:
                 state = deliver(message_id)
+                if state == "missing":
+                    # Locked by another delivery or relay at this very moment (or gone): a job
+                    # of its own looks again, and sends at most once.
+                    again.append(message_id)
+            except JobTimeoutException:
+                raise  # RQ retries the batch; what was sent is not sent again
             except DeliveryDeferred as error:
                 log.info("[job %s] outbox %s deferred: %s", _job_id(), message_id, error)
                 again.append(message_id)

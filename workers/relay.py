@@ -26,7 +26,6 @@ from typing import Any
 
 from flask import Flask
 from redis import Redis
-from redis.exceptions import RedisError
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -38,7 +37,11 @@ from hotline.outbox import COMMITTED, FLUSHED
 log = logging.getLogger(__name__)
 BATCH = 200
 READY = "hotline:outbox:ready"
-MARKER_SECONDS = 24 * 3600
+# Long enough for a batch to be delivered; after it the periodic scan adopts what is left.
+MARKER_SECONDS = 3600
+BATCH_TIMEOUT_SECONDS = 60
+SECONDS_PER_MESSAGE = 10
+MAX_ANNOUNCED = 1_000_000
 LINGER_SECONDS = 0.05
 
 
@@ -115,22 +118,26 @@ def _hand_on(app: Flask, ids: list[int], *, mark: bool) -> int:
         connection.rpush(READY, *ids)
         return len(ids)
     # The scan's idempotency guard: the relay loop (or an earlier scan) enqueued these already.
+    # Only the rows enqueued here are marked relayed: one whose batch never ran stays visible
+    # to later scans, and is enqueued once its marker has expired.
     relayed = _relayed(connection, ids)
-    handed = 0
-    for message_id in ids:
-        if message_id not in relayed:
-            enqueue_delivery(connection, message_id)
-            handed += 1
-    db.session.execute(
-        OutboxMessage.__table__.update()
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.relayed_at.is_(None))
-        .values(relayed_at=utcnow())
-    )
+    handed = [message_id for message_id in ids if message_id not in relayed]
+    for message_id in handed:
+        enqueue_delivery(connection, message_id)
+    if handed:
+        db.session.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.id.in_(handed), OutboxMessage.relayed_at.is_(None))
+            .values(relayed_at=utcnow())
+        )
     db.session.commit()
     db.session.info.pop(COMMITTED, None)  # the scan's own commit created no outbox rows
+    # Announcements nobody relays (no relay loop running) must not pile up: the scan has
+    # enqueued their rows by now anyway.
+    connection.ltrim(READY, -MAX_ANNOUNCED, -1)
     if handed:
-        log.info("relayed %d outbox messages to RQ", handed)
-    return handed
+        log.info("relayed %d outbox messages to RQ", len(handed))
+    return len(handed)
 
 
 def marker(message_id: int) -> str:
@@ -143,12 +150,20 @@ def enqueue_deliveries(connection: Redis, ids: list[int]) -> int:
     it was relayed. All in one pipeline."""
     if not ids:
         return 0
+    from workers.delivery import delivery_retry
     from workers.queues import queue
 
     notifications = queue("notifications", connection=connection)
     with connection.pipeline() as pipeline:
         notifications.enqueue(
-            "workers.jobs.deliver_messages", list(ids), pipeline=pipeline, result_ttl=3600
+            "workers.jobs.deliver_messages",
+            list(ids),
+            pipeline=pipeline,
+            result_ttl=3600,
+            # Time for every message to reach the provider; a batch cut short (a timeout, a
+            # killed worker) runs again, and what it sent already is not sent twice.
+            job_timeout=BATCH_TIMEOUT_SECONDS + SECONDS_PER_MESSAGE * len(ids),
+            retry=delivery_retry(),
         )
         for message_id in ids:
             pipeline.set(marker(message_id), 1, ex=MARKER_SECONDS)
@@ -192,14 +207,15 @@ def relay_announced(connection: Redis, *, wait_seconds: float, linger: float = 0
 
 
 def relay_forever(connection: Redis, stop: threading.Event) -> None:
-    """The relay loop; a lost connection is retried every second until `stop` is set."""
+    """The relay loop, until `stop` is set; after any failure (Redis away, a bug) it waits a
+    second and goes on: ids it had taken are left to the periodic scan."""
     while not stop.is_set():
         try:
             # A busy intake announces rows every few milliseconds: a short wait makes one job
             # of many (notifications go out at most this much later).
             relay_announced(connection, wait_seconds=1, linger=LINGER_SECONDS)
-        except RedisError:
-            log.exception("outbox relay loop: Redis unavailable; retrying")
+        except Exception:
+            log.exception("outbox relay loop failed; retrying in a second")
             stop.wait(1)
 
 

@@ -135,7 +135,7 @@ def allocate(session: DbSession, at: datetime, tz: ZoneInfo, *, requester: bool)
     # write durable too, the counter's included; after a crash before that, the number was
     # never used and may be handed out again.
     compiled = _postgresql_allocation(requester, session.get_bind().dialect)
-    (row,) = fetch_autocommit(db.engine.url, compiled, {"day": day})
+    (row,) = fetch_autocommit(db.engine, compiled, {"day": day})
     return Allocation(f"{day}-{row[0]:06d}", int(row[1]), int(row[2]) if requester else None)
 
 

@@ -35,7 +35,7 @@ from hotline.clock import utcnow
 from hotline.extensions import DbSession
 from hotline.models import OutboxMessage, Requester, Ticket, TicketAssignment, TicketEvent
 from hotline.outbox import note_written
-from hotline.postgres import Compiled, compile_statement, driver_connection, fetch_arguments
+from hotline.postgres import Compiled, compile_statement, fetch_in_session, on_postgresql
 
 REQUESTERS: Table = Requester.__table__
 TICKETS: Table = Ticket.__table__
@@ -193,8 +193,7 @@ def store(session: DbSession, new: NewTicket) -> None:
     events = [_complete(EVENTS, row, at) for row in new.events]
     messages = [_complete(OUTBOX, row, at) for row in new.messages]
 
-    driver = driver_connection(session)
-    if driver is not None:
+    if on_postgresql(session):
         shape = _Shape(requester_row is not None, len(events), len(assignments), len(messages))
         groups = {
             "r": [requester_row] if requester_row is not None else [],
@@ -205,7 +204,7 @@ def store(session: DbSession, new: NewTicket) -> None:
         }
         compiled, places = _postgresql_sql(shape, session.get_bind().dialect)
         arguments = [groups[prefix][index][key] for prefix, index, key in places]
-        returned = fetch_arguments(driver, compiled, arguments)
+        returned = fetch_in_session(session, compiled, arguments)
         ids = {(kind, key): row_id for kind, row_id, key in returned}
     else:
         ids = _store_one_table_at_a_time(

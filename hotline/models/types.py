@@ -36,4 +36,6 @@ class AwareDateTime(TypeDecorator[datetime]):
         return moment.astimezone(UTC)
 
 
-JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+# None is SQL NULL (not the JSON document `null`), however the row is written: through the ORM
+# or as intake's precompiled statements.
+JSONDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")

@@ -19,7 +19,9 @@ from tests.twilio_support import FROM_NUMBER, MessagesApi, twilio_config
 from workers.delivery import DeliveryDeferred, deliver
 from workers.jobs import bind_app
 from workers.relay import (
+    BATCH_TIMEOUT_SECONDS,
     READY,
+    SECONDS_PER_MESSAGE,
     enqueue_deliveries,
     marker,
     relay_after_commit,
@@ -124,7 +126,35 @@ def test_the_periodic_scan_enqueues_only_what_the_relay_loop_never_handed_on(
     assert queue.fetch_job(f"outbox-{relayed.id}") is None
     db.session.refresh(lost)
     db.session.refresh(relayed)
-    assert lost.relayed_at is not None and relayed.relayed_at is not None
+    # Only what the scan enqueued is marked: the other stays in view until it is delivered.
+    assert lost.relayed_at is not None and relayed.relayed_at is None
+
+
+def test_a_row_whose_batch_never_ran_is_enqueued_once_its_marker_expires(
+    pg_app: Flask, twilio: MessagesApi, queue_redis: Redis
+) -> None:
+    message = _sms("batch-lost")
+    db.session.commit()
+    db.session.info.pop(COMMITTED, None)
+    enqueue_deliveries(queue_redis, [message.id])
+    Queue("notifications", connection=queue_redis).empty()  # the batch job is lost
+    assert relay_after_commit(pg_app) == 0  # still marked as relayed
+
+    queue_redis.delete(marker(message.id))  # the marker's hour has passed
+
+    assert relay_after_commit(pg_app) == 1
+    queue = Queue("notifications", connection=queue_redis)
+    SimpleWorker([queue], connection=queue_redis).work(burst=True)
+    db.session.refresh(message)
+    assert message.state == "sent" and len(twilio.posts) == 1
+
+
+def test_a_batch_job_is_retried_and_given_time_for_every_message(queue_redis: Redis) -> None:
+    enqueue_deliveries(queue_redis, [1, 2, 3])
+
+    (job,) = Queue("notifications", connection=queue_redis).get_jobs()
+    assert job.retries_left == 5
+    assert job.timeout == BATCH_TIMEOUT_SECONDS + 3 * SECONDS_PER_MESSAGE
 
 
 def test_a_message_left_sending_is_adopted_from_twilio_not_sent_again(
