@@ -99,7 +99,6 @@ FLOOR_APP = textwrap.dedent(
     import psycopg
     from flask import Flask, jsonify, request
 
-    import hotline.lifecycle.storage as storage
     import hotline.postgres as pg
     from hotline.app import create_app
     from hotline.extensions import db
@@ -113,7 +112,7 @@ FLOOR_APP = textwrap.dedent(
         recorded.append((compiled, list(arguments)))
         return original(connection, compiled, arguments)
 
-    pg.fetch_arguments = storage.fetch_arguments = record
+    pg.fetch_arguments = record
     hotline_app = create_app()
     with hotline_app.app_context():
         appeal = Submission(
@@ -125,7 +124,7 @@ FLOOR_APP = textwrap.dedent(
         )
         assert submit(db.session, SYSTEM, appeal).ticket.lead_unit_code is not None
         db.session.rollback()
-    pg.fetch_arguments = storage.fetch_arguments = original
+    pg.fetch_arguments = original
     (candidates, allocation, write) = recorded
     url = os.environ["BENCH_DB"]
     names = write[0].names
