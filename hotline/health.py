@@ -22,23 +22,29 @@ def _database() -> tuple[bool, str]:
         return False, f"unreachable: {type(error).__name__}"
 
 
-def _queue() -> str:
+# More announced outbox rows than this waiting for the relay loop: is any worker running?
+RELAY_BACKLOG_WARNING = 1000
+
+
+def _queue() -> tuple[str, int | None]:
+    """The queue's state and how many announced outbox rows wait for the relay loop."""
     url = current_app.config.get("REDIS_URL")
     if not url:
-        return "inline"
+        return "inline", None
     from workers.queues import redis_connection
+    from workers.relay import READY
 
     try:
-        redis_connection().ping()
-        return "ok"
+        connection = redis_connection()
+        return "ok", int(connection.llen(READY))
     except Exception as error:
-        return f"unreachable: {type(error).__name__}"
+        return f"unreachable: {type(error).__name__}", None
 
 
 @blueprint.get("/healthz")
 def healthz() -> ResponseReturnValue:
     db_ok, db_state = _database()
-    queue_state = _queue()
+    queue_state, backlog = _queue()
     body: dict[str, Any] = {
         "status": "ok" if db_ok else "unavailable",
         "database": db_state,
@@ -47,6 +53,12 @@ def healthz() -> ResponseReturnValue:
     from hotline.calendar_status import calendar_warnings
 
     warnings = calendar_warnings()
+    if backlog is not None:
+        body["relay_backlog"] = backlog
+        if backlog > RELAY_BACKLOG_WARNING:
+            warnings.append(
+                f"{backlog} 条待发通知等待转交队列：请确认 flask worker 或 flask relay 正在运行"
+            )
     if warnings:
         body["warnings"] = warnings
     return jsonify(body), 200 if db_ok else 503

@@ -6,9 +6,12 @@ from datetime import date
 from typing import Any
 
 from flask import Flask
+from redis import Redis
 
 from hotline.calendar_status import coming_year_warning
+from hotline.health import RELAY_BACKLOG_WARNING
 from tests.conftest import make_test_app
+from workers.relay import READY
 
 
 def test_health_is_ok_with_an_inline_queue_in_the_embedded_default(client: Any) -> None:
@@ -25,6 +28,24 @@ def test_health_reports_redis_when_a_queue_is_configured(app: Flask, redis_url: 
     finally:
         app.config["REDIS_URL"] = None
     assert response.json["queue"] == "ok"
+    assert isinstance(response.json["relay_backlog"], int)
+
+
+def test_health_warns_when_announced_outbox_rows_pile_up_unrelayed(
+    app: Flask, redis_url: str
+) -> None:
+    url = redis_url.rsplit("/", 1)[0] + "/11"
+    connection = Redis.from_url(url)
+    connection.delete(READY)
+    connection.rpush(READY, *range(RELAY_BACKLOG_WARNING + 1))
+    app.config["REDIS_URL"] = url
+    try:
+        response = app.test_client().get("/healthz")
+    finally:
+        app.config["REDIS_URL"] = None
+        connection.delete(READY)
+    assert response.json["relay_backlog"] == RELAY_BACKLOG_WARNING + 1
+    assert any("flask relay" in warning for warning in response.json["warnings"])
 
 
 def test_health_is_503_when_the_database_is_unreachable() -> None:
