@@ -306,7 +306,7 @@ def submit(
         decision = route(context, matter_code, submission.area_code, submission.appeal_type)
         reason = decision.reason
 
-    accept_payload = {
+    intake_facts = {
         "triage": {
             "service": triaged.service,
             "route": triaged.route,
@@ -345,7 +345,7 @@ def submit(
             at=at,
             requester=requester,
             # Channel-specific facts (an Open311 media_url...) are kept with the intake record.
-            payload=accept_payload,
+            payload=intake_facts,
             answer=submission.answer if outcome is TriageOutcome.ANSWER else None,
             decision=decision.to_mapping() if decision is not None else None,
         )
@@ -363,7 +363,7 @@ def submit(
             parent=parent,
             parent_locked=True,
             at=at,
-            payload=accept_payload,
+            payload=intake_facts,
         )
     return IntakeResult(
         ticket,
@@ -372,7 +372,7 @@ def submit(
         decision,
         duplicate,
         # What the accept event's payload holds, as the API's triage view reads it.
-        {"outcome": str(outcome), "reason": reason, "channel": submission.channel} | accept_payload,
+        lifecycle.accept_payload(outcome, reason, submission.channel, intake_facts),
         requester,
         parent,
     )

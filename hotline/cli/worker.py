@@ -6,15 +6,28 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 
 import click
 from flask import current_app
+from redis import Redis
 from rq import Worker
 
 from workers.jobs import bind_app
 from workers.queues import QUEUES, redis_connection
 from workers.relay import relay_forever, start_relay_thread
 from workers.schedule import PERIODIC, run_scheduler, start_scheduler_thread
+
+
+def _until_stopped(loop: Callable[[Redis, threading.Event], None]) -> None:
+    """Run `loop(connection, stop)` in the foreground; SIGTERM or Ctrl-C sets `stop`, so the
+    loop ends between two rounds (the scheduler leaves RQ's registry cleanly)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    try:
+        loop(redis_connection(), stop)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 def _require_redis() -> None:
@@ -49,12 +62,7 @@ def worker(queues: tuple[str, ...], burst: bool, no_periodic: bool, no_relay: bo
 def relay() -> None:
     """Turn the outbox rows that requests announce into RQ jobs, until stopped."""
     _require_redis()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
-    try:
-        relay_forever(redis_connection(), stop)
-    except KeyboardInterrupt:
-        stop.set()
+    _until_stopped(relay_forever)
 
 
 @click.command("scheduler")
@@ -63,10 +71,4 @@ def scheduler() -> None:
     _require_redis()
     for job in PERIODIC:
         click.echo(f"{job.id}: {job.func} on {job.queue!r} every {job.every_seconds} s")
-    stop = threading.Event()
-    # Stop between two rounds on SIGTERM, so the scheduler leaves RQ's registry cleanly.
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
-    try:
-        run_scheduler(redis_connection(), stop)
-    except KeyboardInterrupt:
-        stop.set()
+    _until_stopped(run_scheduler)

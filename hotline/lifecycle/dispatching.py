@@ -163,12 +163,12 @@ def dispatch(
     )
 
 
-def apply_decision(ticket: Ticket, decision: dict[str, Any]) -> None:
+def apply_decision(ticket: Ticket, decision: dict[str, Any], *, with_tier: bool = True) -> None:
     """Keep the routing decision (entry, catalogue version, tier) that the dispatch follows."""
     ticket.dispatch_decision = decision
     ticket.catalogue_entry_id = decision.get("entry_id")
     ticket.catalogue_version = decision.get("catalogue_version")
-    if decision.get("tier") and not ticket.policy_snapshot:
+    if with_tier and decision.get("tier") and not ticket.policy_snapshot:
         ticket.tier = decision["tier"]
 
 

@@ -11,7 +11,7 @@ from hotline.domain import current_domain
 from hotline.extensions import DbSession
 from hotline.lifecycle.actor import Actor
 from hotline.lifecycle.errors import DomainError
-from hotline.lifecycle.record import allocate_ticket, begin, record
+from hotline.lifecycle.record import allocate, begin, record
 from hotline.models import Requester, Ticket
 from routing.glossary import TriageOutcome
 from routing.workflow import OPEN_STATES, Action, PermissionDenied, Role, TicketState
@@ -105,6 +105,14 @@ def build_ticket(
     )
 
 
+def accept_payload(
+    outcome: TriageOutcome, reason: str, channel: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the accept event records: the triage outcome and why, the channel, and any
+    channel-specific facts."""
+    return {"outcome": str(outcome), "reason": reason, "channel": channel} | (extra or {})
+
+
 def accept(
     session: DbSession,
     actor: Actor,
@@ -132,7 +140,7 @@ def accept(
         raise DomainError("merge_without_parent", "并单必须指定主工单")
     at = at or utcnow()
     domain = current_domain()
-    number, ticket_id = allocate_ticket(session, at, domain.tz)
+    allocation = allocate(session, at, domain.tz, requester=False)
     if parent is not None and not parent_locked:
         # Lock and re-read the parent: an intake that merged into it meanwhile has committed,
         # and its version is current.
@@ -141,15 +149,13 @@ def accept(
         intake,
         outcome,
         reason=reason,
-        number=number,
-        ticket_id=ticket_id,
+        number=allocation.number,
+        ticket_id=allocation.ticket_id,
         requester_id=requester.id if requester is not None else None,
         parent=parent,
         at=at,
     )
     session.add(ticket)
-    if ticket_id is None:
-        session.flush()  # no sequence to ask (SQLite): the insert hands out the id
     record(
         session,
         ticket,
@@ -157,7 +163,7 @@ def accept(
         actor,
         at,
         None,
-        {"outcome": str(outcome), "reason": reason, "channel": intake.channel} | (payload or {}),
+        accept_payload(outcome, reason, intake.channel, payload),
         flush=False,
     )
     if parent is not None:

@@ -79,7 +79,7 @@ class Allocation:
     """A new ticket's number and ids, handed out before any of its rows is written."""
 
     number: str
-    ticket_id: int | None
+    ticket_id: int
     requester_id: int | None = None
 
 
@@ -142,9 +142,3 @@ def allocate(session: DbSession, at: datetime, tz: ZoneInfo, *, requester: bool)
 def _next_id(session: DbSession, column: Any) -> int:
     next_id: int = session.execute(select(func.coalesce(func.max(column), 0) + 1)).scalar_one()
     return next_id
-
-
-def allocate_ticket(session: DbSession, at: datetime, tz: ZoneInfo) -> tuple[str, int | None]:
-    """The next ticket number and the new ticket's id (see `allocate`)."""
-    allocation = allocate(session, at, tz, requester=False)
-    return allocation.number, allocation.ticket_id

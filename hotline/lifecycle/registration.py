@@ -17,7 +17,7 @@ from hotline.lifecycle.dispatching import (
     notify_rows,
     require_units,
 )
-from hotline.lifecycle.intake import INTAKE_ROLES, Intake, build_ticket
+from hotline.lifecycle.intake import INTAKE_ROLES, Intake, accept_payload, build_ticket
 from hotline.lifecycle.record import allocate, begin, event_row
 from hotline.lifecycle.storage import NewTicket, store
 from hotline.models import Requester, Ticket
@@ -64,17 +64,15 @@ def register(
         parent=None,
         at=at,
     )
-    accepted = {"outcome": str(outcome), "reason": reason, "channel": intake.channel}
+    accepted = accept_payload(outcome, reason, intake.channel, payload)
     new = NewTicket(ticket, requester)
-    new.events.append(event_row(ticket, Action.ACCEPT, actor, at, None, accepted | (payload or {})))
+    new.events.append(event_row(ticket, Action.ACCEPT, actor, at, None, accepted))
     if answer is not None:
         ticket.reply_text = answer
     if decision is not None:
-        ticket.dispatch_decision = decision
-        ticket.catalogue_entry_id = decision.get("entry_id")
-        ticket.catalogue_version = decision.get("catalogue_version")
+        # The decision's tier applies once it is dispatched (as `dispatch` applies it).
+        apply_decision(ticket, decision, with_tier=lead is not None)
     if lead is not None and decision is not None:
-        apply_decision(ticket, decision)
         from_state = begin(ticket, Action.DISPATCH, SYSTEM)
         clocks = move_to_units(session, domain, ticket, lead, assists, at, fired={})
         dispatched = event_row(
