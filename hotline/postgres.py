@@ -161,6 +161,7 @@ def autocommit_connection(engine: Engine) -> psycopg.Connection[Any]:
     key = (os.getpid(), threading.get_ident(), engine.url)
     connection = _connections.get(key)
     if connection is None or connection.closed:
+        close_connections_of_ended_threads()
         arguments, keywords = engine.dialect.create_connect_args(engine.url)
         keywords = dict(keywords) | _engine_connect_args(engine)
         options = f"{keywords.get('options', '')} -c synchronous_commit=off".strip()
@@ -169,6 +170,18 @@ def autocommit_connection(engine: Engine) -> psycopg.Connection[Any]:
         with _connections_lock:
             _connections[key] = connection
     return connection
+
+
+def close_connections_of_ended_threads() -> None:
+    """Close the connections of this process's threads that have ended, so that a process
+    whose threads come and go holds one server connection per live thread, not per thread
+    it ever ran. (A new thread that reuses an ended one's id may find that connection first:
+    it is this process's and idle, so it is simply reused.)"""
+    alive = {thread.ident for thread in threading.enumerate()}
+    with _connections_lock:
+        ended = [key for key in _connections if key[0] == os.getpid() and key[1] not in alive]
+        for key in ended:
+            _connections.pop(key).close()
 
 
 def _engine_connect_args(engine: Engine) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -20,7 +21,12 @@ from hotline.lifecycle import SYSTEM
 from hotline.models import OutboxMessage, Requester, Ticket, TicketAssignment, TicketEvent
 from hotline.outbox import FLUSHED
 from hotline.phones import phone_key
-from hotline.postgres import autocommit_connection, check_on_checkout, run
+from hotline.postgres import (
+    autocommit_connection,
+    check_on_checkout,
+    close_connections_of_ended_threads,
+    run,
+)
 from routing.glossary import TriageOutcome
 from tests.factories import AGENT, ASSIST_UNIT, LEAD, LEAD_UNIT, MONDAY, intake
 
@@ -284,3 +290,29 @@ def test_a_document_not_given_is_sql_null_whichever_way_the_ticket_was_written(
         select(func.count()).where(Ticket.id == ticket.id, Ticket.classification.is_(None))
     )
     assert empty == 1
+
+
+def test_a_thread_that_ended_gives_its_allocation_connection_back(pg_app: Flask) -> None:
+    backends: list[int] = []
+
+    def allocate_in_a_thread() -> None:
+        with pg_app.app_context():
+            backends.append(autocommit_connection(db.engine).info.backend_pid)
+
+    worker = threading.Thread(target=allocate_in_a_thread)
+    worker.start()
+    worker.join()
+    mine = autocommit_connection(db.engine).info.backend_pid
+
+    close_connections_of_ended_threads()
+
+    def alive(pid: int) -> bool:
+        with db.engine.connect() as connection:
+            query = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+            return bool(connection.execute(query, {"pid": pid}).scalar_one())
+
+    deadline = time.monotonic() + 5
+    while alive(backends[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(backends[0])
+    assert autocommit_connection(db.engine).info.backend_pid == mine

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from openapi_spec_validator import validate
+
 from hotline.api.actions import ACTIONS
 from hotline.api.schemas import TicketSchema
 from tests.api.conftest import create
@@ -35,6 +37,10 @@ def test_the_document_is_openapi_3_with_resolvable_references(client: Any) -> No
     for ref in _refs(document):
         assert ref.startswith("#/components/schemas/")
         assert ref.split("/")[-1] in schemas
+
+
+def test_the_document_passes_the_openapi_specification_validator(client: Any) -> None:
+    validate(_document(client))
 
 
 def test_every_operation_has_responses_and_declares_its_path_parameters(client: Any) -> None:
