@@ -12,6 +12,7 @@ from sqlalchemy import select
 from hotline.extensions import DbSession
 from hotline.models import Ticket, TicketEvent, Unit
 from hotline.open311.formats import format_datetime
+from hotline.open311.schemas import MARKUP
 from routing.glossary import TriageOutcome
 from routing.tree import AreaTree, CodeTree
 from routing.workflow import STATE_LABELS, Action, TicketState
@@ -40,6 +41,12 @@ def scrub(text: str | None) -> str | None:
     text = _MOBILE.sub(r"\1****\2", text)
     text = _LANDLINE.sub("****", text)
     return _EMAIL.sub("***@***", text)
+
+
+def plain(text: str | None) -> str | None:
+    """Tags dropped: appeals typed into other channels may hold them, and the spec's description
+    "may contain line breaks, but not html or code"."""
+    return MARKUP.sub("", text) if text else text
 
 
 def notice(ticket: Ticket, unit_name: str | None) -> str:
@@ -118,7 +125,7 @@ def public_request(
             matters.name(service_code) if service_code and service_code in matters else None
         ),
         "service_code": service_code,
-        "description": WITHHELD if secret else scrub(ticket.text),
+        "description": WITHHELD if secret else scrub(plain(ticket.text)),
         "agency_responsible": unit_name,
         "service_notice": notice(ticket, unit_name),
         "requested_datetime": format_datetime(ticket.accepted_at),

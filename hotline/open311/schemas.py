@@ -14,6 +14,8 @@ from hotline.open311.formats import Open311Error, parse_datetime
 
 STATUSES = ("open", "closed")
 _ATTRIBUTE_KEY = re.compile(r"attribute\[(?P<code>[^\[\]]+)\](?:\[\])?")
+# An HTML tag or comment: the spec's description "may contain line breaks, but not html or code".
+MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!][^<>]*>")
 # GET requests parameters the spec lets a client declare several times, comma delimited.
 LIST_PARAMETERS = ("service_request_id", "service_code", "status")
 
@@ -24,6 +26,11 @@ def _text(max_length: int, **kwargs: Any) -> fields.String:
         error_messages={"invalid": "必须是文本", "required": "必须填写"},
         **kwargs,
     )
+
+
+def _plain_text(value: str) -> None:
+    if MARKUP.search(value):
+        raise ValidationError("不能包含 HTML 标记或代码（可以换行）")
 
 
 class CommaList(fields.Field[list[str]]):
@@ -71,13 +78,16 @@ class PostRequestSchema(Open311Schema):
     )
     address_string = _text(500)
     address_id = _text(32)
-    email = fields.Email(error_messages={"invalid": "邮箱地址格式不正确"})
+    email = fields.Email(
+        validate=validate.Length(max=254, error="不能超过 254 个字符"),
+        error_messages={"invalid": "邮箱地址格式不正确"},
+    )
     device_id = _text(128)
     account_id = _text(128)
     first_name = _text(60)
     last_name = _text(60)
     phone = _text(40)
-    description = fields.String(error_messages={"invalid": "必须是文本"})
+    description = fields.String(validate=_plain_text, error_messages={"invalid": "必须是文本"})
     media_url = fields.Url(
         schemes={"http", "https"}, error_messages={"invalid": "必须是 http 或 https 网址"}
     )

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, current_app, request
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from werkzeug.datastructures import CombinedMultiDict
 
 from hotline.apikeys import find_key
@@ -40,6 +40,8 @@ from hotline.transaction import commit
 from routing.glossary import Channel
 from routing.workflow import Role, TicketState
 
+# The length of requesters.name: first_name and last_name (60 each) joined by a space can exceed it.
+NAME_LIMIT = 120
 # Han characters: a name written in them is family name first, with no space.
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -120,6 +122,9 @@ def submission_from(params: dict[str, Any]) -> Submission:
     limit = int(current_app.config["MAX_TEXT_LENGTH"])
     if len(description) > limit:
         problems.append(f"description：不能超过 {limit} 个字符（当前 {len(description)} 个）")
+    name = requester_name(params.get("first_name"), params.get("last_name"))
+    if name and len(name) > NAME_LIMIT:
+        problems.append(f"first_name、last_name：姓名合计不能超过 {NAME_LIMIT} 个字符")
     if problems:
         raise Open311Error(400, *problems)
     attributes = _attributes(params["attribute"])
@@ -128,7 +133,6 @@ def submission_from(params: dict[str, Any]) -> Submission:
         # A bare "this kind of problem, here" report: say so in words triage can read.
         where = address or (context.areas.name(area_code) if area_code else f"坐标 {lat},{long}")
         description = f"{context.matters.name(service_code)}：{where}"
-    name = requester_name(params.get("first_name"), params.get("last_name"))
     extra = {key: params[key] for key in ("media_url", "account_id") if params.get(key)}
     return Submission(
         channel=Channel.OPEN311,
@@ -189,39 +193,50 @@ def _render_tickets(fmt: str, tickets: list[Ticket]) -> Response:
     return render(fmt, "service_requests", body)
 
 
+# Built once, like POST_REQUEST.
+REQUEST_IDS = RequestsQuerySchema(only=("service_request_id",))
+REQUESTS_QUERY = RequestsQuerySchema()
+
+
 @blueprint.get("/requests.<any(xml, json):fmt>")
 def list_requests(fmt: str) -> Response:
-    query = load(RequestsQuerySchema(), query_parameters(request.args))
     check_jurisdiction()
+    params = query_parameters(request.args)
     limit = int(setting("OPEN311_MAX_REQUESTS"))
     statement = select(Ticket)
-    numbers = query.get("service_request_id")
+    # The spec: a list of ids "overrides all other arguments", so those are not even read.
+    numbers = load(REQUEST_IDS, params).get("service_request_id")
     if numbers:
-        # The spec: a list of ids overrides every other parameter.
         statement = statement.where(Ticket.number.in_(numbers[:limit]))
     else:
-        window = timedelta(days=int(setting("OPEN311_WINDOW_DAYS")))
-        start: datetime | None = query.get("start_date")
-        end: datetime | None = query.get("end_date")
-        if start is None:
-            end = end or utcnow()
-            start = end - window
-        elif end is None:
-            end = start + window
-        if end < start:
-            raise Open311Error(400, "end_date 不能早于 start_date")
-        if end - start > window:
-            raise Open311Error(400, f"start_date 与 end_date 相差不能超过 {window.days} 天")
-        statement = statement.where(Ticket.accepted_at >= start, Ticket.accepted_at <= end)
-        if query.get("service_code"):
-            statement = statement.where(Ticket.matter_code.in_(query["service_code"]))
-        statuses = set(query.get("status") or ())
-        if statuses == {"open"}:
-            statement = statement.where(Ticket.state != TicketState.CLOSED)
-        elif statuses == {"closed"}:
-            statement = statement.where(Ticket.state == TicketState.CLOSED)
+        statement = _filtered(statement, load(REQUESTS_QUERY, params))
     statement = statement.order_by(Ticket.accepted_at.desc(), Ticket.id.desc()).limit(limit)
     return _render_tickets(fmt, list(db.session.scalars(statement)))
+
+
+def _filtered(statement: Select[Ticket], query: dict[str, Any]) -> Select[Ticket]:
+    """The date window (the most recent 90 days by default), service codes and statuses."""
+    window = timedelta(days=int(setting("OPEN311_WINDOW_DAYS")))
+    start: datetime | None = query.get("start_date")
+    end: datetime | None = query.get("end_date")
+    if start is None:
+        end = end or utcnow()
+        start = end - window
+    elif end is None:
+        end = start + window
+    if end < start:
+        raise Open311Error(400, "end_date 不能早于 start_date")
+    if end - start > window:
+        raise Open311Error(400, f"start_date 与 end_date 相差不能超过 {window.days} 天")
+    statement = statement.where(Ticket.accepted_at >= start, Ticket.accepted_at <= end)
+    if query.get("service_code"):
+        statement = statement.where(Ticket.matter_code.in_(query["service_code"]))
+    statuses = set(query.get("status") or ())
+    if statuses == {"open"}:
+        statement = statement.where(Ticket.state != TicketState.CLOSED)
+    elif statuses == {"closed"}:
+        statement = statement.where(Ticket.state == TicketState.CLOSED)
+    return statement
 
 
 @blueprint.get("/requests/<service_request_id>.<any(xml, json):fmt>")

@@ -260,3 +260,29 @@ def test_an_open311_request_keeps_the_place_its_poster_published(client: Any) ->
     ticket = _posted(client, lat="28.1", long="112.9")
     [item] = client.get(f"/open311/v2/requests/{ticket.number}.json").json
     assert item["lat"] == 28.1 and item["long"] == 112.9
+
+
+def test_service_request_ids_make_the_other_arguments_unread_even_invalid_ones(
+    client: Any,
+) -> None:
+    ticket = accepted(at=MONDAY_TEN).number
+    response = client.get(
+        f"/open311/v2/requests.json?service_request_id={ticket}"
+        "&start_date=yesterday&end_date=2020-01-01T00:00:00Z&status=pending"
+    )
+    assert response.status_code == 200
+    assert _numbers(response) == [ticket]
+
+
+def test_a_foreign_jurisdiction_is_a_404_before_the_other_arguments_are_checked(
+    client: Any,
+) -> None:
+    response = client.get("/open311/v2/requests.json?jurisdiction_id=elsewhere.gov&status=pending")
+    assert response.status_code == 404
+    assert "jurisdiction_id" in response.json[0]["description"]
+
+
+def test_published_descriptions_carry_no_html_but_keep_their_line_breaks(client: Any) -> None:
+    ticket = accepted(at=MONDAY_TEN, text="<p>电梯坏了三天</p>\n<b>请尽快维修</b><br/>谢谢")
+    [item] = client.get(f"/open311/v2/requests/{ticket.number}.json").json
+    assert item["description"] == "电梯坏了三天\n请尽快维修谢谢"

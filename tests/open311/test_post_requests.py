@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import Requester, Ticket, Unit
+from hotline.open311 import service_requests
+from hotline.open311.services import ATTRIBUTES, ATTRIBUTES_BY_CODE, AttributeDefinition
 from tests.open311.helpers import ADDRESS, error_descriptions, post_body, xml
 
 URL = "/open311/v2/requests.xml"
@@ -170,10 +173,62 @@ def test_a_report_without_a_description_still_says_what_and_where(client: Any) -
 
 
 def test_an_oversized_body_is_a_413_in_the_spec_format(app: Any) -> None:
+    # "Basically 400 for any other error", but a body over the size limit is the one 413 every
+    # endpoint of this service answers, so a client can tell "too big" from "wrong".
     app.config["MAX_CONTENT_LENGTH"] = 1024
     try:
         response = app.test_client().post(URL, data=post_body(description="长" * 2000))
     finally:
         app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     assert response.status_code == 413
-    assert error_descriptions(response)
+    assert error_descriptions(response) == ["请求内容过大"]
+
+
+def test_a_description_of_exactly_4000_characters_is_accepted(client: Any) -> None:
+    text = ("小区 5 号楼电梯坏了三天，老人上下楼很不方便，请尽快维修。" * 200)[:4000]
+    response = client.post(URL, data=post_body(description=text))
+    assert response.status_code == 200
+
+
+def test_a_description_with_html_is_a_400_but_line_breaks_are_welcome(client: Any) -> None:
+    marked_up = client.post(URL, data=post_body(description="<b>电梯坏了</b>，请尽快维修"))
+    assert marked_up.status_code == 400
+    assert "description" in error_descriptions(marked_up)[0]
+    lines = "电梯坏了三天。\r\n老人上下楼很不方便，\n请尽快维修。温度 < 5 度。"
+    response = client.post("/open311/v2/requests.json", data=post_body(description=lines))
+    assert response.status_code == 200
+    assert _ticket(response.json[0]["service_request_id"]).text == lines
+
+
+def test_an_email_or_a_name_too_long_to_keep_is_a_400_in_the_spec_format(client: Any) -> None:
+    long_email = client.post(URL, data=post_body(email="w" * 250 + "@example.com"))
+    assert long_email.status_code == 400
+    assert "email" in error_descriptions(long_email)[0]
+    long_name = client.post(URL, data=post_body(first_name="J" * 60, last_name="S" * 60))
+    assert long_name.status_code == 400
+    assert "first_name" in error_descriptions(long_name)[0]
+
+
+def test_a_required_attribute_left_out_or_sent_empty_is_a_400(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    floor = AttributeDefinition(
+        code="floor",
+        datatype="singlevaluelist",
+        required=True,
+        order=4,
+        description="楼层",
+        datatype_description="从列表中选择一项",
+        values=(("low", "低层"), ("high", "高层")),
+        default="",
+    )
+    monkeypatch.setattr(service_requests, "ATTRIBUTES", (*ATTRIBUTES, floor))
+    monkeypatch.setattr(
+        service_requests, "ATTRIBUTES_BY_CODE", {**ATTRIBUTES_BY_CODE, "floor": floor}
+    )
+    for body in (post_body(), post_body(**{"attribute[floor]": ""})):
+        response = client.post(URL, data=body)
+        assert response.status_code == 400
+        assert error_descriptions(response) == ["attribute[floor]：必须填写"]
+    answered = client.post(URL, data=post_body(**{"attribute[floor]": "high"}))
+    assert answered.status_code == 200
