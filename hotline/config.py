@@ -23,6 +23,10 @@ ENVIRONMENT: Mapping[str, str] = {
     "TWILIO_FROM_NUMBER": "the E.164 number SMS are sent from",
     "HOTLINE_PUBLIC_URL": "external base URL used to check webhook signatures behind proxies"
     " (https: also marks the session cookie Secure)",
+    "HOTLINE_TRUSTED_PROXIES": "proxies in front of the app whose X-Forwarded-* headers the"
+    " Twilio signature check believes when HOTLINE_PUBLIC_URL is unset (default 0: none)",
+    "TWILIO_WEBHOOK_SHARED_KEY": "secret of the Twilio webhook SharedKey, for webhooks that a"
+    " Webhook Rule signs with it instead of the auth token",
     "HOTLINE_SESSION_HOURS": "hours a console login stays valid (12)",
     "HOTLINE_CLASSIFIER_MODEL": "trained classifier model file (default instance/classifier.json)",
     "HOTLINE_CLASSIFIER_THRESHOLD": "model confidence below which keyword rules decide (0.6)",
@@ -146,7 +150,9 @@ def build_config(
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or None,
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER") or None,
+        "TWILIO_WEBHOOK_SHARED_KEY": env.get("TWILIO_WEBHOOK_SHARED_KEY") or None,
         "PUBLIC_URL": env.get("HOTLINE_PUBLIC_URL") or None,
+        "TRUSTED_PROXIES": _int(env, "HOTLINE_TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "MAX_TEXT_LENGTH": 4000,
         "JSON_AS_ASCII": False,

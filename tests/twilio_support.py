@@ -3,6 +3,7 @@ transport records each request and answers like the API (nothing else about Twil
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -20,8 +21,8 @@ FROM_NUMBER = "+8610012345"
 LOCAL_BASE = "http://localhost"
 
 
-def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
-    return str(RequestValidator(token).compute_signature(url, params))
+def sign(url: str, params: Any, token: str = AUTH_TOKEN, algorithm: str | None = None) -> str:
+    return str(RequestValidator(token).compute_signature(url, params, algorithm))
 
 
 def post_signed(
@@ -35,6 +36,27 @@ def post_signed(
     """POST the form as Twilio would, signed for `signed_url` (default: the URL requested)."""
     url = signed_url or LOCAL_BASE + path
     return client.post(path, data=params, headers={"X-Twilio-Signature": sign(url, params, token)})
+
+
+def get_signed(client: FlaskClient, path_and_query: str, token: str = AUTH_TOKEN) -> TestResponse:
+    """GET as Twilio does when a URL is configured with GET: only the URL is signed."""
+    signature = sign(LOCAL_BASE + path_and_query, {}, token)
+    return client.get(path_and_query, headers={"X-Twilio-Signature": signature})
+
+
+def post_json_signed(
+    client: FlaskClient, path: str, body: dict[str, Any], token: str = AUTH_TOKEN
+) -> TestResponse:
+    """POST a JSON body as Twilio does: its SHA-256 in the bodySHA256 query parameter, and the
+    signature over that URL alone."""
+    raw = json.dumps(body, ensure_ascii=False)
+    url_path = f"{path}?bodySHA256={hashlib.sha256(raw.encode()).hexdigest()}"
+    return client.post(
+        url_path,
+        data=raw.encode(),
+        content_type="application/json",
+        headers={"X-Twilio-Signature": sign(LOCAL_BASE + url_path, {}, token)},
+    )
 
 
 @dataclass

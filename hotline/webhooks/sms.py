@@ -1,19 +1,19 @@
-"""`POST /webhooks/twilio/sms`: a text becomes a ticket (or joins one); the reply is TwiML."""
+"""`/webhooks/twilio/sms`: a text becomes a ticket (or joins one); the reply is TwiML."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Response, request
+from flask import Response
 from marshmallow import EXCLUDE, Schema, fields
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline import conversations
 from hotline.extensions import db
+from hotline.phones import phone_key
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
 from hotline.webhooks.inbound import claim, find, record_reply
-from hotline.webhooks.twilio_request import parse, plain, twilio_webhook
+from hotline.webhooks.keywords import Keyword, keyword_of
+from hotline.webhooks.twilio_request import METHODS, parse, plain, raw_params, twilio_webhook
 
 MAX_MEDIA = 10  # Twilio sends at most ten MediaUrlN fields
 
@@ -28,6 +28,7 @@ class SmsForm(Schema):
     to = fields.String(data_key="To", load_default="")
     body = fields.String(data_key="Body", load_default="")
     num_media = fields.Integer(data_key="NumMedia", load_default=0)
+    opt_out_type = fields.String(data_key="OptOutType", load_default="")
 
 
 SMS_FORM = SmsForm()  # built once: a schema deep-copies its fields on every construction
@@ -54,10 +55,18 @@ def replay(sid: str) -> Response:
     return Response(stored.reply, mimetype="application/xml")
 
 
-@blueprint.post("/twilio/sms")
+def keyword_reply(keyword: Keyword, sender: str) -> conversations.SmsReply:
+    """Twilio has answered the keyword itself: a second reply would only repeat it."""
+    if keyword is Keyword.STOP:
+        key = phone_key(conversations.requester_phone(sender))
+        return conversations.opt_out(db.session, key)
+    return conversations.SmsReply("", f"keyword_{keyword.value.lower()}")
+
+
+@blueprint.route("/twilio/sms", methods=METHODS)
 @twilio_webhook
 def twilio_sms() -> Response:
-    raw: dict[str, Any] = request.form.to_dict()
+    raw = raw_params()
     form = parse(SMS_FORM)
     row = claim(
         db.session,
@@ -70,15 +79,19 @@ def twilio_sms() -> Response:
     )
     if row is None:
         return replay(form["sid"])
-    reply = conversations.receive(
-        db.session,
-        conversations.InboundSms(
-            sid=form["sid"],
-            sender=form["sender"],
-            body=form["body"],
-            media_urls=media_urls(raw, form["num_media"]),
-        ),
-    )
+    keyword = keyword_of(form["body"], form["opt_out_type"])
+    if keyword is not None:
+        reply = keyword_reply(keyword, form["sender"])
+    else:
+        reply = conversations.receive(
+            db.session,
+            conversations.InboundSms(
+                sid=form["sid"],
+                sender=form["sender"],
+                body=form["body"],
+                media_urls=media_urls(raw, form["num_media"]),
+            ),
+        )
     twiml = messaging_twiml(reply.text)
     record_reply(db.session, row, twiml, reply.outcome, reply.ticket)
     commit()

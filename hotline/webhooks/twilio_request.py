@@ -1,5 +1,5 @@
-"""What every Twilio webhook shares: the form body, the `X-Twilio-Signature` check against the
-URL Twilio called, absolute callback URLs and TwiML responses."""
+"""What every Twilio webhook shares: the signature check, the parameters Twilio sent (a form
+POST, a JSON body or a GET query), absolute callback URLs and TwiML responses."""
 
 from __future__ import annotations
 
@@ -8,45 +8,23 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, current_app, request, url_for
+from flask import Response, request, url_for
 from marshmallow import Schema, ValidationError
-from twilio.request_validator import (
-    SIGNATURE_HEADER,
-    SIGNATURE_SETTINGS_HEADER,
-    RequestValidator,
-    get_signature_algorithm,
-)
+from werkzeug.datastructures import MultiDict
+
+from hotline.webhooks.signature import JSON_TYPE, base_url, below_base, signature_is_valid
 
 log = logging.getLogger(__name__)
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+# Twilio can be told to call the SMS and voice URLs with GET (the parameters in the query).
+METHODS = ("GET", "POST")
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def signed_url() -> str:
-    """The URL Twilio signed: behind a proxy the public base plus our path and query."""
-    public: str | None = current_app.config.get("PUBLIC_URL")
-    if not public:
-        return request.url
-    query = request.query_string.decode("latin-1")
-    return public.rstrip("/") + request.path + (f"?{query}" if query else "")
-
-
 def callback_url(endpoint: str) -> str:
-    """An absolute URL Twilio can call back, on the public base when one is configured."""
-    public: str | None = current_app.config.get("PUBLIC_URL")
-    if public:
-        return public.rstrip("/") + url_for(endpoint)
-    return url_for(endpoint, _external=True)
-
-
-def signature_is_valid() -> bool:
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
-    signature = request.headers.get(SIGNATURE_HEADER, "")
-    if not token or not signature:
-        return False
-    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
-    return bool(RequestValidator(token).validate(signed_url(), request.form, signature, algorithm))
+    """An absolute URL Twilio can call back, on the same base the signature is checked against."""
+    return base_url() + below_base(url_for(endpoint)[len(request.script_root) :])
 
 
 def plain(status: int, text: str) -> Response:
@@ -54,25 +32,42 @@ def plain(status: int, text: str) -> Response:
 
 
 def twilio_webhook(view: View) -> View:
-    """Refuse anything but a form-encoded request signed with our auth token."""
+    """Refuse anything Twilio did not sign with our secret, then anything it would not send."""
 
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        if request.mimetype != FORM_TYPE:
-            return plain(415, f"Content-Type must be {FORM_TYPE}")
+        # Checked first: without a configured token nothing can be verified, so nothing passes.
         if not signature_is_valid():
-            # Without a configured token nothing can be verified, so nothing is accepted.
             log.warning("rejected a Twilio webhook with a missing or invalid signature")
             return plain(403, "invalid Twilio signature")
+        if request.method == "POST" and request.mimetype not in (FORM_TYPE, JSON_TYPE):
+            return plain(415, f"Content-Type must be {FORM_TYPE}")
         return view(*args, **kwargs)
 
     return checked  # type: ignore[return-value]
 
 
+def webhook_params() -> MultiDict[str, str]:
+    """The parameters Twilio sent, wherever the method and content type put them."""
+    if request.method == "GET":
+        return request.args
+    if request.mimetype == JSON_TYPE:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise BadForm({"_schema": ["a JSON webhook body must be an object"]})
+        return MultiDict({str(k): "" if v is None else str(v) for k, v in body.items()})
+    return request.form
+
+
+def raw_params() -> dict[str, str]:
+    """The parameters as stored beside an inbound message (first value of a repeated one)."""
+    return webhook_params().to_dict()
+
+
 def parse(schema: Schema) -> dict[str, Any]:
-    """Load the form with `schema`; a form Twilio would never send is a 400."""
+    """Load the parameters with `schema`; a request Twilio would never send is a 400."""
     try:
-        loaded: dict[str, Any] = schema.load(request.form.to_dict())
+        loaded: dict[str, Any] = schema.load(raw_params())
     except ValidationError as error:
         raise BadForm(error.messages) from error
     return loaded

@@ -1,4 +1,4 @@
-"""`POST /webhooks/twilio/voice...`: the Mandarin phone menu (leave a message, hear a ticket's
+"""`/webhooks/twilio/voice...`: the Mandarin phone menu (leave a message, hear a ticket's
 status, reach an agent) and the recording and transcription callbacks."""
 
 from __future__ import annotations
@@ -6,20 +6,29 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from marshmallow import EXCLUDE, Schema, fields
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.conversations import local_time, requester_phone
+from hotline.conversations import local_time
 from hotline.extensions import db
 from hotline.models import Ticket
 from hotline.phones import phone_key
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
+from hotline.webhooks.caller import caller_phone
 from hotline.webhooks.inbound import claim, find
-from hotline.webhooks.twilio_request import callback_url, parse, plain, twilio_webhook, twiml
-from hotline.webhooks.voicemail import Voicemail, record_voicemail
+from hotline.webhooks.twilio_request import (
+    METHODS,
+    callback_url,
+    parse,
+    plain,
+    raw_params,
+    twilio_webhook,
+    twiml,
+)
+from hotline.webhooks.voicemail import Voicemail, record_voicemail, usable_transcript
 from routing.workflow import STATE_LABELS, TicketState
 
 LANGUAGE = "cmn-CN"
@@ -50,6 +59,7 @@ class RecordingForm(CallForm):
     recording_duration = fields.String(data_key="RecordingDuration", load_default="")
     transcription_text = fields.String(data_key="TranscriptionText", load_default="")
     transcription_status = fields.String(data_key="TranscriptionStatus", load_default="")
+    recording_status = fields.String(data_key="RecordingStatus", load_default="")
 
 
 def say(target: Any, text: str) -> None:
@@ -67,10 +77,14 @@ def menu(response: VoiceResponse) -> VoiceResponse:
     return response
 
 
-@blueprint.post("/twilio/voice")
+CALL_FORM = CallForm()  # built once: a schema deep-copies its fields on every construction
+RECORDING_FORM = RecordingForm()
+
+
+@blueprint.route("/twilio/voice", methods=METHODS)
 @twilio_webhook
 def twilio_voice() -> Response:
-    form = parse(CallForm())
+    form = parse(CALL_FORM)
     claim(
         db.session,
         form["call_sid"],
@@ -78,16 +92,16 @@ def twilio_voice() -> Response:
         from_number=form["caller"],
         to_number=form["to"],
         body="",
-        payload=request.form.to_dict(),
+        payload=raw_params(),
     )
     commit()
     return twiml(menu(VoiceResponse()))
 
 
-@blueprint.post("/twilio/voice/menu")
+@blueprint.route("/twilio/voice/menu", methods=METHODS)
 @twilio_webhook
 def voice_menu() -> Response:
-    choice = parse(CallForm())["digits"]
+    choice = parse(CALL_FORM)["digits"].strip().rstrip("#")
     response = VoiceResponse()
     if choice == "1":
         say(response, "请在提示音后留言，说明您的诉求和具体地址，说完请按井号键。")
@@ -97,6 +111,9 @@ def voice_menu() -> Response:
             finish_on_key="#",
             action=callback_url("webhooks.voice_recorded"),
             method="POST",
+            recording_status_callback=callback_url("webhooks.voice_recording"),
+            recording_status_callback_method="POST",
+            recording_status_callback_event="completed",
             transcribe=True,
             transcribe_callback=callback_url("webhooks.voice_transcription"),
         )
@@ -121,7 +138,8 @@ def voice_menu() -> Response:
         else:
             response.enqueue(QUEUE)
     else:
-        say(response, "您的输入有误。")
+        # An action without Digits is a Gather that timed out (actionOnEmptyResult).
+        say(response, "您的输入有误。" if choice else "未收到您的选择。")
         menu(response)
     return twiml(response)
 
@@ -131,14 +149,14 @@ def spoken_number(number: str) -> str:
     return " ".join(number.replace("-", ""))
 
 
-@blueprint.post("/twilio/voice/status")
+@blueprint.route("/twilio/voice/status", methods=METHODS)
 @twilio_webhook
 def voice_ticket_status() -> Response:
-    form = parse(CallForm())
+    form = parse(CALL_FORM)
     digits = re.sub(r"\D", "", form["digits"])
     response = VoiceResponse()
     ticket = None
-    key = phone_key(requester_phone(form["caller"]))
+    key = phone_key(caller_phone(form["caller"]))
     if len(digits) == TICKET_DIGITS:
         number = f"{digits[:8]}-{digits[8:]}"
         ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).first()
@@ -156,36 +174,61 @@ def voice_ticket_status() -> Response:
     return twiml(response)
 
 
-@blueprint.post("/twilio/voice/recorded")
+def keep_recording(form: dict[str, Any]) -> None:
+    """Keep the recording on its call, so a message whose transcription never arrives (too
+    short, too long, or failed) can still be found and listened to."""
+    call = find(db.session, form["call_sid"])
+    if call is None or not form["recording_url"]:
+        return
+    call.payload = dict(call.payload or {}) | {
+        "recording_sid": form["recording_sid"],
+        "recording_url": form["recording_url"],
+        "recording_duration": form["recording_duration"],
+    }
+    commit()
+
+
+@blueprint.route("/twilio/voice/recorded", methods=METHODS)
 @twilio_webhook
 def voice_recorded() -> Response:
-    form = parse(RecordingForm())
-    call = find(db.session, form["call_sid"])
-    if call is not None and form["recording_url"]:
-        # Kept on the call so a message whose transcription never arrives can still be found.
-        call.payload = dict(call.payload or {}) | {
-            "recording_sid": form["recording_sid"],
-            "recording_url": form["recording_url"],
-            "recording_duration": form["recording_duration"],
-        }
-        commit()
+    """<Record>'s action: the caller finished speaking (or hung up)."""
+    keep_recording(parse(RECORDING_FORM))
     response = VoiceResponse()
     say(response, "您的留言已收到，我们将尽快处理。感谢来电，再见。")
     response.hangup()
     return twiml(response)
 
 
-@blueprint.post("/twilio/voice/transcription")
+@blueprint.route("/twilio/voice/recording", methods=METHODS)
+@twilio_webhook
+def voice_recording() -> Response:
+    """<Record>'s recordingStatusCallback: the file is ready. It carries no From or To."""
+    form = parse(RECORDING_FORM)
+    if form["recording_status"] in ("", "completed"):
+        keep_recording(form)
+    return plain(200, "")
+
+
+def caller_of(form: dict[str, Any]) -> str | None:
+    """The caller in E.164, from the callback or else from the call it belongs to."""
+    raw = form["caller"]
+    if not raw:
+        call = find(db.session, form["call_sid"])
+        raw = call.from_number if call is not None else None
+    return caller_phone(raw)
+
+
+@blueprint.route("/twilio/voice/transcription", methods=METHODS)
 @twilio_webhook
 def voice_transcription() -> Response:
-    form = parse(RecordingForm())
+    form = parse(RECORDING_FORM)
+    caller = caller_of(form)
     voicemail = Voicemail(
         call_sid=form["call_sid"],
         recording_sid=form["recording_sid"] or None,
-        caller=form["caller"] or None,
+        caller=caller,
         transcription=form["transcription_text"],
-        transcribed=form["transcription_status"] == "completed"
-        and bool(form["transcription_text"].strip()),
+        transcribed=usable_transcript(form["transcription_status"], form["transcription_text"]),
         recording_url=form["recording_url"],
     )
     # The call row already holds the CallSid, so a message without a RecordingSid needs its own key.
@@ -194,10 +237,10 @@ def voice_transcription() -> Response:
         db.session,
         sid,
         "voicemail",
-        from_number=form["caller"],
+        from_number=caller or form["caller"],
         to_number=form["to"],
         body=form["transcription_text"],
-        payload=request.form.to_dict(),
+        payload=raw_params(),
     )
     if row is None:
         return plain(200, "")

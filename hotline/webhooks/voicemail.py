@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from hotline import lifecycle
 from hotline.clock import utcnow
-from hotline.conversations import guess_appeal_type, requester_phone
+from hotline.conversations import guess_appeal_type
 from hotline.extensions import DbSession
 from hotline.intake import Submission, submit
 from hotline.lifecycle import Actor, Intake
 from hotline.models import Requester, Ticket
 from hotline.phones import phone_key
+from hotline.webhooks.caller import caller_phone
 from routing.glossary import AppealType, TriageOutcome, Urgency
 from routing.workflow import Role
 
 VOICE_ACTOR = Actor(role=Role.SYSTEM, name="twilio-voice")
 UNTRANSCRIBED_REASON = "电话留言未能自动转写，待坐席听取录音后分类派单。"
+# Twilio transcribes in English only: a Mandarin message comes back as English-looking noise.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def usable_transcript(status: str, text: str) -> bool:
+    """A completed transcription with Chinese in it; anything else waits for an agent's ears
+    (the machine's text is kept beside the recording, never taken as the appeal)."""
+    return status == "completed" and _HAN.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,7 @@ def record_voicemail(
 ) -> Ticket:
     """Accept the message; flushes, never commits."""
     at = at or utcnow()
-    phone = requester_phone(voicemail.caller)
+    phone = caller_phone(voicemail.caller)
     if voicemail.transcribed:
         text = (
             f"{voicemail.transcription.strip()}\n"
@@ -79,5 +89,9 @@ def record_voicemail(
         reason=UNTRANSCRIBED_REASON,
         requester=requester,
         at=at,
-        payload={"recording_url": voicemail.recording_url, "transcribed": False},
+        payload={
+            "recording_url": voicemail.recording_url,
+            "transcribed": False,
+            "machine_transcript": voicemail.transcription.strip() or None,
+        },
     )

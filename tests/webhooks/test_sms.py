@@ -80,13 +80,6 @@ def test_every_sms_is_refused_when_no_auth_token_is_configured(
     assert response.status_code == 403
 
 
-def test_a_json_body_is_refused_as_an_unsupported_media_type(twilio_app: Flask) -> None:
-    response = twilio_app.test_client().post(
-        PATH, json=sms(), headers={"X-Twilio-Signature": sign("http://localhost" + PATH, {})}
-    )
-    assert response.status_code == 415
-
-
 def test_an_sms_becomes_an_sms_ticket_and_the_reply_names_its_number(twilio_app: Flask) -> None:
     response = post_signed(twilio_app.test_client(), PATH, sms())
     assert response.status_code == 200

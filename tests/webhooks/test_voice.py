@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from hotline.extensions import db
-from hotline.models import InboundMessage, Requester, Ticket
+from hotline.models import InboundMessage, Requester, Ticket, TicketEvent
 from hotline.phones import phone_key
 from routing.workflow import TicketState
 from tests.factories import dispatched
@@ -194,6 +194,25 @@ def test_a_failed_transcription_still_creates_a_ticket_for_an_agent(twilio_app: 
     assert "待转写" in ticket.text
     assert RECORDING_URL in ticket.text
     assert ticket.requester_phone_key == phone_key(CALLER)
+
+
+def test_an_english_transcript_of_a_mandarin_message_waits_for_an_agent_and_is_kept(
+    twilio_app: Flask,
+) -> None:
+    noise = "Well, I'm gonna show you how come the ocean is shown in the way."
+    form = recording(TranscriptionText=noise, TranscriptionStatus="completed")
+    response = post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/transcription", form)
+    assert response.status_code == 200
+    [ticket] = phone_tickets()
+    assert ticket.state == TicketState.PENDING_DISPATCH
+    assert "待转写" in ticket.text
+    assert noise not in ticket.text
+    accepted = db.session.scalars(
+        select(TicketEvent).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.action == "accept"
+        )
+    ).one()
+    assert accepted.payload["machine_transcript"] == noise
 
 
 def test_a_transcription_without_a_recording_sid_is_kept_apart_from_the_call(

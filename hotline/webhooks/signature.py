@@ -1,0 +1,107 @@
+"""The `X-Twilio-Signature` check: the exact URL Twilio requested, the parameters it signed and
+the secret it signed them with, handed to the SDK's `RequestValidator`."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+from flask import current_app, request
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+from werkzeug.datastructures import MultiDict
+
+JSON_TYPE = "application/json"
+# Characters a path keeps as they are when it is put back into a URL (werkzeug's own set).
+_PATH_SAFE = "/%:@!$&'()*+,;=~"
+
+
+def _forwarded(name: str, hops: int) -> str | None:
+    """The value set by the outermost of our `hops` trusted proxies (as ProxyFix reads it)."""
+    values = [v.strip() for v in request.headers.get(name, "").split(",") if v.strip()]
+    return values[-hops] if len(values) >= hops else None
+
+
+def base_url() -> str:
+    """Scheme, host and mount point of the URL Twilio calls, without a trailing slash.
+
+    HOTLINE_PUBLIC_URL wins; otherwise X-Forwarded-* are believed only from as many proxies as
+    HOTLINE_TRUSTED_PROXIES names, since anyone can send those headers.
+    """
+    public: str | None = current_app.config.get("PUBLIC_URL")
+    if public:
+        return public.rstrip("/")
+    scheme, host, prefix = request.scheme, request.host, request.root_path
+    hops = int(current_app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        scheme = _forwarded("X-Forwarded-Proto", hops) or scheme
+        forwarded_host = _forwarded("X-Forwarded-Host", hops)
+        if forwarded_host:
+            host = forwarded_host
+            port = _forwarded("X-Forwarded-Port", hops)
+            if port and ":" not in host:
+                host = f"{host}:{port}"
+        prefix = (_forwarded("X-Forwarded-Prefix", hops) or "").rstrip("/") + prefix
+    return f"{scheme}://{host}{quote(prefix.rstrip('/'), safe=_PATH_SAFE)}"
+
+
+def below_base(path: str) -> str:
+    """A path below this app's mount point, as a URL path below `base_url()`: a proxy that
+    passes the prefix on as SCRIPT_NAME while the public URL leaves it out keeps it."""
+    path = quote(path, safe=_PATH_SAFE)
+    public: str | None = current_app.config.get("PUBLIC_URL")
+    mount = quote(request.root_path.rstrip("/"), safe=_PATH_SAFE)
+    if public and mount and not urlsplit(public).path.rstrip("/").endswith(mount):
+        path = mount + path
+    return path
+
+
+def signed_url() -> str:
+    """The full URL Twilio signed, query string included exactly as it was sent.
+
+    Not `request.url`: werkzeug decodes percent-escapes in it ('%E4%B8%AD' becomes '中'), and
+    Twilio signs the URL as configured, still encoded.
+    """
+    query = request.query_string.decode("utf-8", errors="replace")
+    return base_url() + below_base(request.path) + (f"?{query}" if query else "")
+
+
+def signed_params() -> MultiDict[str, str] | str:
+    """What Twilio signed besides the URL: every POST field with its repeats, the raw body of a
+    JSON request (whose hash is the URL's bodySHA256), and nothing for a GET."""
+    if request.method == "GET":
+        return MultiDict()
+    if request.mimetype == JSON_TYPE:
+        return request.get_data(as_text=True)
+    return request.form
+
+
+def _secrets(settings: str | None) -> list[str]:
+    """The account auth token, and first the webhook SharedKey when Twilio says it used one."""
+    secrets: list[str] = []
+    shared_key: str | None = current_app.config.get("TWILIO_WEBHOOK_SHARED_KEY")
+    if settings and shared_key:
+        secrets.append(shared_key)
+    token: str | None = current_app.config.get("TWILIO_AUTH_TOKEN")
+    if token:
+        secrets.append(token)
+    return secrets
+
+
+def signature_is_valid() -> bool:
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not signature:
+        return False
+    url, params = signed_url(), signed_params()
+    if isinstance(params, str) and "bodySHA256" not in request.args:
+        # Twilio always adds bodySHA256 to a JSON webhook; without it the body is unsigned.
+        return False
+    settings = request.headers.get(SIGNATURE_SETTINGS_HEADER)
+    algorithm = get_signature_algorithm(settings)
+    return any(
+        RequestValidator(secret).validate(url, params, signature, algorithm)
+        for secret in _secrets(settings)
+    )
