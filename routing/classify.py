@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from routing import segment
+from routing.fold import fold as fold_text
 
 Method = Literal["model", "rules", "agent", "none"]
 
@@ -112,7 +113,7 @@ class KeywordRules:
 
     def scores(self, text: str) -> dict[str, float]:
         """Keyword score per leaf; a hit inside a longer hit for the same leaf counts once."""
-        text = text.lower()
+        text = fold_text(text).lower()
         hits: list[tuple[int, int, _Keyword]] = []
         seen: set[str] = set()
         for i, char in enumerate(text):
@@ -152,8 +153,9 @@ class KeywordRules:
 
 
 def compact_chunks(text: str) -> list[str]:
-    """Lower-cased runs of ideographs, letters and digits; punctuation and spaces split runs."""
-    return _NOT_WORD_CHAR.sub(" ", text.lower()).split()
+    """Lower-cased, folded runs of ideographs, letters and digits; punctuation and spaces split
+    runs."""
+    return _NOT_WORD_CHAR.sub(" ", fold_text(text).lower()).split()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import jieba
 
+from routing import fold
+
 DOMAIN_WORDS_PATH = Path(__file__).parent / "data" / "domain_words.txt"
 
 # Function words and hotline filler that carry no signal about the matter or the place.
@@ -72,14 +74,15 @@ def is_substantive(token: str) -> bool:
 
 
 def tokens(text: str, *, hmm: bool = False) -> list[str]:
-    """Lower-cased words of `text` without stop words, punctuation or bare numbers.
+    """Lower-cased, folded words of `text` without stop words, punctuation or bare numbers.
 
     The HMM guesser for unknown words is off by default: it doubles the cost and the
     classifier's character bigrams already cover words the dictionary lacks.
     """
-    return [t for t in tokenizer().lcut(text.lower(), HMM=hmm) if is_substantive(t)]
+    return [t for t in tokenizer().lcut(fold.fold(text).lower(), HMM=hmm) if is_substantive(t)]
 
 
 def search_tokens(text: str) -> list[str]:
     """Like `tokens`, plus the shorter dictionary words inside long ones (电梯故障 → 电梯, 故障)."""
-    return [t for t in tokenizer().lcut_for_search(text.lower(), HMM=False) if is_substantive(t)]
+    folded = fold.fold(text).lower()
+    return [t for t in tokenizer().lcut_for_search(folded, HMM=False) if is_substantive(t)]

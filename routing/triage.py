@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from routing import segment
+from routing import fold, segment
 from routing.glossary import TriageOutcome
 
 DEFAULT_RULES_PATH = Path(__file__).parent / "data" / "triage_rules.json"
@@ -62,6 +62,9 @@ class EmergencyRule:
     # When several services match, the higher priority leads: a fight with a wound is for 110,
     # which brings 120 along; a crash with a wound is for 120 rather than 122.
     priority: int = 0
+    # Signs of the danger (抢走, 误喝, 漏气) that make a report only together with a sign that it
+    # is happening now (刚才, 还在, 止不住: TriageRules.emergency_now); the rule's masks apply.
+    signs: Matcher = Matcher()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,8 @@ class NotAcceptedRules:
 
     min_substantive_chars: int
     abusive_words: tuple[str, ...]
+    # Insults that a literal word would over-match (sb inside usb, 垃圾 before 12345 or after 倒).
+    abusive_patterns: tuple[re.Pattern[str], ...]
     # Abuse with a real problem in it is still accepted: only abuse with little else is refused.
     abuse_min_remaining_chars: int
     meaningless_patterns: tuple[re.Pattern[str], ...]
@@ -89,6 +94,8 @@ class NotAcceptedRules:
 class TriageRules:
     emergency: tuple[EmergencyRule, ...]
     emergency_masks: tuple[re.Pattern[str], ...]
+    # What says a danger is happening now: paired with a rule's signs.
+    emergency_now: Matcher
     legal_routes: tuple[LegalRoute, ...]
     not_accepted: NotAcceptedRules
 
@@ -102,10 +109,14 @@ class TriageRules:
                     e["label_zh"],
                     Matcher.from_mapping(e),
                     int(e.get("priority", 0)),
+                    Matcher.from_mapping(
+                        {"words": e.get("signs", ()), "masks": e.get("masks", ())}
+                    ),
                 )
                 for e in d.get("emergency", ())
             ),
             emergency_masks=tuple(re.compile(p) for p in d.get("emergency_masks", ())),
+            emergency_now=Matcher.from_mapping(d.get("emergency_now", {})),
             legal_routes=tuple(
                 LegalRoute(r["route"], r["label_zh"], Matcher.from_mapping(r), r["guidance_zh"])
                 for r in d.get("legal_routes", ())
@@ -113,6 +124,7 @@ class TriageRules:
             not_accepted=NotAcceptedRules(
                 min_substantive_chars=int(na.get("min_substantive_chars", 4)),
                 abusive_words=tuple(w.lower() for w in na.get("abusive_words", ())),
+                abusive_patterns=tuple(re.compile(p) for p in na.get("abusive_patterns", ())),
                 abuse_min_remaining_chars=int(na.get("abuse_min_remaining_chars", 8)),
                 meaningless_patterns=tuple(
                     re.compile(p) for p in na.get("meaningless_patterns", ())
@@ -142,7 +154,8 @@ class TriageResult:
 
 
 def normalise(text: str) -> str:
-    return _WHITESPACE.sub("", text).lower()
+    """Folded (half-width, simplified: routing/fold.py), lower-cased, without whitespace."""
+    return _WHITESPACE.sub("", fold.fold(text)).lower()
 
 
 def substantive_chars(text: str) -> int:
@@ -170,6 +183,7 @@ def content_chars(text: str) -> int:
 
 def _not_accepted(text: str, rules: NotAcceptedRules) -> TriageResult | None:
     abusive = [w for w in rules.abusive_words if w in text]
+    abusive += [m.group(0) for p in rules.abusive_patterns for m in p.finditer(text)]
     if abusive:
         remaining = text
         for word in abusive:
@@ -186,8 +200,12 @@ def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
     for mask in rules.emergency_masks:
         text = mask.sub(lambda m: _MASK * len(m.group(0)), text)
     best: tuple[tuple[int, int], str, EmergencyRule] | None = None
+    now = rules.emergency_now.longest_match(text)
     for rule in rules.emergency:
         matched = rule.matcher.longest_match(text)
+        if matched is None and now is not None:
+            sign = rule.signs.longest_match(text)
+            matched = f"{sign}…{now}" if sign else None
         # Priority first, then the longest evidence decides; ties keep file order.
         if matched:
             key = (rule.priority, len(matched))

@@ -397,3 +397,98 @@ def test_a_closed_ticket_is_still_found_and_said_to_be_closed() -> None:
 def test_without_a_phone_or_a_known_place_nothing_is_a_duplicate() -> None:
     match = find_duplicate(ELEVATOR_AGAIN, None, None, None, NOW, [candidate(1, ELEVATOR)], WEEK)
     assert match is None
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("樓道裡冒煙了，有人被困在六樓出不來", "119"),
+        ("有個男的在小區門口拿刀追人", "110"),
+        ("老頭子突然昏迷了，叫不醒", "120"),
+    ],
+)
+def test_traditional_characters_meet_the_same_emergency_rules(
+    rules: TriageRules, text: str, service: str
+) -> None:
+    assert triage(text, rules).service == service
+
+
+@pytest.mark.parametrize("text", ["ｔｅｓｔ", "１２３４５６", "？？？", "喂喂？听得到吗"])
+def test_full_width_noise_and_phone_chatter_are_not_accepted(rules: TriageRules, text: str) -> None:
+    assert triage(text, rules).outcome is TriageOutcome.NOT_ACCEPTED
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("孩子误喝了消毒水，现在一直在吐", "120"),
+        ("我爸吃着饭突然倒下去了，叫他也不应", "120"),
+        ("我的包刚才被人抢走了，往地铁口跑了", "110"),
+        ("液化气罐还在漏气，屋里全是味", "119"),
+        ("刚才有辆车在小区门口把我的车蹭了，司机要走", "122"),
+    ],
+)
+def test_a_sign_of_danger_with_a_sign_that_it_is_happening_now_is_transferred(
+    rules: TriageRules, text: str, service: str
+) -> None:
+    assert triage(text, rules).service == service
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "物业费涨得这么狠，简直是抢劫",
+        "楼下饭店把消防通道堆满了纸箱，着火了人都跑不出去",
+        "上个月被车撞了住院，肇事司机到现在不赔钱",
+        "小区里停的车起火的事已经过去一周了，物业没给说法",
+        "电梯按钮按了没反应，年检过期了还在用",
+        "工人在厂里把手指头压断了，厂里不给报工伤",
+        "公司突然通知我们下个月降薪",
+    ],
+)
+def test_figures_of_speech_past_events_and_faults_are_not_emergencies(
+    rules: TriageRules, text: str
+) -> None:
+    assert triage(text, rules).outcome is not TriageOutcome.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "房东说要起诉我，可是是他先不退押金的",
+        "大风把树刮倒了压在路上 诉求：请相关部门核实处理",
+    ],
+)
+def test_a_threat_to_sue_the_caller_or_a_split_word_is_no_case_in_court(
+    rules: TriageRules, text: str
+) -> None:
+    assert triage(text, rules).outcome is None
+
+
+@pytest.mark.parametrize(
+    ("text", "route"),
+    [
+        ("举报我们村的村主任，低保名额全给了亲戚，还收人家好处费", "discipline"),
+        ("村支书把集体土地偷偷卖了，钱进了自己口袋", "discipline"),
+        ("本人依法申請政府信息公開", "information_disclosure"),
+    ],
+)
+def test_colloquial_and_traditional_legal_matters_are_referred(
+    rules: TriageRules, text: str, route: str
+) -> None:
+    assert triage(text, rules).route == route
+
+
+@pytest.mark.parametrize("text", ["你们都是废物，一群饭桶", "垃圾12345，sb", "狗日的"])
+def test_insults_in_other_words_are_not_accepted(rules: TriageRules, text: str) -> None:
+    assert triage(text, rules).outcome is TriageOutcome.NOT_ACCEPTED
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["停水了", "没电了", "usb接口的充电桩坏了没人修", "你们这群废物，下水道堵了半个月了没人来"],
+)
+def test_short_or_angry_appeals_with_a_real_problem_are_accepted(
+    rules: TriageRules, text: str
+) -> None:
+    assert triage(text, rules).outcome is None
