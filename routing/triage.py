@@ -34,10 +34,12 @@ class Matcher:
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any]) -> Matcher:
+        # Text is matched without its whitespace (normalise), so words and patterns lose
+        # theirs too: "not breathing" must meet "notbreathing".
         return cls(
-            words=tuple(w.lower() for w in d.get("words", ())),
-            patterns=tuple(re.compile(p) for p in d.get("patterns", ())),
-            masks=tuple(re.compile(p) for p in d.get("masks", ())),
+            words=tuple(_WHITESPACE.sub("", w).lower() for w in d.get("words", ())),
+            patterns=tuple(re.compile(_WHITESPACE.sub("", p)) for p in d.get("patterns", ())),
+            masks=tuple(re.compile(_WHITESPACE.sub("", p)) for p in d.get("masks", ())),
         )
 
     def longest_match(self, text: str) -> str | None:
@@ -96,6 +98,11 @@ class TriageRules:
     emergency_masks: tuple[re.Pattern[str], ...]
     # What says a danger is happening now: paired with a rule's signs.
     emergency_now: Matcher
+    # The second look, when no rule above matched: each service's wider lexicon of dangers
+    # (晕倒, 被困, 撞倒, 追着我...), believed unless the message reads as calm: a complaint, a
+    # question, a wish, something habitual, past or hypothetical (emergency_calm).
+    emergency_broad: tuple[EmergencyRule, ...]
+    emergency_calm: Matcher
     legal_routes: tuple[LegalRoute, ...]
     not_accepted: NotAcceptedRules
 
@@ -117,6 +124,16 @@ class TriageRules:
             ),
             emergency_masks=tuple(re.compile(p) for p in d.get("emergency_masks", ())),
             emergency_now=Matcher.from_mapping(d.get("emergency_now", {})),
+            emergency_broad=tuple(
+                EmergencyRule(
+                    str(e["service"]),
+                    e["label_zh"],
+                    Matcher.from_mapping(e),
+                    int(e.get("priority", 0)),
+                )
+                for e in d.get("emergency_broad", ())
+            ),
+            emergency_calm=Matcher.from_mapping(d.get("emergency_calm", {})),
             legal_routes=tuple(
                 LegalRoute(r["route"], r["label_zh"], Matcher.from_mapping(r), r["guidance_zh"])
                 for r in d.get("legal_routes", ())
@@ -197,23 +214,26 @@ def _not_accepted(text: str, rules: NotAcceptedRules) -> TriageResult | None:
 
 
 def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
+    # Calm is read on the whole message: the masks below blank out the very past and
+    # hypothetical clauses ("上个月被车撞了") that show a message is not a call for help now.
+    calm = rules.emergency_calm.longest_match(text) is not None
     for mask in rules.emergency_masks:
         text = mask.sub(lambda m: _MASK * len(m.group(0)), text)
-    best: tuple[tuple[int, int], str, EmergencyRule] | None = None
     now = rules.emergency_now.longest_match(text)
-    for rule in rules.emergency:
-        matched = rule.matcher.longest_match(text)
-        if matched is None and now is not None:
-            sign = rule.signs.longest_match(text)
-            matched = f"{sign}…{now}" if sign else None
-        # Priority first, then the longest evidence decides; ties keep file order.
-        if matched:
-            key = (rule.priority, len(matched))
-            if best is None or key > best[0]:
-                best = (key, matched, rule)
+    best = None
+    # A calm message (a question, a complaint, something habitual or past) is no emergency,
+    # unless it also says the danger is happening now (还在, 刚才, 快来人).
+    if not calm or now is not None:
+        best = _strongest((rule, _precise_match(rule, text, now)) for rule in rules.emergency)
+    # The wider lexicon needs a report around its word: a bare "着火" is too short to act on.
+    reported = substantive_chars(text) >= rules.not_accepted.min_substantive_chars
+    if best is None and not calm and reported:
+        best = _strongest(
+            (rule, rule.matcher.longest_match(text)) for rule in rules.emergency_broad
+        )
     if best is None:
         return None
-    _, matched, rule = best
+    matched, rule = best
     return TriageResult(
         TriageOutcome.EMERGENCY,
         rule.service,
@@ -222,6 +242,27 @@ def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
         None,
         matched,
     )
+
+
+def _precise_match(rule: EmergencyRule, text: str, now: str | None) -> str | None:
+    matched = rule.matcher.longest_match(text)
+    if matched is None and now is not None:
+        sign = rule.signs.longest_match(text)
+        matched = f"{sign}…{now}" if sign else None
+    return matched
+
+
+def _strongest(
+    candidates: Iterable[tuple[EmergencyRule, str | None]],
+) -> tuple[str, EmergencyRule] | None:
+    """Priority first, then the longest evidence decides; ties keep file order."""
+    best: tuple[tuple[int, int], str, EmergencyRule] | None = None
+    for rule, matched in candidates:
+        if matched:
+            key = (rule.priority, len(matched))
+            if best is None or key > best[0]:
+                best = (key, matched, rule)
+    return None if best is None else (best[1], best[2])
 
 
 def _route_result(route: LegalRoute, matched: str | None) -> TriageResult:

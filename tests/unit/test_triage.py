@@ -492,3 +492,59 @@ def test_short_or_angry_appeals_with_a_real_problem_are_accepted(
     rules: TriageRules, text: str
 ) -> None:
     assert triage(text, rules).outcome is None
+
+
+def test_a_cry_for_help_that_names_an_injury_goes_to_the_injurys_service(
+    rules: TriageRules,
+) -> None:
+    result = triage("救命啊啊啊 有人晕倒了 在人民广场", rules)
+    assert (result.outcome, result.service) == (TriageOutcome.EMERGENCY, "120")
+
+
+def test_a_cry_for_help_that_names_no_danger_goes_to_110(rules: TriageRules) -> None:
+    result = triage("救命，快来人，锦绣小区3栋", rules)
+    assert (result.outcome, result.service) == (TriageOutcome.EMERGENCY, "110")
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("市民反映有人在其店铺门口持刀抢劫，嫌疑人刚逃离", "110"),
+        ("我奶奶喘气很急，脸都发青了", "120"),
+        ("地下车库有股很重的焦糊味，还有烟往外冒", "119"),
+        ("前面隧道里有辆车起火了，里面全是烟", "119"),
+        ("我刚刚被一辆车撞了，司机下来看了一眼就开走了", "122"),
+    ],
+)
+def test_a_danger_in_words_no_exact_rule_has_is_caught_by_the_second_look(
+    rules: TriageRules, text: str, service: str
+) -> None:
+    result = triage(text, rules)
+    assert (result.outcome, result.service) == (TriageOutcome.EMERGENCY, service)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请问家里老人突然晕倒应该怎么急救，想学一下",
+        "我们这边的路口天天出车祸，能不能装个红绿灯",
+        "来电人称其父亲在养老院摔倒骨折，养老院推卸责任，要求处理",
+        "我想问一下，家里老人走失了要去哪里登记",
+        "我爸上个月被车撞了住院，肇事司机到现在不赔钱",
+    ],
+)
+def test_a_question_complaint_or_claim_in_danger_words_is_not_transferred(
+    rules: TriageRules, text: str
+) -> None:
+    assert triage(text, rules).outcome is not TriageOutcome.EMERGENCY
+
+
+def test_english_words_match_although_the_text_loses_its_spaces(rules: TriageRules) -> None:
+    result = triage("help please my son is not breathing", rules)
+    assert (result.outcome, result.service) == (TriageOutcome.EMERGENCY, "120")
+
+
+def test_a_past_clause_is_no_emergency_but_a_danger_now_after_it_is(rules: TriageRules) -> None:
+    assert triage("前几天小区有人跳楼，现在大家心里很不安", rules).outcome is None
+    now = triage("我的前男友现在在我家门口，说不开门就砸窗，他以前打过我", rules)
+    assert (now.outcome, now.service) == (TriageOutcome.EMERGENCY, "110")
