@@ -339,8 +339,18 @@ DISPATCH_CLOCKS = (ClockName.SIGN, ClockName.CONTACT, ClockName.HANDLE)
 def compute_clocks(
     calendar: WorkCalendar, tier: Tier, dispatched_at: datetime
 ) -> dict[ClockName, Due]:
-    """Sign, contact and handle due times; accountability starts at dispatch, not at signing."""
-    return {clock: tier.limit(clock).due(calendar, dispatched_at) for clock in DISPATCH_CLOCKS}
+    """Sign, contact and handle due times; accountability starts at dispatch, not at signing.
+
+    Signing and contacting are steps of the handling, so neither is due after it: a 24-hour
+    utility ticket dispatched on a Saturday evening must be signed by Sunday evening, not at
+    11:00 on Monday when its 2 working hours would run out.
+    """
+    dues = {clock: tier.limit(clock).due(calendar, dispatched_at) for clock in DISPATCH_CLOCKS}
+    handle = dues[ClockName.HANDLE]
+    for clock in (ClockName.SIGN, ClockName.CONTACT):
+        if dues[clock].due_at > handle.due_at:
+            dues[clock] = handle
+    return dues
 
 
 def callback_due(calendar: WorkCalendar, tier: Tier, reviewed_at: datetime) -> Due:

@@ -147,6 +147,15 @@ def test_critical_clocks_run_in_natural_time_through_a_holiday() -> None:
     assert clocks[ClockName.HANDLE].due_at == at(2026, 10, 3, 0)
 
 
+def test_no_step_is_due_after_the_handling_it_belongs_to() -> None:
+    # Sat 11-28 19:13, utility tier: handle 24 natural hours (Sun 19:13); signing's 2 working
+    # hours would run to Mon 11-30 11:00, after the handling is due, so it is due with it.
+    clocks = compute_clocks(CAL, POLICY.tiers["utility"], at(2026, 11, 28, 19, 13))
+    assert clocks[ClockName.HANDLE].due_at == at(2026, 11, 29, 19, 13)
+    assert clocks[ClockName.SIGN].due_at == at(2026, 11, 29, 19, 13)
+    assert clocks[ClockName.CONTACT].due_at == at(2026, 11, 28, 21, 13)
+
+
 def test_the_callback_is_due_at_the_end_of_the_next_working_day_after_review() -> None:
     # Reviewed Fri 09-18; Sat rest; Sun 09-20 is a make-up working day.
     due = callback_due(CAL, POLICY.tiers["normal"], at(2026, 9, 18, 15))
