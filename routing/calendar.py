@@ -6,6 +6,7 @@ Adding working days is O(1): a prefix count of working days per date ordinal is 
 from __future__ import annotations
 
 import json
+import re
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,7 +129,7 @@ def _file_schedules(path: Path) -> dict[int, YearSchedule]:
         raise ScheduleError(f"放假安排文件 {path.name} 必须是以年份为键的对象")
     schedules: dict[int, YearSchedule] = {}
     for key, value in raw.items():
-        if not str(key).isdigit() or not isinstance(value, Mapping):
+        if not re.fullmatch(r"[0-9]{4}", str(key)) or not isinstance(value, Mapping):
             raise ScheduleError(f"放假安排文件 {path.name} 中的 {key!r} 不是“年份: 安排”")
         schedules[int(key)] = YearSchedule.from_json_dict(int(key), value)
     return schedules

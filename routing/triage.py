@@ -358,7 +358,7 @@ class DuplicateMatch:
 def _phone_key(phone: str | None) -> str | None:
     if not phone:
         return None
-    digits = "".join(c for c in phone if c.isdigit())
+    digits = "".join(c for c in phone if c.isascii() and c.isdigit())
     # +86 / 0086 prefixes and separators must not hide the same caller.
     return digits[-11:] if len(digits) >= 11 else digits or None
 

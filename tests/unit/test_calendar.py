@@ -318,6 +318,16 @@ def test_the_schedule_file_wins_over_the_package_for_the_same_year(tmp_path: Pat
     assert cal.last_official_year == 2027
 
 
+@pytest.mark.parametrize("year", ["２０２７", "²⁰²⁷", "27", "2027a"])
+def test_a_schedule_file_year_that_is_not_four_ascii_digits_is_refused(
+    tmp_path: Path, year: str
+) -> None:
+    path = tmp_path / "schedules.json"
+    path.write_text(json.dumps({year: {"holidays": {}}}), encoding="utf-8")
+    with pytest.raises(ScheduleError, match="年份"):
+        load_schedules(path=path)
+
+
 def test_the_shipped_schedule_file_is_valid() -> None:
     assert load_schedules()[2026].makeup_workdays[date(2026, 10, 10)] == "国庆节"
 
