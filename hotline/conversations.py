@@ -34,6 +34,10 @@ EMERGENCY_NUMBERS = "110/119/120/122"
 # Twilio's own opt-out words plus the Chinese carriers' 退订/TD: such a text is never an appeal.
 OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "退订"})
 QUERY = re.compile(r"^(?:查询|查|CX)[:：]?(\d{8})-?(\d{6})$", re.IGNORECASE)
+# 查询/CX followed by no ticket number, or a malformed one ("查询 abc", "CX12"): the command
+# was meant, so it gets the format, not a ticket. "查询一下社保..." is an appeal.
+QUERY_MISFORMED = re.compile(r"^(?:查询|CX)[:：]?[0-9A-Za-z\-]{0,20}$", re.IGNORECASE)
+QUERY_HELP = "【12345】查询工单请发送：查询 工单号（如 查询 20261128-000001）。"
 SURVEY_ANSWERS = {
     "1": "satisfied",
     "2": "basically_satisfied",
@@ -171,6 +175,8 @@ def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) 
     query = QUERY.match(compact)
     if query:
         return status_reply(session, f"{query.group(1)}-{query.group(2)}", key)
+    if QUERY_MISFORMED.match(compact):
+        return SmsReply(QUERY_HELP, "query")
     if key is not None:
         conversation = current_conversation(session, key, at)
         if conversation is not None and conversation.kind == SURVEY:

@@ -260,6 +260,22 @@ def test_a_status_query_from_another_number_reveals_nothing(twilio_app: Flask) -
     assert "已派单" not in text
 
 
+@pytest.mark.parametrize("body", ["查询 abc", "查询", "CX12345", "查询：2026112"])
+def test_a_status_query_without_a_valid_number_gets_the_format_and_makes_no_ticket(
+    twilio_app: Flask, body: str
+) -> None:
+    before = tickets_count()
+    response = post_signed(twilio_app.test_client(), PATH, sms(body=body))
+    assert "查询 工单号" in reply_text(response)
+    assert tickets_count() == before
+
+
+def test_a_message_that_starts_with_a_query_word_is_still_an_appeal(twilio_app: Flask) -> None:
+    before = tickets_count()
+    post_signed(twilio_app.test_client(), PATH, sms(body="查询一下社保断缴了怎么补缴，急"))
+    assert tickets_count() == before + 1
+
+
 def test_a_request_through_a_proxy_is_checked_against_the_public_url(
     twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
