@@ -55,8 +55,18 @@ def requester_view(
 
 
 def address_visible(ticket: Ticket, actor: Actor) -> bool:
-    """The exact address is personal data: centre roles only, and never for hidden requesters."""
-    return actor.role in CENTRE_ROLES and not hidden_from_everyone(ticket)
+    """The exact place is personal data: centre roles only, and never for hidden requesters;
+    except where the citizen published it (an Open311 request, which the public feed shows),
+    which no one needs to be kept from."""
+    if hidden_from_everyone(ticket):
+        return False
+    return actor.role in CENTRE_ROLES or published_place(ticket)
+
+
+def published_place(ticket: Ticket) -> bool:
+    """The place the public Open311 feed shows (hotline/open311/publication.py): the citizen
+    posted it to the public API, and the ticket is not confidential."""
+    return ticket.channel == "open311" and not ticket.confidential
 
 
 def audit(

@@ -139,7 +139,11 @@ def ticket_view(
         "dispatched_at": iso(ticket.dispatched_at),
         "closed_at": iso(ticket.closed_at),
     }
-    if ticket.latitude is not None and ticket.longitude is not None and centre:
+    if (
+        ticket.latitude is not None
+        and ticket.longitude is not None
+        and address_visible(ticket, actor)
+    ):
         view["location"] = {"lat": ticket.latitude, "long": ticket.longitude}
     requester = (
         session.get(Requester, ticket.requester_id) if ticket.requester_id is not None else None

@@ -83,6 +83,29 @@ def test_the_lead_unit_never_sees_the_requesters_identity(
     assert _audits() == []
 
 
+def test_the_lead_unit_sees_the_place_only_where_the_citizen_published_it(
+    client: Any, district: Any, no_catalogue: None
+) -> None:
+    place = {"address": "南湖路 18 号路灯杆", "location": {"lat": 30.27, "long": 120.15}}
+    phoned = create(client, channel="phone", **place)
+    posted = create(
+        client,
+        channel="open311",
+        text="南湖路 18 号的电梯停在两层之间不动了，已经两天没人来修",
+        requester={"name": "王五", "phone": "13700137000"},
+        **place,
+    )
+    assert posted["duplicate_of"] is None
+
+    by_phone = district.get(f"/api/v1/tickets/{phoned['id']}").get_json()
+    on_open311 = district.get(f"/api/v1/tickets/{posted['id']}").get_json()
+
+    assert (by_phone["address"], by_phone["location"]) == (None, None)
+    assert on_open311["address"] == "南湖路 18 号路灯杆"
+    assert on_open311["location"] == {"lat": 30.27, "long": 120.15}
+    assert on_open311["requester"]["phone"] is None
+
+
 def test_a_report_hides_the_requester_even_from_agents(
     client: Any, agent: Any, no_catalogue: None
 ) -> None:
