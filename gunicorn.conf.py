@@ -2,14 +2,30 @@
 
 import os
 
+
+def _count(name: str, default: int) -> int:
+    """A positive whole number from the environment; anything else stops gunicorn with a message
+    naming the variable rather than a bare ValueError traceback."""
+    raw = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise SystemExit(
+            f"gunicorn.conf.py: {name} must be a whole number of at least 1, not {raw!r}"
+        )
+    return value
+
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Intake is CPU-bound Python plus short PostgreSQL round trips: 4 sync workers (two per core on
 # the 2-core benchmark host). gthread with 2 threads per worker measured no better (same ratio to
 # the bare endpoint, worse p99; docs/benchmarks/intake.md); GUNICORN_WORKER_CLASS and
 # GUNICORN_THREADS override both for such comparisons.
-workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
+workers = _count("GUNICORN_WORKERS", 4)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+threads = _count("GUNICORN_THREADS", 1)
 keepalive = 5
 # Give the app's own loggers ("hotline", "workers") a handler and a level: HOTLINE_LOG_LEVEL
 # (INFO by default; the benchmark uses WARNING so per-message INFO lines are not measured).

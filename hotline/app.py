@@ -20,6 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     register_logging(app)
     register_extensions(app)
+    register_body_limit(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_cli(app)
@@ -47,6 +48,12 @@ def _migrations_directory() -> str:
     from pathlib import Path
 
     return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def register_body_limit(app: Flask) -> None:
+    from hotline.body_limit import register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

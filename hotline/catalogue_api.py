@@ -31,7 +31,7 @@ READERS = CENTRE_ROLES
 EXPLAINERS = CENTRE_ROLES | {Role.INTEGRATION}
 SHEET_MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # send_file adds "; charset=utf-8" to every text/ type
 }
 _APPEAL_TYPES = [kind.value for kind in AppealType]
 

@@ -10,7 +10,7 @@ import datetime as dt
 import io
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -19,6 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from hotline.catalogue_columns import column_problems
 from routing.catalogue import (
     APPEAL_TYPE_NAMES,
     ROLE_TOKENS,
@@ -238,11 +239,18 @@ def parse_catalogue(
     matters: CodeTree,
     areas: AreaTree,
     units: UnitDirectory,
+    tiers: Collection[str],
 ) -> tuple[list[CatalogueEntry], list[Problem]]:
     """Read and validate; a file with any problem yields no entries, and lists every problem."""
     rows, problems = read_sheet(source, filename)
     if rows:
-        problems = sort_problems([*problems, *validate_entries(rows, matters, areas, units)])
+        problems = sort_problems(
+            [
+                *problems,
+                *validate_entries(rows, matters, areas, units),
+                *column_problems(rows, tiers),
+            ]
+        )
     if problems:
         return [], problems
     return [row.to_entry() for row in rows], []

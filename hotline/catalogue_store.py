@@ -17,8 +17,10 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from hotline.catalogue_columns import column_problems
 from hotline.catalogue_sheet import SheetFormat, Source, parse_catalogue, write_sheet
 from hotline.clock import utcnow
+from hotline.domain import current_domain
 from hotline.extensions import DbSession
 from hotline.lifecycle.errors import DomainError, NotFound
 from hotline.models import CatalogueEntryRecord, CatalogueVersion
@@ -38,6 +40,7 @@ from routing.catalogue import (
     Problem,
     appeal_types_label,
     diff,
+    sort_problems,
     validate_entries,
 )
 from routing.glossary import AppealType
@@ -47,6 +50,11 @@ ACTIVE = "active"
 RETIRED = "retired"
 
 _ENTRY_NUMBER = re.compile(r"^E(\d+)$")
+
+
+def policy_tiers() -> frozenset[str]:
+    """The 时限档位 a catalogue entry may name: the tiers of the policy in force."""
+    return frozenset(current_domain().policy.tiers)
 
 
 def get_version(session: DbSession, version_id: int) -> CatalogueVersion:
@@ -124,7 +132,7 @@ def import_catalogue(
 ) -> tuple[CatalogueVersion | None, list[Problem]]:
     """Store a sheet as a new draft version; a sheet with any problem stores nothing."""
     matters, areas, units = load_trees()
-    entries, problems = parse_catalogue(source, filename, matters, areas, units)
+    entries, problems = parse_catalogue(source, filename, matters, areas, units, policy_tiers())
     if problems:
         return None, problems
     if not entries:
@@ -220,7 +228,9 @@ def add_entry(
     # Row numbers as an export of the new draft would show them (header on row 1).
     rows = [EntryRow.from_entry(e, row=index + 2) for index, e in enumerate(entries)]
     matters, areas, units = load_trees()
-    problems = validate_entries(rows, matters, areas, units)
+    problems = sort_problems(
+        [*validate_entries(rows, matters, areas, units), *column_problems(rows, policy_tiers())]
+    )
     if problems:
         return None, problems
     origin = f"工单 {new.from_ticket} 的派单决定" if new.from_ticket else "调度员新增条目"
@@ -232,7 +242,7 @@ def add_entry(
 def ensure_active(session: DbSession, path: Path, created_by: str) -> CatalogueVersion:
     """Import and activate a sheet unless the active version already has the same entries."""
     matters, areas, units = load_trees()
-    entries, problems = parse_catalogue(path, path.name, matters, areas, units)
+    entries, problems = parse_catalogue(path, path.name, matters, areas, units, policy_tiers())
     if problems:
         listed = "；".join(f"第 {p.row} 行 {p.column}：{p.reason}" for p in problems[:10])
         raise DomainError("catalogue_invalid", f"{path.name} 无法导入：{listed}")

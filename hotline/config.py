@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Every environment variable the service reads, with its meaning; the README's table mirrors it.
 ENVIRONMENT: Mapping[str, str] = {
@@ -40,6 +41,12 @@ ENVIRONMENT: Mapping[str, str] = {
     "HOTLINE_SMS_CONVERSATION_MINUTES": "minutes an SMS reply joins the caller's new ticket (30)",
     "HOTLINE_AGENT_NUMBER": "number the voice menu dials for an agent (unset: Twilio queue)",
     "HOTLINE_OPEN311_JURISDICTION": "Open311 jurisdiction_id (default yunjiang.gov.cn)",
+    "HOTLINE_LOG_LEVEL": "the app's log level under gunicorn.conf.py (default INFO)",
+    "GUNICORN_BIND": "address gunicorn.conf.py binds (default 0.0.0.0:8000)",
+    "GUNICORN_WORKERS": "gunicorn worker processes (default 4)",
+    "GUNICORN_WORKER_CLASS": "gunicorn worker class (default sync; gthread with GUNICORN_THREADS)",
+    "GUNICORN_THREADS": "threads per gunicorn worker, for the gthread class (default 1)",
+    "GUNICORN_LOG_LEVEL": "gunicorn's own log level (default info)",
 }
 
 EMBEDDED_SECRET = "embedded-development-only"
@@ -60,6 +67,31 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 0:
         raise ConfigError(f"{name} must not be negative")
     return value
+
+
+def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
+    """A number from 0 to 1, such as a confidence threshold."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number from 0 to 1, not {raw!r}") from None
+    if not 0 <= value <= 1:  # NaN fails this too
+        raise ConfigError(f"{name} must be a number from 0 to 1, not {raw!r}")
+    return value
+
+
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{name}: {raw!r} is not an IANA time zone such as Asia/Shanghai"
+        ) from None
+    return raw
 
 
 def _time_of_day(name: str, raw: str) -> time:
@@ -144,7 +176,7 @@ def build_config(
             },
         },
         "REDIS_URL": env.get("REDIS_URL") or None,
-        "TIMEZONE": env.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
+        "TIMEZONE": _timezone(env, "HOTLINE_TIMEZONE", "Asia/Shanghai"),
         "DEMO_PASSWORD": env.get("HOTLINE_DEMO_PASSWORD") or None,
         "DEMO_API_KEY": env.get("HOTLINE_DEMO_API_KEY") or None,
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,
@@ -170,7 +202,7 @@ def build_config(
         ),
         "POLICY": _json_file(env, "HOTLINE_POLICY_FILE"),
         "LADDER": _json_file(env, "HOTLINE_LADDER_FILE"),
-        "CLASSIFIER_THRESHOLD": float(env.get("HOTLINE_CLASSIFIER_THRESHOLD", "0.6")),
+        "CLASSIFIER_THRESHOLD": _fraction(env, "HOTLINE_CLASSIFIER_THRESHOLD", 0.6),
         "CLASSIFIER_MODEL_PATH": env.get("HOTLINE_CLASSIFIER_MODEL")
         or str(Path(instance_path) / "classifier.json"),
         # Matters under these roots are legal-route referrals (诉讼, 仲裁, 信访, 依申请公开...).

@@ -4,12 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from hotline.lifecycle.errors import DomainError, NotFound, PermissionDenied, TransitionError
+
+# Werkzeug describes its errors in English; the API's messages are Chinese. The code stays
+# Werkzeug's name (request_entity_too_large...), which clients match on.
+HTTP_MESSAGES = {
+    400: "请求有误",
+    401: "未登录或凭据无效",
+    403: "无权访问",
+    404: "资源不存在",
+    405: "不支持该请求方法",
+    408: "请求超时",
+    413: "请求体过大（上限 {limit} 字节）",
+    415: "不支持的请求内容类型",
+    429: "请求过于频繁，请稍后重试",
+    500: "服务器内部错误",
+    503: "服务暂时不可用，请稍后重试",
+}
+
+
+def http_message(status: int, fallback: str) -> str:
+    message = HTTP_MESSAGES.get(status)
+    if message is None:
+        return fallback
+    return message.format(limit=current_app.config.get("MAX_CONTENT_LENGTH"))
 
 
 class ApiError(Exception):
@@ -69,7 +92,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[Response, int] | HTTPException:
         code = (error.name or "error").lower().replace(" ", "_")
-        return error_response(error.code or 500, code, error.description or error.name)
+        status = error.code or 500
+        return error_response(status, code, http_message(status, error.description or error.name))
 
 
 def _rollback() -> None:

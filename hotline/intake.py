@@ -3,7 +3,7 @@ classification and routing, and ends in the one ticket queue."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple
@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, literal_column, select, union_all
 
 from hotline import lifecycle
 from hotline.clock import utcnow
+from hotline.control_characters import without_controls
 from hotline.extensions import DbSession
 from hotline.lifecycle import Actor, DomainError, Intake
 from hotline.models import Requester, Ticket
@@ -66,6 +67,39 @@ class IntakeResult:
     accept_payload: dict[str, Any] = field(default_factory=dict)
     requester: Requester | None = None
     parent: Ticket | None = None
+
+
+# What a person typed, said or had transcribed. Codes and enum values are not here: a control
+# character there makes them unknown, which check_codes says.
+FREE_TEXT = (
+    "text",
+    "title",
+    "source_line",
+    "external_id",
+    "address",
+    "requester_name",
+    "requester_phone",
+    "requester_email",
+    "requester_id_number",
+    "answer",
+)
+
+
+def without_control_characters(submission: Submission) -> Submission:
+    """The submission with control characters (NUL included) removed from its free text.
+
+    Removed, not refused, and here for every channel: an SMS or a voicemail cannot be sent
+    again, so refusing would lose the appeal, and an ESC or a NUL in it carries no meaning. No
+    channel can then store what would break an XML document or a terminal showing the ticket.
+    (The console API and Open311 still refuse NUL with a 400 naming the field: they check every
+    field of a request, codes and ids included, where dropping a character changes its meaning.)
+    """
+    cleaned: dict[str, Any] = {
+        name: without_controls(value)
+        for name in FREE_TEXT
+        if isinstance(value := getattr(submission, name), str)
+    }
+    return replace(submission, **cleaned)
 
 
 def check_codes(context: RoutingContext, submission: Submission) -> None:
@@ -259,6 +293,7 @@ def submit(
 ) -> IntakeResult:
     """Accept one appeal with exactly one triage outcome, and dispatch it when the catalogue can."""
     at = at or utcnow()
+    submission = without_control_characters(submission)
     context = routing_context()
     check_codes(context, submission)
     phone = normalise(submission.requester_phone) if submission.requester_phone else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,8 @@ from routing.calendar import CalendarNotCovered, ScheduleError, YearSchedule
 
 log = logging.getLogger(__name__)
 
+_YEAR = re.compile(r"[0-9]{4}")
+
 
 def parse_schedule_document(raw: object, source: str = "") -> dict[int, YearSchedule]:
     """Validate `{"2027": {"holidays": {...}, "makeup_workdays": {...}}}`; raise ScheduleError."""
@@ -28,7 +31,8 @@ def parse_schedule_document(raw: object, source: str = "") -> dict[int, YearSche
         raise ScheduleError(f"放假安排{where}必须是以年份为键的非空对象")
     schedules: dict[int, YearSchedule] = {}
     for key, value in raw.items():
-        if not str(key).isdigit() or len(str(key)) != 4 or not isinstance(value, Mapping):
+        # A year in ASCII digits: str.isdigit() also accepts "²⁰²⁷", which int() refuses.
+        if not _YEAR.fullmatch(str(key)) or not isinstance(value, Mapping):
             raise ScheduleError(f"放假安排{where}中的 {key!r} 不是“年份: 安排”")
         schedules[int(key)] = YearSchedule.from_json_dict(int(key), value)
     return dict(sorted(schedules.items()))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from hotline.config import ConfigError, build_config
+from hotline.config import ENVIRONMENT, ConfigError, build_config
 
 
 def test_the_embedded_default_is_sqlite_under_instance_with_inline_jobs(tmp_path: Path) -> None:
@@ -77,3 +78,34 @@ def test_business_hours_and_end_of_day_are_configurable(tmp_path: Path) -> None:
 def test_malformed_business_hours_are_a_clear_start_up_error(tmp_path: Path, hours: str) -> None:
     with pytest.raises(ConfigError, match="HOTLINE_BUSINESS_HOURS"):
         build_config(str(tmp_path), environ={"HOTLINE_BUSINESS_HOURS": hours})
+
+
+@pytest.mark.parametrize("value", ["abc", "5", "-0.1", "nan"])
+def test_a_classifier_threshold_that_is_not_a_fraction_is_a_clear_start_up_error(
+    tmp_path: Path, value: str
+) -> None:
+    with pytest.raises(ConfigError, match="HOTLINE_CLASSIFIER_THRESHOLD"):
+        build_config(str(tmp_path), environ={"HOTLINE_CLASSIFIER_THRESHOLD": value})
+
+
+def test_a_classifier_threshold_from_0_to_1_is_read(tmp_path: Path) -> None:
+    config = build_config(str(tmp_path), environ={"HOTLINE_CLASSIFIER_THRESHOLD": "0.75"})
+    assert config["CLASSIFIER_THRESHOLD"] == 0.75
+
+
+@pytest.mark.parametrize("value", ["Mars/Base", "../etc/passwd"])
+def test_an_unknown_time_zone_is_a_clear_start_up_error(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="HOTLINE_TIMEZONE"):
+        build_config(str(tmp_path), environ={"HOTLINE_TIMEZONE": value})
+
+
+def test_every_variable_in_the_readme_table_is_listed_in_environment_and_back() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| variable | meaning |", 1)[1].split("\n\n", 1)[0]
+    documented = {
+        name
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1])
+    }
+    assert documented == set(ENVIRONMENT)

@@ -44,3 +44,43 @@ def test_the_demo_load_command_reports_what_it_loaded(app: Flask) -> None:
         app.config["DEMO_PASSWORD"] = None
     assert result.exit_code == 0, result.output
     assert "demo city loaded" in result.output
+
+
+def _hashes() -> dict[str, str]:
+    return {
+        name: digest
+        for name, digest in db.session.execute(select(User.username, User.password_hash))
+    }
+
+
+def test_a_second_load_without_a_password_keeps_every_existing_password(app: Flask) -> None:
+    before = _hashes()
+    report = load_demo(db.session, None, None)
+    db.session.flush()
+    assert _hashes() == before  # the session fingerprint hashes it: nobody is signed out
+    assert report.password is None and not report.generated_password
+
+
+def test_a_second_load_with_the_same_password_keeps_the_hashes(app: Flask) -> None:
+    before = _hashes()
+    load_demo(db.session, "test-password", None)
+    db.session.flush()
+    assert _hashes() == before
+
+
+def test_without_a_password_only_new_demo_users_get_the_generated_one(app: Flask) -> None:
+    agent = db.session.scalars(select(User).where(User.username == "agent1")).one()
+    db.session.delete(agent)
+    db.session.flush()
+    report = load_demo(db.session, None, None)
+    db.session.flush()
+    assert report.generated_password and report.password
+    users = {user.username: user for user in db.session.scalars(select(User))}
+    assert check_password_hash(users["agent1"].password_hash, report.password)
+    assert check_password_hash(users["dispatcher1"].password_hash, "test-password")
+
+
+def test_the_demo_load_command_says_existing_passwords_were_kept(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "keep their passwords" in result.output

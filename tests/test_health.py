@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from redis import Redis
 
-from hotline.calendar_status import coming_year_warning
+from hotline.calendar_status import coverage_warnings
 from hotline.health import RELAY_BACKLOG_WARNING
 from tests.conftest import make_test_app
 from workers.relay import READY
@@ -56,6 +56,23 @@ def test_health_is_503_when_the_database_is_unreachable() -> None:
 
 
 def test_the_coming_year_warning_appears_only_in_december_while_it_is_provisional() -> None:
-    assert coming_year_warning(date(2026, 11, 30), 2027) is None
-    assert coming_year_warning(date(2026, 12, 1), 2027) is not None
-    assert coming_year_warning(date(2026, 12, 1), None) is None
+    # Official schedules 2020-2026: 2027 is provisional.
+    assert coverage_warnings(date(2026, 11, 30), 2020, 2026) == []
+    assert len(coverage_warnings(date(2026, 12, 1), 2020, 2026)) == 1
+    assert coverage_warnings(date(2026, 12, 1), 2020, 2027) == []
+
+
+def test_a_provisional_current_year_is_a_warning_all_year() -> None:
+    (warning,) = coverage_warnings(date(2027, 6, 1), 2020, 2026)
+    assert "2027" in warning and "provisional" in warning
+
+
+def test_in_december_of_the_provisional_year_the_uncomputable_next_year_is_a_warning() -> None:
+    warnings = coverage_warnings(date(2027, 12, 15), 2020, 2026)
+    assert len(warnings) == 2
+    assert "2028" in warnings[1] and "无法计算" in warnings[1]
+
+
+def test_a_year_outside_the_calendar_is_a_warning() -> None:
+    assert "不在工作日历内" in coverage_warnings(date(2019, 5, 1), 2020, 2026)[0]
+    assert "无法计算" in coverage_warnings(date(2029, 5, 1), 2020, 2026)[0]

@@ -35,13 +35,6 @@ ERROR_TEXT = {
     "415": "请求体必须是 application/json",
     "422": "违反业务规则（如未知编码 unknown_code）",
 }
-# Endpoints other blueprints serve; described by path at least, even before they are routed.
-EXTERNAL_PATHS = {
-    "/api/v1/calendar/due": ("get", "计算办理时限（工作日）", "calendar"),
-    "/api/v1/calendar/days": ("get", "工作日历（节假日与调休）", "calendar"),
-    "/api/v1/catalogue/versions": ("get", "派单目录版本", "catalogue"),
-    "/api/v1/routing/explain": ("get", "解释派单结果", "catalogue"),
-}
 
 
 def _schema_name(schema: type[Schema]) -> str:
@@ -155,6 +148,13 @@ class Operation:
     errors: tuple[str, ...] = ("401", "403")
     secured: bool = True
     headers: tuple[dict[str, Any], ...] = ()
+    # What an error status means here when ERROR_TEXT's generic wording does not fit.
+    error_text: tuple[tuple[str, str], ...] = ()
+    body_required: bool = True
+    upload: bool = False  # a multipart/form-data file upload instead of a JSON body
+    # Other representations of the success response (media type → description).
+    downloads: tuple[tuple[str, str], ...] = ()
+    success_text: str = "成功"
 
 
 IDEMPOTENCY_HEADER = {
@@ -165,6 +165,146 @@ IDEMPOTENCY_HEADER = {
     "内容不同返回 409",
     "schema": {"type": "string", "maxLength": 255},
 }
+
+
+UPLOAD = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {
+                    "type": "string",
+                    "format": "binary",
+                    "description": "派单目录表（.xlsx 或 .csv，中文表头）",
+                },
+                "note": {"type": "string", "description": "版本说明"},
+            },
+        }
+    }
+}
+CATALOGUE_INVALID = "派单目录表或新条目有问题（catalogue_invalid，details.problems 逐行列出）"
+CALENDAR_400 = "参数错误（validation_error），或日期超出工作日历（calendar_not_covered）"
+
+
+def other_operations() -> list[Operation]:
+    """The calendar, catalogue, routing-explain and manual-queue endpoints (other blueprints)."""
+    from hotline.calendar_api import DaysQuery, DueQuery
+    from hotline.catalogue_api import (
+        ActivateBody,
+        DiffQuery,
+        EntryBody,
+        ExplainBody,
+        FormatQuery,
+        QueueQuery,
+    )
+
+    editor_errors = ("400", "401", "403", "413", "415", "422")
+    return [
+        Operation(
+            "get",
+            "/api/v1/calendar/due",
+            "计算办理时限：从 start 起算若干工作日、工作小时或自然小时（三者给一个）",
+            "calendar",
+            query=DueQuery,
+            errors=("400",),
+            error_text=(("400", CALENDAR_400),),
+            secured=False,
+        ),
+        Operation(
+            "get",
+            "/api/v1/calendar/days",
+            "工作日历：from 至 to 每天是否上班及原因（节假日、调休、周末），最多 366 天",
+            "calendar",
+            query=DaysQuery,
+            errors=("400",),
+            error_text=(("400", CALENDAR_400),),
+            secured=False,
+        ),
+        Operation("get", "/api/v1/catalogue/versions", "派单目录的全部版本", "catalogue", None),
+        Operation(
+            "post",
+            "/api/v1/catalogue/versions",
+            "上传派单目录表为草稿版本；有任何问题则整表不导入",
+            "catalogue",
+            None,
+            "201",
+            upload=True,
+            errors=("400", "401", "403", "413", "422"),
+            error_text=(
+                ("400", "未以 multipart/form-data 上传字段 file（file_required）"),
+                ("422", CATALOGUE_INVALID),
+            ),
+        ),
+        Operation(
+            "get",
+            "/api/v1/catalogue/versions/{version_id}",
+            "派单目录某一版本的条目（JSON），或以 format=xlsx/csv 下载派单目录表",
+            "catalogue",
+            None,
+            query=FormatQuery,
+            errors=("400", "401", "403", "404"),
+            error_text=(("404", "版本不存在"),),
+            downloads=(
+                ("text/csv", "format=csv：UTF-8 派单目录表"),
+                (
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "format=xlsx：派单目录表",
+                ),
+            ),
+        ),
+        Operation(
+            "post",
+            "/api/v1/catalogue/versions/{version_id}/activate",
+            "启用某一版本（可指定生效时间），原启用版本随之停用",
+            "catalogue",
+            None,
+            body=ActivateBody,
+            body_required=False,
+            errors=("400", "401", "403", "404", "409", "413", "415", "422"),
+            error_text=(("404", "版本不存在"), ("409", "版本状态不允许启用")),
+        ),
+        Operation(
+            "get",
+            "/api/v1/catalogue/diff",
+            "比较两个版本的派单目录：新增、删除、修改的条目",
+            "catalogue",
+            None,
+            query=DiffQuery,
+            errors=("400", "401", "403", "404"),
+            error_text=(("404", "版本不存在"),),
+        ),
+        Operation(
+            "post",
+            "/api/v1/catalogue/entries",
+            "在启用版本基础上新增一个条目，生成新的草稿版本（如来自待派单工单的派单决定）",
+            "catalogue",
+            None,
+            "201",
+            body=EntryBody,
+            errors=editor_errors,
+            error_text=(("422", CATALOGUE_INVALID + "；或 from_ticket 工单不存在"),),
+        ),
+        Operation(
+            "post",
+            "/api/v1/routing/explain",
+            "解释一段诉求会如何分类与派单（命中的目录条目、主办与协办单位），不建工单",
+            "catalogue",
+            None,
+            body=ExplainBody,
+            errors=editor_errors,
+            error_text=(("422", "事项或区域编码不存在（unknown_code）"),),
+        ),
+        Operation(
+            "get",
+            "/api/v1/queue/manual",
+            "待派单队列：路由无法决定、等待调度员派单的工单，最早受理的在前",
+            "catalogue",
+            None,
+            query=QueueQuery,
+            errors=("400", "401", "403"),
+        ),
+    ]
 
 
 def operations() -> list[Operation]:
@@ -233,7 +373,7 @@ def operations() -> list[Operation]:
                 errors=("400", "401", "403", "404", "409", "413", "415", "422"),
             )
         )
-    return ops
+    return ops + other_operations()
 
 
 def _path_parameters(path: str) -> list[dict[str, Any]]:
@@ -268,14 +408,24 @@ def _operation(components: Components, op: Operation) -> dict[str, Any]:
     if parameters:
         document["parameters"] = parameters
     if op.body is not None:
-        document["requestBody"] = {"required": True, "content": _json(components.ref(op.body))}
-    success: dict[str, Any] = {"description": "成功"}
+        document["requestBody"] = {
+            "required": op.body_required,
+            "content": _json(components.ref(op.body)),
+        }
+    if op.upload:
+        document["requestBody"] = {"required": True, "content": UPLOAD}
+    success: dict[str, Any] = {"description": op.success_text}
     if op.response is not None:
         success["content"] = _json(components.ref(op.response))
+    for media_type, description in op.downloads:
+        success.setdefault("content", {})[media_type] = {
+            "schema": {"type": "string", "format": "binary", "description": description}
+        }
     responses: dict[str, Any] = {op.status: success}
+    texts = dict(op.error_text)
     for status in op.errors:
         responses[status] = {
-            "description": ERROR_TEXT[status],
+            "description": texts.get(status, ERROR_TEXT[status]),
             "content": _json(components.ref(ErrorSchema)),
         }
     document["responses"] = responses
@@ -298,12 +448,7 @@ def _other_routes(app: Flask, described: dict[str, Any]) -> dict[str, dict[str, 
         doc = (app.view_functions[rule.endpoint].__doc__ or "").strip()
         summary = doc.splitlines()[0] if doc else rule.endpoint
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            found.setdefault(path, {})[method.lower()] = _minimal(
-                path, method.lower(), rule.endpoint
-            )
-    for path, (method, summary, tag) in EXTERNAL_PATHS.items():
-        if path not in described and path not in found:
-            found[path] = {method: _minimal(path, method, summary, tag)}
+            found.setdefault(path, {})[method.lower()] = _minimal(path, method.lower(), summary)
     return found
 
 

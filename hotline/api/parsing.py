@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast
 from flask import request
 from marshmallow import Schema, ValidationError
 
+from hotline.control_characters import find_unstorable
 from hotline.errors import ApiError
 from hotline.extensions import db
 
@@ -44,46 +45,29 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def unstorable(text: str) -> str | None:
-    """Why the database cannot store `text` (PostgreSQL refuses NUL; lone surrogates are not
-    UTF-8), or None."""
-    if "\x00" in text:
-        return "不能包含 NUL (\\u0000) 字符"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "包含无效的 Unicode 字符（孤立代理项）"
-    return None
-
-
 def check_storable(value: Any, path: str = "") -> None:
-    """400 naming the field when any key or string anywhere in `value` cannot be stored."""
-    pending: list[tuple[Any, str]] = [(value, path)]
-    while pending:  # iterative: a deeply nested body must not exhaust the stack here
-        item, where = pending.pop()
-        if isinstance(item, str):
-            problem = unstorable(item)
-            if problem is not None:
-                raise ApiError(
-                    400,
-                    "validation_error",
-                    "请求参数不正确",
-                    {"field": where or None, "reason": problem},
-                )
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                # The error names the field; a key that is itself unstorable cannot be echoed.
-                label = str(key) if unstorable(str(key)) is None else "?"
-                name = f"{where}.{label}" if where else label
-                pending.append((key, name))
-                pending.append((child, name))
-        elif isinstance(item, list):
-            pending.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
+    """400 naming the field when any key or string anywhere in `value` cannot be stored.
+
+    Refused, not cleaned: this guard covers every field of every request (codes, ids, search
+    terms), where dropping a character would silently change what the client meant. The other
+    control characters pass here; intake removes them from an appeal's free text.
+    """
+    found = find_unstorable(value, path)
+    if found is not None:
+        where, problem = found
+        raise ApiError(
+            400, "validation_error", "请求参数不正确", {"field": where or None, "reason": problem}
+        )
 
 
 def json_body() -> Any:
     """The parsed JSON body; an empty body reads as {}. 415 for other media types."""
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    # Past MAX_CONTENT_LENGTH, chunked or not, hotline.body_limit has already answered 413.
+    raw = request.get_data(cache=True)
+    if not raw and not request.mimetype:
+        # `curl -X POST .../sign`: nothing sent, so nothing to type. An empty POST is no
+        # cross-site form either; auth.check_same_origin covers those for cookie sessions.
+        return {}
     if request.mimetype != "application/json":
         # Requiring JSON also keeps cross-site form posts (CSRF) out of session-authenticated calls.
         raise ApiError(415, "unsupported_media_type", "请求体必须是 application/json")

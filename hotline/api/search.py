@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from hotline.errors import ApiError
+from hotline.extensions import db
 from hotline.lifecycle import Actor, DomainError
-from hotline.models import CLOCKS, Ticket, TicketAssignment
+from hotline.models import CLOCKS, Ticket, TicketAssignment, Unit
 from hotline.routing_context import RoutingContext
 from routing.tree import CodeTree
 from routing.workflow import Role
@@ -46,6 +47,13 @@ def subtree(tree: CodeTree, code: str, field: str) -> list[str]:
         found.extend(children)
         pending.extend(children)
     return found
+
+
+def check_unit(code: str) -> None:
+    """The same 422 as an unknown area or matter. Any unit ever loaded counts, deactivated ones
+    too: their past tickets are still found under them."""
+    if db.session.get(Unit, code) is None:
+        raise DomainError("unknown_code", "编码不存在", {"unit": f"未知的编码 {code}"})
 
 
 def overdue_condition(now: datetime) -> ColumnElement[bool]:

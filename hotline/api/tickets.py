@@ -15,14 +15,14 @@ from hotline.api.parsing import (
     json_body,
     load_query,
     rollback_on_error,
-    unstorable,
     validation_error,
 )
 from hotline.api.representation import detail_view, summary_view, ticket_view
 from hotline.api.schemas import TicketCreateSchema, TicketListQuery
-from hotline.api.search import page, ticket_query, visible_to
+from hotline.api.search import check_unit, page, ticket_query, visible_to
 from hotline.auth import ANY_ROLE, INTAKE_ROLES, authenticate, require_roles
 from hotline.clock import utcnow
+from hotline.control_characters import unstorable
 from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.intake import Submission, submit
@@ -160,6 +160,8 @@ def create_ticket() -> tuple[Response, int]:
 def list_tickets() -> Response:
     actor = authenticate().actor
     filters = load_query(TicketListQuery())
+    if filters.get("unit"):
+        check_unit(filters["unit"])
     now = utcnow()
     rows = db.session.scalars(ticket_query(filters, actor, routing_context(), now))
     items, next_cursor = page(rows, int(filters["limit"]))

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from hotline.calendar_status import coming_year_warning
+from hotline.calendar_status import calendar_warnings
 from hotline.domain import current_domain, reset_domain
 from hotline.extensions import db
 from hotline.schedules import (
@@ -82,13 +82,13 @@ def _user() -> str:
 @calendar.command("check")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
 def check(today: datetime | None) -> None:
-    """Exit non-zero when, in December, the coming year is still provisional."""
+    """Exit non-zero when this year, or in December the coming one, is provisional or not
+    covered: due times there are guesses, or cannot be computed at all."""
     domain = current_domain()
-    day = today.date() if today else datetime.now(domain.tz).date()
+    warnings = calendar_warnings(today.date() if today else None)
+    if warnings:
+        raise click.ClickException("\n".join(warnings))
     cal = domain.calendar
-    warning = coming_year_warning(day, cal.provisional_year)
-    if warning:
-        raise click.ClickException(warning)
     click.echo(
         f"官方放假安排覆盖 {cal.first_year}–{cal.last_official_year} 年；"
         f"{cal.provisional_year} 年按法定节假日暂定"

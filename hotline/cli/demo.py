@@ -26,7 +26,10 @@ def load() -> None:
     click.echo(f"demo city loaded ({counts})")
     if report.generated_password:
         click.echo(
-            f"HOTLINE_DEMO_PASSWORD was not set; demo users' password is now: {report.password}"
+            "HOTLINE_DEMO_PASSWORD was not set; the password of the demo users created now is:"
+            f" {report.password}"
         )
+    elif report.password is None and not current_app.config.get("DEMO_PASSWORD"):
+        click.echo("HOTLINE_DEMO_PASSWORD was not set; existing demo users keep their passwords")
     if report.api_key:
         click.echo("integration API key from HOTLINE_DEMO_API_KEY is active")

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.apikeys import create_key
 from hotline.extensions import DbSession
@@ -115,11 +115,19 @@ def load_reference(session: DbSession) -> dict[str, int]:
     return counts
 
 
-def load_users(session: DbSession, password: str) -> int:
+def load_users(session: DbSession, password: str | None, fallback: str) -> tuple[int, int]:
+    """Create or refresh the demo users; (users loaded, users whose password was set).
+
+    With `password` (HOTLINE_DEMO_PASSWORD) every user gets it. Without, a new user gets
+    `fallback` and an existing one keeps its own: a second `demo load` must not reset what
+    people use. A user whose password already matches keeps its hash, since the session
+    fingerprint (auth.py) covers the hash and a new salt would sign everyone out.
+    """
     from sqlalchemy import select
 
-    password_hash = generate_password_hash(password)
-    count = 0
+    count = changed = 0
+    new_hashes: dict[str, str] = {}  # one hash per password: hashing is slow on purpose
+    checked: dict[tuple[str, str], bool] = {}  # demo users share a hash: check it once
     for row in read_rows("users.csv"):
         user = session.scalars(select(User).where(User.username == row["username"])).first()
         if user is None:
@@ -128,22 +136,34 @@ def load_users(session: DbSession, password: str) -> int:
         user.display_name = row["display_name"]
         user.role = row["role"]
         user.unit_code = row["unit_code"] or None
-        user.password_hash = password_hash
         user.active = True
+        stored = user.password_hash
+        wanted = password if password is not None else (fallback if stored is None else None)
+        if wanted is not None and not (stored and _matches(stored, wanted, checked)):
+            if wanted not in new_hashes:
+                new_hashes[wanted] = generate_password_hash(wanted)
+            user.password_hash = new_hashes[wanted]
+            changed += 1
         count += 1
     session.flush()
-    return count
+    return count, changed
+
+
+def _matches(stored: str, password: str, checked: dict[tuple[str, str], bool]) -> bool:
+    if (stored, password) not in checked:
+        checked[stored, password] = check_password_hash(stored, password)
+    return checked[stored, password]
 
 
 def load_demo(session: DbSession, password: str | None, api_key: str | None) -> LoadReport:
     """Load or refresh the demo city; running it twice changes nothing the second time."""
     report = LoadReport()
     report.counts = load_reference(session)
-    if password is None:
-        password = secrets.token_urlsafe(9)
-        report.generated_password = True
-    report.password = password
-    report.counts["users"] = load_users(session, password)
+    generated = secrets.token_urlsafe(9)
+    report.counts["users"], changed = load_users(session, password, generated)
+    if changed:
+        report.password = password if password is not None else generated
+        report.generated_password = password is None
     if api_key:
         create_key(session, "demo integration", api_key)
         report.api_key = api_key

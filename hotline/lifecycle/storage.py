@@ -68,7 +68,7 @@ def _default(column: Column[Any]) -> Any:
         return isinstance(default, True_)
     if not isinstance(default, str):
         return NOW
-    return int(default) if default.isdigit() else default
+    return int(default) if default.isascii() and default.isdigit() else default
 
 
 # Per table, every column's key and default, in the table's order.

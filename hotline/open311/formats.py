@@ -35,6 +35,10 @@ _W3C = re.compile(
     r"\d{4}-\d{2}-\d{2}"
     r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?P<zone>Z|[+-]\d{2}:?\d{2})?)?"
 )
+# Characters XML 1.0 has no way to write, escaped or not (its Char production): most C0
+# controls, lone surrogates, U+FFFE and U+FFFF. Rows stored before intake removed controls, and
+# what an error echoes from a request, may hold them; one would make the document unreadable.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # An unescaped "+" in a query string arrives as a space: "…T10:15:00 08:00".
 _LOST_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 
@@ -86,7 +90,12 @@ def _fill(element: ElementTree.Element, name: str, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = xml_text(str(value))
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters an XML 1.0 document cannot hold."""
+    return _NOT_XML.sub("", text)
 
 
 def local_zone() -> ZoneInfo:

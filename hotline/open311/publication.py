@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -13,6 +12,7 @@ from hotline.extensions import DbSession
 from hotline.models import Ticket, TicketEvent, Unit
 from hotline.open311.formats import format_datetime
 from hotline.open311.schemas import MARKUP
+from hotline.open311.scrubbing import scrub
 from routing.glossary import TriageOutcome
 from routing.tree import AreaTree, CodeTree
 from routing.workflow import STATE_LABELS, Action, TicketState
@@ -26,21 +26,6 @@ OUTCOME_LABELS = {
     TriageOutcome.DISPATCH: "派单办理",
 }
 WITHHELD = "（该诉求为举报或诉求人要求保密，内容不予公开）"
-
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-def scrub(text: str | None) -> str | None:
-    """Hide the phone numbers, ID numbers and e-mail addresses citizens type into free text."""
-    if not text:
-        return text
-    text = _ID_NUMBER.sub("******************", text)
-    text = _MOBILE.sub(r"\1****\2", text)
-    text = _LANDLINE.sub("****", text)
-    return _EMAIL.sub("***@***", text)
 
 
 def plain(text: str | None) -> str | None:

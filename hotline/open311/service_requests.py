@@ -42,6 +42,7 @@ from routing.workflow import Role, TicketState
 
 # The length of requesters.name: first_name and last_name (60 each) joined by a space can exceed it.
 NAME_LIMIT = 120
+MAX_TICKET_ID = 2**31 - 1
 # Han characters: a name written in them is family name first, with no space.
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -251,7 +252,11 @@ def get_request(service_request_id: str, fmt: str) -> Response:
 @blueprint.get("/tokens/<token>.<any(xml, json):fmt>")
 def get_token(token: str, fmt: str) -> Response:
     check_jurisdiction()
-    ticket = db.session.get(Ticket, int(token)) if token.isdigit() and len(token) < 12 else None
+    # ASCII digits only: str.isdigit() also accepts "³" and "٣", which int() refuses or reads.
+    is_id = token.isascii() and token.isdigit() and len(token) < 12
+    ticket_id = int(token) if is_id else None
+    # tickets.id is a 32-bit integer: PostgreSQL refuses a larger one rather than finding none.
+    ticket = db.session.get(Ticket, ticket_id) if ticket_id and ticket_id <= MAX_TICKET_ID else None
     if ticket is None:
         raise Open311Error(404, f"令牌 {token} 不存在")
     body = [{"service_request_id": ticket.number, "token": token_for(ticket)}]

@@ -12,6 +12,7 @@ from flask import Response, request, url_for
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from hotline.control_characters import without_controls
 from hotline.webhooks.signature import JSON_TYPE, base_url, below_base, signature_is_valid
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,16 @@ def twilio_webhook(view: View) -> View:
 
 
 def webhook_params() -> MultiDict[str, str]:
-    """The parameters Twilio sent, wherever the method and content type put them."""
+    """The parameters Twilio sent, wherever the method and content type put them, without
+    control characters: an SMS cannot be sent again, so a NUL or an ESC in it is removed rather
+    than refused (PostgreSQL cannot store NUL, in the inbound message as in the ticket)."""
+    return MultiDict(
+        (without_controls(name), without_controls(value))
+        for name, value in _sent_params().items(multi=True)
+    )
+
+
+def _sent_params() -> MultiDict[str, str]:
     if request.method == "GET":
         return request.args
     if request.mimetype == JSON_TYPE:

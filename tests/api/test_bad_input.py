@@ -101,6 +101,7 @@ def test_a_body_over_the_content_limit_is_413_in_json(client: Any) -> None:
     assert response.status_code == 413
     assert response.is_json
     assert _error(response)["code"] == "request_entity_too_large"
+    assert _error(response)["message"].startswith("请求体过大")
     assert _nothing_written()
 
 

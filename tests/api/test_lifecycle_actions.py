@@ -180,6 +180,16 @@ def test_signing_twice_is_409(client: Any, district: Any, no_catalogue: None) ->
     assert act(district, ticket, "sign").status_code == 409
 
 
+def test_a_body_less_action_without_a_content_type_reads_as_an_empty_body(
+    client: Any, district: Any, no_catalogue: None
+) -> None:
+    # What `curl -X POST .../sign` sends: no body, no Content-Type.
+    ticket = create(client)
+    response = district.post(f"/api/v1/tickets/{ticket['id']}/sign")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["state"] == "signed"
+
+
 def test_a_unit_may_not_take_a_centre_action(
     client: Any, district: Any, no_catalogue: None
 ) -> None:

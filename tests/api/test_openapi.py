@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from openapi_spec_validator import validate
@@ -106,3 +107,45 @@ def test_the_docs_page_is_self_contained_html(client: Any) -> None:
     page = response.get_data(as_text=True)
     assert "openapi.json" in page
     assert "http://" not in page and "https://" not in page
+
+
+def test_every_operation_has_a_real_summary_not_an_endpoint_name(client: Any) -> None:
+    for path, item in _document(client)["paths"].items():
+        for method, operation in item.items():
+            summary = operation["summary"]
+            assert summary and not re.fullmatch(r"[\w.]+", summary, re.ASCII), (
+                method,
+                path,
+                summary,
+            )
+
+
+QUERY_PARAMETERS = {
+    ("get", "/api/v1/tickets"): {"state", "unit", "area", "matter", "q", "cursor", "limit"},
+    ("get", "/api/v1/calendar/due"): {"start", "working_days", "working_hours", "hours"},
+    ("get", "/api/v1/calendar/days"): {"from", "to"},
+    ("get", "/api/v1/catalogue/versions/{version_id}"): {"format"},
+    ("get", "/api/v1/catalogue/diff"): {"from", "to"},
+    ("get", "/api/v1/queue/manual"): {"limit", "offset"},
+}
+
+
+def test_operations_that_read_the_query_string_declare_its_parameters(client: Any) -> None:
+    paths = _document(client)["paths"]
+    for (method, path), names in QUERY_PARAMETERS.items():
+        parameters = paths[path][method].get("parameters", [])
+        assert names <= {p["name"] for p in parameters if p["in"] == "query"}, path
+
+
+def test_catalogue_and_routing_operations_declare_their_bodies_and_errors(client: Any) -> None:
+    paths = _document(client)["paths"]
+    upload = paths["/api/v1/catalogue/versions"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+    assert {"201", "401", "403", "422"} <= set(upload["responses"])
+    for path in ("/api/v1/catalogue/entries", "/api/v1/routing/explain"):
+        operation = paths[path]["post"]
+        assert "application/json" in operation["requestBody"]["content"]
+        assert {"400", "401", "403", "422"} <= set(operation["responses"])
+    download = paths["/api/v1/catalogue/versions/{version_id}"]["get"]["responses"]["200"]
+    assert "text/csv" in download["content"]
+    assert "404" in paths["/api/v1/catalogue/diff"]["get"]["responses"]

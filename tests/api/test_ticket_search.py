@@ -131,10 +131,29 @@ def test_bad_list_parameters_are_refused(client: Any) -> None:
         ("accepted_from=yesterday", 400),
         ("area=000000", 422),
         ("matter=99", 422),
+        ("unit=NOPE", 422),
         ("colour=red", 400),
     ):
         response = client.get(f"/api/v1/tickets?{query}", headers=API_KEY)
         assert response.status_code == status, query
+
+
+def test_an_unknown_unit_is_the_same_unknown_code_as_an_unknown_area(client: Any) -> None:
+    response = client.get("/api/v1/tickets?unit=NOPE", headers=API_KEY)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "unknown_code" and "unit" in error["details"]
+
+
+def test_a_deactivated_unit_still_filters_its_past_tickets(client: Any) -> None:
+    from hotline.extensions import db
+    from hotline.models import Unit
+
+    unit = db.session.get(Unit, "C-SCJGJ")
+    assert unit is not None
+    unit.active = False
+    db.session.flush()
+    assert client.get("/api/v1/tickets?unit=C-SCJGJ", headers=API_KEY).status_code == 200
 
 
 def test_listing_needs_credentials(client: Any) -> None:

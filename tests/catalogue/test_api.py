@@ -90,6 +90,7 @@ def test_a_version_reads_as_json_and_downloads_as_xlsx_or_csv(
 
     csv = client.get(f"/api/v1/catalogue/versions/{active.id}?format=csv")
     assert csv.data.decode("utf-8-sig").splitlines()[0].startswith("条目编号,事项编码")
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"
 
     assert client.get("/api/v1/catalogue/versions/999999").status_code == 404
 

@@ -179,3 +179,21 @@ def test_the_cli_refuses_a_wrong_sheet_and_prints_every_problem(app: Flask, tmp_
     assert "第 2 行" in result.output and "第 3 行" in result.output
     assert "未导入任何内容" in result.output
     assert version_count() == before
+
+
+def test_the_cli_refuses_an_unknown_tier_and_an_unknown_dispatch_level(
+    app: Flask, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(
+        csv_upload(
+            "X1,01.01.01,,,,,C-SCJGJ,,,,宇宙级,,,,",
+            "X2,01.01.02,,,,,C-SCJGJ,,,,市级,,whatever,,",
+        ).getvalue()
+    )
+    before = version_count()
+    result = app.test_cli_runner().invoke(args=["catalogue", "import", str(bad), "--activate"])
+    assert result.exit_code != 0
+    assert "第 2 行" in result.output and "宇宙级" in result.output
+    assert "第 3 行" in result.output and "whatever" in result.output
+    assert version_count() == before

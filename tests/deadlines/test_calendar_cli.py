@@ -127,6 +127,24 @@ def test_check_fails_in_december_while_the_coming_year_is_provisional(
     assert "2027" in result.output
 
 
+def test_check_fails_in_december_of_the_provisional_year_when_the_next_is_not_covered(
+    fresh_domain: Flask,
+) -> None:
+    result = fresh_domain.test_cli_runner().invoke(
+        args=["calendar", "check", "--today", "2027-12-15"]
+    )
+    assert result.exit_code != 0
+    assert "2027" in result.output and "2028" in result.output and "无法计算" in result.output
+
+
+def test_check_fails_all_year_while_the_current_year_is_provisional(fresh_domain: Flask) -> None:
+    result = fresh_domain.test_cli_runner().invoke(
+        args=["calendar", "check", "--today", "2027-03-01"]
+    )
+    assert result.exit_code != 0
+    assert "2027" in result.output
+
+
 def test_check_passes_before_december_and_prints_the_covered_years(fresh_domain: Flask) -> None:
     result = fresh_domain.test_cli_runner().invoke(
         args=["calendar", "check", "--today", "2026-11-30"]

@@ -8,11 +8,14 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
+from hotline.catalogue_columns import DISPATCH_LEVELS
 from hotline.catalogue_sheet import HEADERS, parse_catalogue, read_sheet, write_sheet
 from routing.catalogue import CatalogueEntry, UnitDirectory, UnitRef
 from routing.glossary import AppealType, AreaLevel, UnitKind
+from routing.sla import DEMO_POLICY_MAPPING
 from routing.tree import AreaNode, AreaTree, MatterTree, TreeNode
 
+TIERS = frozenset(DEMO_POLICY_MAPPING["tiers"])
 MATTERS = MatterTree(
     [
         TreeNode("01", "城乡建设", None),
@@ -51,12 +54,12 @@ ENTRIES = [
         ("属地区政府", "DL"),
         "市级",
         "《特种设备安全法》第五条",
-        "5工作日",
+        "normal",
         ("电梯", "困人"),
         False,
     ),
     CatalogueEntry(
-        "E002", "010201", "330102001", frozenset(), "属地街道", (), "街道", "", None, (), False
+        "E002", "010201", "330102001", frozenset(), "属地街道", (), "街道级", "", None, (), False
     ),
     CatalogueEntry(
         "E003",
@@ -106,7 +109,7 @@ def good_row(entry_id: str = "E9", **cells: str) -> list[str]:
 def test_an_xlsx_written_then_read_gives_the_same_entries(tmp_path: Path) -> None:
     path = tmp_path / "派单目录.xlsx"
     write_sheet(ENTRIES, MATTERS, AREAS, UNITS, path, "xlsx")
-    entries, problems = parse_catalogue(path, path.name, MATTERS, AREAS, UNITS)
+    entries, problems = parse_catalogue(path, path.name, MATTERS, AREAS, UNITS, TIERS)
     assert problems == []
     assert entries == ENTRIES
 
@@ -116,7 +119,7 @@ def test_a_csv_written_to_a_stream_then_read_gives_the_same_entries() -> None:
     write_sheet(ENTRIES, MATTERS, AREAS, UNITS, stream, "csv")
     assert stream.getvalue().startswith(b"\xef\xbb\xbf")
     stream.seek(0)
-    entries, problems = parse_catalogue(stream, "export.csv", MATTERS, AREAS, UNITS)
+    entries, problems = parse_catalogue(stream, "export.csv", MATTERS, AREAS, UNITS, TIERS)
     assert (entries, problems) == (ENTRIES, [])
 
 
@@ -163,7 +166,7 @@ def test_a_name_that_does_not_match_its_code_is_not_an_error() -> None:
     data = csv_bytes(
         [GOOD_HEADER, good_row("E9", 事项名称="改过的名字", 主办单位名称="旧名")], "utf-8"
     )
-    entries, problems = parse_catalogue(io.BytesIO(data), "a.csv", MATTERS, AREAS, UNITS)
+    entries, problems = parse_catalogue(io.BytesIO(data), "a.csv", MATTERS, AREAS, UNITS, TIERS)
     assert problems == []
     assert entries[0].matter_code == "010101"
 
@@ -205,7 +208,7 @@ def test_a_wrong_file_lists_every_error_with_the_row_the_sheet_shows(tmp_path: P
     ]
     path = tmp_path / "bad.csv"
     path.write_bytes(csv_bytes(rows, "utf-8-sig"))
-    entries, problems = parse_catalogue(path, path.name, MATTERS, AREAS, UNITS)
+    entries, problems = parse_catalogue(path, path.name, MATTERS, AREAS, UNITS, TIERS)
     assert entries == []
     assert [(p.row, p.column) for p in problems] == [
         (3, "条目编号"),
@@ -234,3 +237,27 @@ def test_an_empty_file_is_a_problem() -> None:
     rows, problems = read_sheet(io.BytesIO(b""), "empty.csv")
     assert rows == []
     assert problems[0].row == 1
+
+
+def test_an_unknown_tier_or_dispatch_level_is_a_problem_in_its_column() -> None:
+    rows = [
+        GOOD_HEADER,
+        good_row("E1", 时限档位="whatever"),
+        good_row("E2", 派单层级="宇宙级", 区域编码="330102"),
+        good_row("E3", 时限档位="urgent", 派单层级="", 区域编码="330102001"),
+    ]
+    data = csv_bytes(rows, "utf-8")
+    entries, problems = parse_catalogue(io.BytesIO(data), "a.csv", MATTERS, AREAS, UNITS, TIERS)
+    assert entries == []
+    assert [(p.row, p.column) for p in problems] == [(2, "时限档位"), (3, "派单层级")]
+    assert "whatever" in problems[0].reason and "normal" in problems[0].reason
+    assert "宇宙级" in problems[1].reason and "街道级" in problems[1].reason
+
+
+def test_every_tier_of_the_policy_and_every_dispatch_level_is_accepted() -> None:
+    cells = [{"时限档位": tier} for tier in sorted(TIERS)]
+    cells += [{"派单层级": level} for level in DISPATCH_LEVELS]
+    for cell in cells:
+        data = csv_bytes([GOOD_HEADER, good_row("E1", **cell)], "utf-8")
+        problems = parse_catalogue(io.BytesIO(data), "a.csv", MATTERS, AREAS, UNITS, TIERS)[1]
+        assert problems == [], cell

@@ -1,0 +1,55 @@
+"""Parameters refused before any Open311 view reads them: bytes that are not UTF-8 and characters
+no column can store, each a 400 in the spec's shape naming the parameter, on every database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import unquote_to_bytes
+
+from flask import request
+
+from hotline.control_characters import find_unstorable, unstorable
+from hotline.open311 import blueprint
+from hotline.open311.formats import Open311Error
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+# The catch-all answering unserved paths: its path is not a parameter.
+UNKNOWN_PATH = "open311.unknown"
+
+
+@blueprint.before_request
+def refuse_unreadable_parameters() -> None:
+    """Werkzeug decodes a form or query leniently: %FF arrives as the three characters "%FF",
+    and would be stored so. NUL would reach the database, which PostgreSQL refuses (SQLite
+    does not), so the answer must not depend on which database runs."""
+    if request.endpoint == UNKNOWN_PATH:
+        return
+    encoded = [request.query_string]
+    if request.method == "POST" and request.mimetype == FORM_TYPE:
+        encoded.append(request.get_data(cache=True))  # cached: the form is parsed from it later
+    undecodable = [name for raw in encoded for name in _undecodable(raw)]
+    if undecodable:
+        raise Open311Error(400, *(f"{name}：参数值不是有效的 UTF-8 编码" for name in undecodable))
+    given: list[tuple[str, object]] = [*(request.view_args or {}).items()]
+    given += request.args.items(multi=True)
+    if request.method == "POST":
+        given += request.form.items(multi=True)
+        body = request.get_json(silent=True) if request.is_json else None
+        if isinstance(body, dict):
+            given += body.items()
+    for name, value in given:
+        found = find_unstorable({name: value})
+        if found is not None:
+            raise Open311Error(400, "：".join(found))
+
+
+def _undecodable(raw: bytes) -> Iterable[str]:
+    """The names of the parameters of a urlencoded string whose name or value is not UTF-8."""
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        try:
+            for part in (name, value):
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            label = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+            yield label if unstorable(label) is None else "?"
