@@ -30,13 +30,24 @@ def first_field(messages: Any, prefix: str = "") -> str | None:
     return prefix or None
 
 
+def first_problem(messages: Any) -> str | None:
+    """The first message under the first invalid field."""
+    while isinstance(messages, Mapping) and messages:
+        messages = next(iter(messages.values()))
+    if isinstance(messages, list) and messages:
+        return first_problem(messages[0]) if not isinstance(messages[0], str) else messages[0]
+    return messages if isinstance(messages, str) else None
+
+
 def validation_error(error: ValidationError) -> ApiError:
     messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    field, problem = first_field(messages), first_problem(messages)
+    where = f"（{field}）" if field and field != "_schema" else ""
     return ApiError(
         400,
         "validation_error",
-        "请求参数不正确",
-        {"field": first_field(messages), "fields": messages},
+        f"请求参数不正确{where}：{problem}" if problem else "请求参数不正确",
+        {"field": field, "fields": messages},
     )
 
 

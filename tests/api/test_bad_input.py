@@ -39,6 +39,15 @@ def test_a_missing_text_is_a_validation_error_naming_the_field(client: Any) -> N
     assert _nothing_written()
 
 
+def test_a_validation_error_says_in_chinese_which_field_is_wrong_and_how(client: Any) -> None:
+    missing = _error(_post(client, {k: v for k, v in ELEVATOR.items() if k != "text"}))
+    assert missing["message"] == "请求参数不正确（text）：缺少必填字段"
+    nested = _error(_post(client, ELEVATOR | {"location": {"lat": "north", "long": 1}}))
+    assert nested["message"] == "请求参数不正确（location.lat）：必须是数字"
+    unknown = _error(_post(client, ELEVATOR | {"colour": "red"}))
+    assert unknown["details"]["fields"] == {"colour": ["未知字段"]}
+
+
 def test_a_wrong_type_is_a_validation_error(client: Any) -> None:
     response = _post(client, ELEVATOR | {"text": 12345, "location": {"lat": "north", "long": 1}})
     assert response.status_code == 400
