@@ -27,6 +27,10 @@ _KEYWORD_SEPARATORS = re.compile(r"[、,，;；/|\s]+")
 # Characters kept for bigrams: CJK ideographs, Latin letters and digits.
 _NOT_WORD_CHAR = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
 _TOP = 3
+# A keyword's weight grows with its length to this power: a longer keyword is more specific, but
+# squared lengths let any three-character object or place word (人行道, 卫生间, 取暖费) outweigh
+# the two-character problem words (井盖, 漏水, 不热) that say what the appeal is about.
+_LENGTH_POWER = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,32 @@ NO_MATTER = Classification(None, 0.0, "none", ())
 def _split_keywords(keywords: str | Sequence[str]) -> list[str]:
     parts = _KEYWORD_SEPARATORS.split(keywords) if isinstance(keywords, str) else list(keywords)
     return [p.strip().lower() for p in parts if p and p.strip()]
+
+
+# Colloquial speech splits a keyword with an aspect particle, a measure word or an intensifier:
+# 挂个号 (挂号), 停了电 (停电), 作业太多 (作业多), 水压特别低 (水压低). None of these changes
+# what the keyword says, unlike a negation, so a keyword split by one of them still matches.
+_INFIX_TEXT = (
+    "了 个 过 着 太 很 好 超 特别 非常 贼 巨 老 都 也 又 还 一直 经常 总是 老是 "
+    "了个 了一个 了好 得很 得太 得不行"
+)
+_INFIXES_BY_FIRST: dict[str, tuple[str, ...]] = {
+    first: tuple(sorted((w for w in _INFIX_TEXT.split() if w[0] == first), key=len, reverse=True))
+    for first in {w[0] for w in _INFIX_TEXT.split()}
+}
+
+
+def _split_match_end(text: str, start: int, keyword: str) -> int:
+    """Where `keyword` ends when it occurs at `start` split once by an infix, else 0."""
+    for cut in range(1, len(keyword)):
+        middle = start + cut
+        if not text.startswith(keyword[:cut], start):
+            return 0
+        for infix in _INFIXES_BY_FIRST.get(text[middle : middle + 1], ()):
+            rest = middle + len(infix)
+            if text.startswith(infix, middle) and text.startswith(keyword[cut:], rest):
+                return rest + len(keyword) - cut
+    return 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +113,7 @@ class KeywordRules:
             word = word.strip().lower()
             if not word:
                 return
-            weight = factor * len(word) ** 2
+            weight = factor * len(word) ** _LENGTH_POWER
             leaf_weights[word][code] = max(leaf_weights[word].get(code, 0.0), weight)
 
         for code, name, keywords in matters:
@@ -117,10 +147,24 @@ class KeywordRules:
         hits: list[tuple[int, int, _Keyword]] = []
         seen: set[str] = set()
         for i, char in enumerate(text):
-            for kw in self.by_first_char.get(char, ()):
-                if kw.text not in seen and text.startswith(kw.text, i):
-                    seen.add(kw.text)
-                    hits.append((i, i + len(kw.text), kw))
+            keywords = self.by_first_char.get(char)
+            if not keywords:
+                continue
+            following = text[i + 1 : i + 2]
+            infix_follows = following in _INFIXES_BY_FIRST
+            for kw in keywords:
+                if kw.text in seen:
+                    continue
+                if text.startswith(kw.text, i):
+                    end = i + len(kw.text)
+                elif len(kw.text) > 1 and (infix_follows or kw.text[1] == following):
+                    end = _split_match_end(text, i, kw.text)
+                    if not end:
+                        continue
+                else:
+                    continue
+                seen.add(kw.text)
+                hits.append((i, end, kw))
         per_leaf: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
         for start, end, kw in hits:
             for code, weight in kw.weights:

@@ -99,6 +99,30 @@ def test_extra_keywords_from_the_catalogue_are_used() -> None:
     assert rules.classify("农民工工资").matter_code == "B04.01"
 
 
+def test_a_keyword_split_by_a_particle_or_an_intensifier_still_matches() -> None:
+    rules = KeywordRules.from_matters(
+        [("A", "停电", "停电、没电"), ("B", "挂号", "挂号、排队"), ("C", "课业负担", "作业多")]
+    )
+    assert rules.classify("昨晚又停了电").matter_code == "A"
+    assert rules.classify("挂个号要排一上午").matter_code == "B"
+    assert rules.classify("孩子作业太多了").matter_code == "C"
+    assert rules.classify("电梯老是坏").matter_code is None
+
+
+def test_a_keyword_split_by_a_negation_or_another_word_does_not_match() -> None:
+    rules = KeywordRules.from_matters([("A", "停电", "停电、没电、水费高")])
+    assert rules.classify("水费太高").matter_code == "A"
+    assert rules.classify("水费不高") == Classification(None, 0.0, "none", ())
+    assert rules.classify("停车场电梯") == Classification(None, 0.0, "none", ())
+
+
+def test_two_short_problem_words_outweigh_one_three_character_place_word() -> None:
+    rules = KeywordRules.from_matters(
+        [("A", "人行道损坏", "人行道、地砖"), ("B", "井盖缺失", "井盖、黑洞")]
+    )
+    assert rules.classify("人行道上井盖没了，一个黑洞").matter_code == "B"
+
+
 def test_a_clear_hit_is_more_confident_than_a_contested_one(rules: KeywordRules) -> None:
     clear = rules.classify("夜间施工打桩，工地太吵")
     contested = rules.classify("工地旁边的酒吧")
