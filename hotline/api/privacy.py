@@ -70,7 +70,12 @@ def published_place(ticket: Ticket) -> bool:
 
 
 def audit(
-    session: DbSession, requester: Requester, ticket: Ticket | None, actor: Actor, purpose: str
+    session: DbSession,
+    requester: Requester,
+    ticket: Ticket | None,
+    actor: Actor,
+    purpose: str,
+    reason: str | None = None,
 ) -> None:
     session.add(
         PersonalDataAccess(
@@ -79,5 +84,31 @@ def audit(
             user_id=actor.user_id,
             actor=actor.name[:120],
             purpose=purpose,
+            reason=reason,
         )
     )
+
+
+def revealed_view(
+    session: DbSession,
+    ticket: Ticket,
+    requester: Requester,
+    actor: Actor,
+    purpose: str,
+    reason: str,
+) -> dict[str, Any]:
+    """The requester in full, for a centre user who must reach a hidden requester (a callback,
+    relaying a unit's question): the exception to masking, each time audited with its reason."""
+    view = {
+        "masked": False,
+        "anonymous": ticket.anonymous,
+        "confidential": hidden_from_everyone(ticket),
+        "name": requester.name,
+        "phone": requester.phone,
+        "phone_masked": mask(requester.phone),
+        "email": requester.email,
+        "id_number": requester.id_number,
+        "address": requester.address,
+    }
+    audit(session, requester, ticket, actor, f"reveal:{purpose}", reason)
+    return view

@@ -230,6 +230,19 @@ class LookupQuery(StrictSchema):
     phone = fields.String(required=True, validate=validate.Length(min=1, max=40))
 
 
+REVEAL_PURPOSES = ("callback", "relay", "verification")
+
+
+class RevealSchema(StrictSchema):
+    purpose = fields.String(required=True, validate=validate.OneOf(REVEAL_PURPOSES))
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class RevealResultSchema(Schema):
+    ticket = fields.String()
+    requester = fields.Dict()
+
+
 class LoginSchema(StrictSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))

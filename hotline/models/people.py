@@ -67,4 +67,6 @@ class PersonalDataAccess(db.Model):  # type: ignore[name-defined,misc]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     actor: Mapped[str] = mapped_column(String(120))
     purpose: Mapped[str] = mapped_column(String(64))
+    # Why a hidden requester's contact was revealed (POST .../requester/reveal); else empty.
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     at: Mapped[datetime] = mapped_column(AwareDateTime, server_default=func.now())

@@ -133,6 +133,62 @@ def test_a_confidential_request_hides_the_requester_from_agents(
     assert requester["phone_masked"] == "139****9000"
 
 
+def test_an_agent_reveals_a_report_requesters_contact_for_a_callback_and_it_is_audited(
+    client: Any, agent: Any, no_catalogue: None
+) -> None:
+    created = create(client, appeal_type="report", text="某饭店后厨卫生极差，老鼠乱窜，举报")
+    response = agent.post(
+        f"/api/v1/tickets/{created['id']}/requester/reveal",
+        json={"purpose": "callback", "reason": "次日回访"},
+    )
+    assert response.status_code == 200, response.get_json()
+    requester = response.get_json()["requester"]
+    assert (requester["phone"], requester["name"]) == ("+8613800138000", "张三")
+    assert requester["confidential"] is True
+    [row] = _audits()
+    assert (row.purpose, row.reason, row.ticket_id) == (
+        "reveal:callback",
+        "次日回访",
+        created["id"],
+    )
+    # The ordinary view stays masked: revealing is the exception, asked for each time.
+    again = agent.get(f"/api/v1/tickets/{created['id']}").get_json()["requester"]
+    assert again["masked"] is True and again["phone"] is None
+
+
+def test_a_unit_or_an_integration_cannot_reveal_a_requester(
+    client: Any, district: Any, no_catalogue: None
+) -> None:
+    created = create(client, appeal_type="report", text="某饭店后厨卫生极差，老鼠乱窜，举报")
+    body = {"purpose": "relay", "reason": "需要联系"}
+    path = f"/api/v1/tickets/{created['id']}/requester/reveal"
+    assert district.post(path, json=body).status_code == 403
+    assert client.post(path, json=body, headers=API_KEY).status_code == 403
+    assert _audits() == []
+
+
+def test_revealing_needs_a_known_purpose_and_a_reason(
+    client: Any, agent: Any, no_catalogue: None
+) -> None:
+    created = create(client, appeal_type="report", text="某饭店后厨卫生极差，老鼠乱窜，举报")
+    path = f"/api/v1/tickets/{created['id']}/requester/reveal"
+    assert agent.post(path, json={"purpose": "curiosity", "reason": "看看"}).status_code == 400
+    assert agent.post(path, json={"purpose": "callback"}).status_code == 400
+    assert _audits() == []
+
+
+def test_an_anonymous_ticket_has_no_contact_to_reveal(
+    client: Any, agent: Any, no_catalogue: None
+) -> None:
+    created = create(client, requester={"anonymous": True})
+    response = agent.post(
+        f"/api/v1/tickets/{created['id']}/requester/reveal",
+        json={"purpose": "callback", "reason": "次日回访"},
+    )
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "no_requester"
+
+
 def test_another_unit_cannot_see_the_ticket(
     client: Any, other_unit: Any, no_catalogue: None
 ) -> None:
