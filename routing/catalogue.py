@@ -327,6 +327,8 @@ def _check_unit(
     unit = units.get(code)
     if unit is None:
         report(row, field_name, f"{role} {code} 不在承办单位名录中")
+    elif unit.kind == UnitKind.CENTRE:
+        report(row, field_name, f"{role} {code}（{unit.name}）是热线中心本身，不能承办工单")
     elif row.no_push_down and unit.kind in PUSHED_DOWN_KINDS:
         report(
             row,

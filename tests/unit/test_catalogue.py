@@ -89,6 +89,20 @@ def test_an_unknown_lead_or_assist_unit_is_reported_in_its_column() -> None:
     assert "XXX" in problems[0].reason and "YYY" in problems[1].reason
 
 
+def test_the_hotline_centre_itself_cannot_be_an_entrys_lead_or_assist_unit() -> None:
+    units = UnitDirectory(
+        [*UNITS, UnitRef("CENTRE", "12345热线中心", UnitKind.CENTRE, None, None)], AREAS
+    )
+    problems = validate_entries(
+        [row(2, "E1", lead="CENTRE"), row(3, "E2", matter_code="0201", assists=("CENTRE",))],
+        MATTERS,
+        AREAS,
+        units,
+    )
+    assert [(p.row, p.column) for p in problems] == [(2, "主办单位"), (3, "协办单位")]
+    assert all("热线中心本身" in p.reason for p in problems)
+
+
 def test_unknown_matter_and_area_codes_are_reported() -> None:
     problems = validate_entries(
         [row(2, "E1", matter_code="9999", area_code="8888")], MATTERS, AREAS, UNITS
