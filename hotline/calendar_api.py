@@ -101,7 +101,7 @@ def due() -> ResponseReturnValue:
         limit = Limit(float(query[name]), _AMOUNTS[name])
         result = limit.due(domain.calendar, start)
     except CalendarNotCovered as error:
-        raise _not_covered(error, start=start.isoformat()) from None
+        raise _not_covered(error, start=start.astimezone(domain.tz).isoformat()) from None
     except (PolicyError, ValueError) as error:
         raise ApiError(400, "validation_error", str(error), {"field": name}) from None
     explanation = list(result.explanation)

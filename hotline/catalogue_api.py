@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from hotline import catalogue_store
 from hotline.api.parsing import load_body, load_query, rollback_on_error
 from hotline.auth import CENTRE_ROLES, current_actor, require_roles
+from hotline.domain import local_iso
 from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.intake import assess, route
@@ -290,7 +291,7 @@ def manual_queue() -> Any:
                 "text": t.text,
                 "matter_code": t.matter_code,
                 "area_code": t.area_code,
-                "accepted_at": t.accepted_at.isoformat(),
+                "accepted_at": local_iso(t.accepted_at),
                 "triage_reason": t.triage_reason,
                 "decision": t.dispatch_decision,
                 "classification": t.classification,

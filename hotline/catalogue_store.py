@@ -20,7 +20,7 @@ from sqlalchemy import select
 from hotline.catalogue_columns import column_problems
 from hotline.catalogue_sheet import SheetFormat, Source, parse_catalogue, write_sheet
 from hotline.clock import utcnow
-from hotline.domain import current_domain
+from hotline.domain import current_domain, local_iso
 from hotline.extensions import DbSession
 from hotline.lifecycle.errors import DomainError, NotFound
 from hotline.models import CatalogueEntryRecord, CatalogueVersion
@@ -328,4 +328,4 @@ def parse_appeal_types(values: Iterable[str]) -> frozenset[AppealType]:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    return local_iso(value)

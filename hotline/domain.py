@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -115,6 +116,12 @@ def domain_of(app: Flask) -> Domain:
 
 def current_domain() -> Domain:
     return domain_of(current_app)
+
+
+def local_iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in the centre's local time with its offset (e.g. +08:00): how every time the
+    service shows anyone is written, whatever zone it was stored or computed in."""
+    return moment.astimezone(current_domain().tz).isoformat() if moment is not None else None
 
 
 def reset_domain(app: Flask) -> None:

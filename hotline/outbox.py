@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
+
+from hotline.clock import utcnow
 from hotline.extensions import DbSession
 from hotline.models import OutboxMessage
 
@@ -12,6 +15,8 @@ from hotline.models import OutboxMessage
 # relay hands on exactly these after the commit (workers/relay.py).
 FLUSHED = "hotline.outbox.flushed"
 COMMITTED = "hotline.outbox.committed"
+# A message that was no longer wanted when its time came: never sent; `last_error` says why.
+CANCELLED = "cancelled"
 
 
 def note_written(session: DbSession, rows: list[tuple[int, datetime | None]]) -> None:
@@ -48,3 +53,20 @@ def add_message(
     )
     session.add(message)
     return message
+
+
+def cancel_pending(session: DbSession, ticket_id: int, key_prefix: str, reason: str) -> int:
+    """Cancel the ticket's messages whose key starts with `key_prefix` and which no worker has
+    begun to send (`pending`), in the caller's transaction; returns how many. A row already
+    `sending` is left alone: it may have reached the provider."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.ticket_id == ticket_id,
+            OutboxMessage.state == "pending",
+            OutboxMessage.idempotency_key.startswith(key_prefix, autoescape=True),
+        )
+        .values(state=CANCELLED, last_error=reason, done_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from hotline.clock import utcnow
 from hotline.extensions import DbSession
 from hotline.models import OfficialSchedule, Ticket
-from routing.calendar import CalendarNotCovered, ScheduleError, YearSchedule
+from routing.calendar import CalendarNotCovered, ScheduleError, YearSchedule, check_schedule
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def parse_schedule_document(raw: object, source: str = "") -> dict[int, YearSche
         # A year in ASCII digits: str.isdigit() also accepts "²⁰²⁷", which int() refuses.
         if not _YEAR.fullmatch(str(key)) or not isinstance(value, Mapping):
             raise ScheduleError(f"放假安排{where}中的 {key!r} 不是“年份: 安排”")
-        schedules[int(key)] = YearSchedule.from_json_dict(int(key), value)
+        schedules[int(key)] = check_schedule(YearSchedule.from_json_dict(int(key), value))
     return dict(sorted(schedules.items()))
 
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from routing.statutory import statutory_holidays
+from routing.statutory import FESTIVALS, statutory_holidays
 
 OFFICIAL_SCHEDULES_PATH = Path(__file__).parent / "data" / "official_schedules.json"
 
@@ -36,6 +36,9 @@ _PACKAGE_NAME_ZH = {
     "Mid-autumn Festival": "中秋节",
     "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
 }
+
+# Every name a holiday or make-up day of a schedule may carry (joined by 、 when festivals meet).
+KNOWN_HOLIDAY_NAMES = FESTIVALS | frozenset(_PACKAGE_NAME_ZH.values())
 
 DayReason = Literal["weekday", "weekend", "holiday", "makeup_workday"]
 
@@ -80,6 +83,51 @@ class YearSchedule:
             "holidays": {d.isoformat(): n for d, n in sorted(self.holidays.items())},
             "makeup_workdays": {d.isoformat(): n for d, n in sorted(self.makeup_workdays.items())},
         }
+
+
+def schedule_problems(schedule: YearSchedule) -> list[str]:
+    """What in a published schedule contradicts what is certain (Chinese, one line each):
+    make-up working days fall on weekends, no statutory holiday is a working day, and every
+    name is a known festival's."""
+    problems: list[str] = []
+
+    def described(day: date, name: str) -> str:
+        return f"{day.isoformat()}（{WEEKDAY_ZH[day.weekday()]}，{name}）"
+
+    for day, name in sorted(schedule.makeup_workdays.items()):
+        if day.weekday() < 5:
+            problems.append(
+                f"调休上班日 {described(day, name)} 不是周末：调休上班日只能是周六或周日"
+            )
+    for day, name in statutory_holidays(schedule.year).items():
+        # A statutory day on a weekend rests anyway unless made a working day; published
+        # data sometimes leaves such a day out (chinesecalendar's 2012-06-23, 端午节).
+        if day not in schedule.holidays and (day.weekday() < 5 or day in schedule.makeup_workdays):
+            problems.append(f"法定节假日 {described(day, name)} 不在假日中，会被算作工作日")
+    for key, days in (("假日", schedule.holidays), ("调休上班日", schedule.makeup_workdays)):
+        for day, name in sorted(days.items()):
+            unknown = [
+                part
+                for part in re.split(r"[、,，]", name)
+                if part.strip() not in KNOWN_HOLIDAY_NAMES
+            ]
+            if unknown:
+                problems.append(
+                    f"{key} {described(day, name)} 的节日名称 {'、'.join(unknown)} 不是已知节日"
+                    f"（{'、'.join(sorted(FESTIVALS))}）"
+                )
+    return problems
+
+
+def check_schedule(schedule: YearSchedule) -> YearSchedule:
+    """The schedule, or ScheduleError listing every problem `schedule_problems` finds."""
+    problems = schedule_problems(schedule)
+    if problems:
+        raise ScheduleError(
+            f"{schedule.year} 年放假安排与法定节假日不符，未载入：\n"
+            + "\n".join(f"- {problem}" for problem in problems)
+        )
+    return schedule
 
 
 def _parse_days(year: int, raw: object, key: str) -> dict[date, str]:
@@ -131,7 +179,7 @@ def _file_schedules(path: Path) -> dict[int, YearSchedule]:
     for key, value in raw.items():
         if not re.fullmatch(r"[0-9]{4}", str(key)) or not isinstance(value, Mapping):
             raise ScheduleError(f"放假安排文件 {path.name} 中的 {key!r} 不是“年份: 安排”")
-        schedules[int(key)] = YearSchedule.from_json_dict(int(key), value)
+        schedules[int(key)] = check_schedule(YearSchedule.from_json_dict(int(key), value))
     return schedules
 
 

@@ -32,6 +32,15 @@ NOTIFY_TARGETS = frozenset(
     {"unit_liaison", "unit_head", "district_government", "leaders", "supervisor"}
 )
 
+# Whom a level notifies when the ladder has no step for it (催办 or 督办 taken by hand).
+DEFAULT_NOTIFY: Mapping[Level, str] = {
+    Level.WARNING: "unit_liaison",
+    Level.OVERDUE: "unit_liaison",
+    Level.URGE: "unit_head",
+    Level.SUPERVISE: "supervisor",
+    Level.ESCALATE: "district_government",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Share:
@@ -165,6 +174,13 @@ class Ladder:
             if step.level is level:
                 return step
         raise LadderError(f"阶梯中没有 {level} 级别")
+
+    def notify_for(self, level: Level) -> str:
+        """Whom the level's messages go to: its step's `notify`, else the default target."""
+        for step in self.steps:
+            if step.level is level:
+                return step.notify
+        return DEFAULT_NOTIFY[level]
 
     def notify_at(self, level: Level, fired_at: datetime, calendar: WorkCalendar) -> datetime:
         """When to send the step's message: alerts to people wait for working hours."""

@@ -1,6 +1,7 @@
-"""Statutory public holidays (全国年节及纪念日放假办法, 2024 revision) for a provisional year.
+"""Statutory public holidays (全国年节及纪念日放假办法) of a year, by the revision in force.
 
-Used only for the one year whose State Council schedule is not yet published: no make-up days.
+They make the one year whose State Council schedule is not yet published provisional (no
+make-up days), and they are what a published schedule must contain.
 """
 
 from __future__ import annotations
@@ -17,6 +18,16 @@ LABOUR_DAY = "劳动节"
 DRAGON_BOAT = "端午节"
 MID_AUTUMN = "中秋节"
 NATIONAL_DAY = "国庆节"
+FESTIVALS = frozenset(
+    {NEW_YEAR, SPRING_FESTIVAL, QINGMING, LABOUR_DAY, DRAGON_BOAT, MID_AUTUMN, NATIONAL_DAY}
+)
+
+# The 2024 revision (Spring Festival from New Year's Eve, 4 days; Labour Day 2 days) applies
+# from 2025; the 2013 revision (Spring Festival lunar 1/1-1/3, Labour Day 1 day) 2014-2024;
+# the 2007 revision (New Year's Eve, lunar 1/1-1/2, Labour Day 1 day) 2008-2013.
+REVISION_2024_FROM = 2025
+REVISION_2013_FROM = 2014
+REVISION_2007_FROM = 2008
 
 
 def lunar_to_solar(year: int, month: int, day: int) -> date:
@@ -44,7 +55,8 @@ def qingming(year: int) -> date:
 
 
 def statutory_holidays(year: int) -> dict[date, str]:
-    """Every statutory holiday date of `year` with its Chinese name; overlapping festivals join."""
+    """Every statutory holiday date of `year` with its Chinese name under the revision then in
+    force; overlapping festivals join. Empty before 2008 (no rules kept for those years)."""
     holidays: dict[date, str] = {}
 
     def add(day: date, name: str) -> None:
@@ -52,13 +64,22 @@ def statutory_holidays(year: int) -> dict[date, str]:
             return
         holidays[day] = f"{holidays[day]}、{name}" if day in holidays else name
 
+    if year < REVISION_2007_FROM:
+        return holidays
     add(date(year, 1, 1), NEW_YEAR)
     eve = lunar_new_years_eve(year)
-    for offset in range(4):
+    if year >= REVISION_2024_FROM:
+        spring = range(0, 4)
+    elif year >= REVISION_2013_FROM:
+        spring = range(1, 4)
+    else:
+        spring = range(0, 3)
+    for offset in spring:
         add(eve + timedelta(days=offset), SPRING_FESTIVAL)
     add(qingming(year), QINGMING)
     add(date(year, 5, 1), LABOUR_DAY)
-    add(date(year, 5, 2), LABOUR_DAY)
+    if year >= REVISION_2024_FROM:
+        add(date(year, 5, 2), LABOUR_DAY)
     add(lunar_to_solar(year, 5, 5), DRAGON_BOAT)
     add(lunar_to_solar(year, 8, 15), MID_AUTUMN)
     for day_of_october in (1, 2, 3):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
+
+from routing.glossary import UnitKind
 
 
 class TicketState(StrEnum):
@@ -65,13 +69,17 @@ DISPATCHERS = frozenset({Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMI
 DECIDERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM})
 UNIT = frozenset({Role.UNIT})
 
-# (states the action is legal in, roles that may take it). A closed ticket accepts only reopen.
+# (states the action is legal in, roles that may take it). A closed ticket is archived: only a
+# repeat contact (link) or a note joins it. Reopening follows an unsatisfied callback, before
+# closing (`must_reopen`); a ticket closed after a satisfied callback or a write-off stays closed.
 RULES: dict[Action, tuple[frozenset[TicketState], frozenset[Role]]] = {
     Action.ANSWER: (frozenset({S.PENDING_DISPATCH}), DISPATCHERS),
     Action.DISPATCH: (frozenset({S.PENDING_DISPATCH}), DISPATCHERS),
     Action.SIGN: (frozenset({S.DISPATCHED}), UNIT),
     Action.CONTACT: (frozenset({S.SIGNED}), UNIT),
-    Action.RETURN: (frozenset({S.DISPATCHED, S.SIGNED}), UNIT),
+    # Returns are bounded by the window from dispatch, not by contact: a unit that learns from
+    # the requester that the matter is not its own may still return it inside the window.
+    Action.RETURN: (WORK_STATES, UNIT),
     Action.ARBITRATE: (frozenset({S.RETURNED}), DECIDERS),
     Action.REDISPATCH: (frozenset({S.DISPATCHED, S.SIGNED, S.HANDLING}), DECIDERS),
     Action.REQUEST_EXTENSION: (WORK_STATES, UNIT),
@@ -81,7 +89,7 @@ RULES: dict[Action, tuple[frozenset[TicketState], frozenset[Role]]] = {
     Action.REPLY: (frozenset({S.HANDLING}), UNIT),
     Action.REVIEW: (frozenset({S.REPLIED}), DECIDERS),
     Action.CALLBACK: (frozenset({S.REVIEWED}), CENTRE),
-    Action.REOPEN: (frozenset({S.RATED, S.CLOSED}), DECIDERS),
+    Action.REOPEN: (frozenset({S.RATED}), DECIDERS),
     Action.CLOSE: (frozenset({S.RATED}), DECIDERS),
     Action.MERGE: (frozenset({S.PENDING_DISPATCH, S.DISPATCHED, S.SIGNED}), DECIDERS),
     Action.URGE: (WORK_STATES | {S.RETURNED, S.REPLIED}, DECIDERS),
@@ -157,6 +165,61 @@ def check(action: Action, state: TicketState, role: Role) -> None:
         raise TransitionError(
             f"工单处于「{STATE_LABELS[state]}」({state})，不能执行「{ACTION_LABELS[action]}」({action})"
         )
+
+
+def must_reopen(satisfaction: object, unit_fault: object) -> bool:
+    """重办 follows exactly an unsatisfied callback that is the unit's own fault; every other
+    rating (satisfied, basically satisfied, unreachable, unsatisfied without fault) closes."""
+    return satisfaction == "unsatisfied" and unit_fault is True
+
+
+def may_handle(kind: str) -> bool:
+    """Whether a unit of this kind can be sent tickets: the hotline centre itself cannot."""
+    return kind != UnitKind.CENTRE
+
+
+class Reassignment(StrEnum):
+    """What a redispatch changes."""
+
+    NOTHING = "nothing"
+    ASSISTS = "assists"  # same lead unit: its clocks and accountability run on
+    LEAD = "lead"  # a new lead unit: its accountability starts at this dispatch
+
+
+def reassignment(
+    current_lead: str | None, current_assists: Iterable[str], lead: str, assists: Iterable[str]
+) -> Reassignment:
+    """Compare a redispatch's units with the ticket's current ones (assist order is no change)."""
+    if lead != current_lead:
+        return Reassignment.LEAD
+    if set(assists) != set(current_assists):
+        return Reassignment.ASSISTS
+    return Reassignment.NOTHING
+
+
+@dataclass(frozen=True, slots=True)
+class MergeFacts:
+    """What decides whether two tickets are the same appeal: who, where, about what."""
+
+    phone_key: str | None
+    area_code: str | None
+    matter_code: str | None
+
+
+def merge_ground(ticket: MergeFacts, parent: MergeFacts) -> str | None:
+    """Why `ticket` may be merged into `parent` (the intake duplicate rule): "same_requester"
+    or "same_place", about the same matter; None when they are not the same appeal."""
+    if ticket.matter_code and parent.matter_code and ticket.matter_code != parent.matter_code:
+        return None  # one caller's second, different problem is a new appeal
+    if ticket.phone_key is not None and ticket.phone_key == parent.phone_key:
+        return "same_requester"
+    if (
+        ticket.area_code is not None
+        and ticket.matter_code is not None
+        and (ticket.area_code, ticket.matter_code) == (parent.area_code, parent.matter_code)
+    ):
+        return "same_place"
+    return None
 
 
 def replay(transitions: list[tuple[str | None, str]]) -> TicketState:

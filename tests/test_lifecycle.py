@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hotline import lifecycle
 from hotline.extensions import db
 from hotline.lifecycle import DomainError, NotFound, PermissionDenied, TransitionError
-from hotline.models import OutboxMessage, TicketEvent
+from hotline.models import Breach, OutboxMessage, Ticket, TicketEvent, Unit
 from routing.glossary import TriageOutcome
 from routing.workflow import replay
 from tests.factories import (
@@ -136,16 +136,33 @@ def test_replying_before_contacting_the_requester_is_an_illegal_transition(app: 
     assert ticket.state == "dispatched"
 
 
-def test_a_closed_ticket_accepts_nothing_but_reopen(app: Flask) -> None:
+def test_a_closed_ticket_accepts_no_more_work_not_even_a_reopen(app: Flask) -> None:
     ticket = rated()
     lifecycle.close(db.session, ticket, DISPATCHER, at=MONDAY + timedelta(days=3))
     with pytest.raises(TransitionError):
         lifecycle.urge(db.session, ticket, DISPATCHER, at=MONDAY)
     with pytest.raises(TransitionError):
         lifecycle.sign(db.session, ticket, LEAD, at=MONDAY)
-    lifecycle.reopen(db.session, ticket, SUPERVISOR, reason="市民再次来电反映未解决")
-    assert ticket.state == "dispatched"
-    assert ticket.reopen_count == 1
+    with pytest.raises(TransitionError):
+        lifecycle.reopen(db.session, ticket, SUPERVISOR, reason="市民再次来电反映未解决")
+    assert ticket.state == "closed"
+    assert ticket.reopen_count == 0
+
+
+@pytest.mark.parametrize(
+    ("satisfaction", "unit_fault"),
+    [("satisfied", None), ("basically_satisfied", None), ("unsatisfied", False)],
+)
+def test_only_an_unsatisfied_callback_for_the_units_fault_can_be_reopened(
+    app: Flask, satisfaction: str, unit_fault: bool | None
+) -> None:
+    ticket = rated(satisfaction, unit_fault=unit_fault)
+    before = len(events_of(ticket.id))
+    with pytest.raises(DomainError) as error:
+        lifecycle.reopen(db.session, ticket, SUPERVISOR, reason="市民再次来电")
+    assert error.value.code == "not_reopenable"
+    assert ticket.state == "rated" and ticket.reopen_count == 0
+    assert len(events_of(ticket.id)) == before
 
 
 def test_a_return_needs_a_reason_a_legal_basis_and_a_suggested_unit(app: Flask) -> None:
@@ -179,32 +196,69 @@ def test_a_return_after_the_window_is_refused(app: Flask) -> None:
     assert error.value.code == "return_window_closed"
 
 
-def test_an_approved_return_redispatches_and_a_rejected_one_keeps_the_clocks(app: Flask) -> None:
+RETURN = {"reason": "非本单位职责", "legal_basis": "三定规定第三条", "suggested_unit": OTHER_UNIT}
+
+
+def test_a_rejected_return_keeps_the_clocks_and_is_final_for_that_unit(app: Flask) -> None:
     ticket = dispatched()
     lifecycle.sign(db.session, ticket, LEAD, at=MONDAY + timedelta(minutes=5))
     due = ticket.handle_due_at
-    lifecycle.return_ticket(
-        db.session,
-        ticket,
-        LEAD,
-        reason="非本单位职责",
-        legal_basis="三定规定第三条",
-        suggested_unit=OTHER_UNIT,
-        at=MONDAY + timedelta(hours=2),
-    )
+    lifecycle.return_ticket(db.session, ticket, LEAD, at=MONDAY + timedelta(hours=2), **RETURN)
     assert ticket.state == "returned"
     lifecycle.arbitrate(db.session, ticket, DISPATCHER, approve=False, note="属本单位职责")
     assert ticket.state == "signed"
     assert ticket.handle_due_at == due
+    with pytest.raises(DomainError) as error:
+        lifecycle.return_ticket(db.session, ticket, LEAD, at=MONDAY + timedelta(hours=3), **RETURN)
+    assert error.value.code == "return_already_arbitrated"
+    assert ticket.state == "signed"
+
+
+def test_a_unit_redispatched_the_ticket_again_may_return_its_new_assignment(app: Flask) -> None:
+    ticket = dispatched()
+    lifecycle.return_ticket(db.session, ticket, LEAD, at=MONDAY + timedelta(hours=1), **RETURN)
+    lifecycle.arbitrate(db.session, ticket, DISPATCHER, approve=False, note="属本单位职责")
+    lifecycle.redispatch(db.session, ticket, DISPATCHER, OTHER_UNIT, reason="职责调整")
+    lifecycle.redispatch(
+        db.session, ticket, DISPATCHER, LEAD_UNIT, reason="再调整", at=MONDAY + timedelta(hours=2)
+    )
     lifecycle.return_ticket(
         db.session,
         ticket,
         LEAD,
-        reason="非本单位职责",
-        legal_basis="三定规定第三条",
-        suggested_unit=OTHER_UNIT,
         at=MONDAY + timedelta(hours=3),
+        **RETURN | {"suggested_unit": "C-SCJGJ"},
     )
+    assert ticket.state == "returned"
+
+
+def test_a_unit_may_not_suggest_itself_when_it_returns_a_ticket(app: Flask) -> None:
+    ticket = dispatched()
+    with pytest.raises(DomainError) as error:
+        lifecycle.return_ticket(
+            db.session,
+            ticket,
+            LEAD,
+            at=MONDAY + timedelta(hours=1),
+            **RETURN | {"suggested_unit": LEAD_UNIT},
+        )
+    assert error.value.code == "return_to_self"
+    assert ticket.state == "dispatched"
+
+
+def test_a_unit_may_return_a_ticket_after_contacting_the_requester_inside_the_window(
+    app: Flask,
+) -> None:
+    ticket = handled()
+    lifecycle.return_ticket(db.session, ticket, LEAD, at=MONDAY + timedelta(hours=2), **RETURN)
+    assert ticket.state == "returned"
+    lifecycle.arbitrate(db.session, ticket, DISPATCHER, approve=False, note="属本单位职责")
+    assert ticket.state == "handling"
+
+
+def test_an_approved_return_redispatches_and_becomes_the_tickets_decision(app: Flask) -> None:
+    ticket = dispatched()
+    lifecycle.return_ticket(db.session, ticket, LEAD, at=MONDAY + timedelta(hours=3), **RETURN)
     lifecycle.arbitrate(
         db.session,
         ticket,
@@ -216,6 +270,12 @@ def test_an_approved_return_redispatches_and_a_rejected_one_keeps_the_clocks(app
     assert ticket.state == "dispatched"
     assert ticket.lead_unit_code == OTHER_UNIT
     assert ticket.hop_count == 2
+    decision = ticket.dispatch_decision
+    assert decision is not None and decision["lead_unit"] == OTHER_UNIT
+    assert decision["decided_by"] == "arbitrate" and LEAD_UNIT in decision["reason"]
+    event = events_of(ticket.id)[-1]
+    assert event.payload["replaced_decision"]["lead_unit"] == LEAD_UNIT
+    assert event.payload["previous"]["lead"] == LEAD_UNIT
 
 
 def test_a_ticket_bounced_between_three_units_is_escalated(app: Flask) -> None:
@@ -357,3 +417,194 @@ def test_a_unit_cannot_supervise(app: Flask) -> None:
     ticket = dispatched()
     with pytest.raises(PermissionDenied):
         lifecycle.supervise(db.session, ticket, LEAD, note="x")
+
+
+def breach_rows(ticket_id: int) -> list[tuple[str, str]]:
+    return [
+        (clock, level)
+        for clock, level in db.session.execute(
+            select(Breach.clock, Breach.level).where(Breach.ticket_id == ticket_id)
+        )
+    ]
+
+
+def overdue_on_sign(ticket: Ticket) -> None:
+    assert ticket.sign_due_at is not None
+    lifecycle.record_breach(
+        db.session, ticket, "sign", "overdue", ticket.sign_due_at, ticket.sign_due_at
+    )
+    assert ticket.sign_breached_at is not None
+
+
+def test_a_redispatch_to_the_same_units_is_refused_and_changes_nothing(app: Flask) -> None:
+    ticket = dispatched(assists=(ASSIST_UNIT,))
+    overdue_on_sign(ticket)
+    due, breached = ticket.sign_due_at, ticket.sign_breached_at
+    before = len(events_of(ticket.id))
+    with pytest.raises(DomainError) as error:
+        lifecycle.redispatch(
+            db.session, ticket, DISPATCHER, LEAD_UNIT, (ASSIST_UNIT,), reason="重新派单"
+        )
+    assert error.value.code == "redispatch_unchanged"
+    assert "相同" in error.value.message
+    assert (ticket.sign_due_at, ticket.sign_breached_at) == (due, breached)
+    assert len(events_of(ticket.id)) == before
+
+
+def test_a_redispatch_to_a_new_lead_starts_its_clocks_and_keeps_the_old_units_breaches(
+    app: Flask,
+) -> None:
+    ticket = dispatched()
+    overdue_on_sign(ticket)
+    old_due = ticket.sign_due_at
+    at = MONDAY + timedelta(days=2)
+    lifecycle.redispatch(db.session, ticket, DISPATCHER, OTHER_UNIT, reason="职责调整", at=at)
+    # Accountability starts at dispatch: the new unit's clocks run from now.
+    assert ticket.dispatched_at == at and ticket.sign_breached_at is None
+    assert ticket.sign_due_at is not None and ticket.sign_due_at > at
+    # The old unit's breach stays on record: its row and the redispatch event's `previous`.
+    assert ("sign", "overdue") in breach_rows(ticket.id)
+    previous = events_of(ticket.id)[-1].payload["previous"]
+    assert previous["lead"] == LEAD_UNIT
+    assert previous["clocks"]["sign"]["breached_at"] is not None
+    assert old_due is not None and previous["clocks"]["sign"]["due_at"] == old_due.isoformat()
+
+
+def test_changing_only_the_assisting_units_keeps_the_leads_clocks_and_breaches(
+    app: Flask,
+) -> None:
+    ticket = dispatched(assists=(ASSIST_UNIT,))
+    lifecycle.sign(db.session, ticket, LEAD, at=MONDAY + timedelta(minutes=5))
+    overdue_on_sign(ticket)
+    clocks = (ticket.dispatched_at, ticket.handle_due_at, ticket.sign_breached_at)
+    lifecycle.redispatch(
+        db.session, ticket, DISPATCHER, LEAD_UNIT, ("C-SCJGJ",), reason="协办单位调整"
+    )
+    assert ticket.state == "signed"
+    assert (ticket.dispatched_at, ticket.handle_due_at, ticket.sign_breached_at) == clocks
+    assert ticket.assist_unit_codes == ["C-SCJGJ"]
+    event = events_of(ticket.id)[-1]
+    assert event.payload["added"] == ["C-SCJGJ"] and event.payload["removed"] == [ASSIST_UNIT]
+    told = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.ticket_id == ticket.id,
+            OutboxMessage.idempotency_key.like(f"notify_unit:{ticket.id}:{event.seq}:%"),
+        )
+    )
+    assert [m.payload["unit_code"] for m in told] == ["C-SCJGJ"]
+
+
+def test_a_redispatch_drops_the_old_units_extension_and_the_new_unit_may_ask_once(
+    app: Flask,
+) -> None:
+    ticket = handled()
+    lifecycle.request_extension(
+        db.session, ticket, LEAD, working_days=5, reason="需协调", at=MONDAY + timedelta(days=1)
+    )
+    lifecycle.decide_extension(db.session, ticket, DISPATCHER, approve=True)
+    at = MONDAY + timedelta(days=2)
+    lifecycle.redispatch(db.session, ticket, DISPATCHER, OTHER_UNIT, reason="职责调整", at=at)
+    assert (ticket.extension_state, ticket.extension_days) == ("none", None)
+    previous = events_of(ticket.id)[-1].payload["previous"]
+    assert previous["extension"] == {"state": "approved", "working_days": 5}
+    # The calendar-reload recompute agrees with the redispatch: no old extension comes back.
+    due = ticket.handle_due_at
+    payload = lifecycle.recompute_due(db.session, ticket, at=at)
+    assert "handle_due_at" not in payload["changes"] and ticket.handle_due_at == due
+    lifecycle.sign(db.session, ticket, OTHER, at=at)
+    lifecycle.request_extension(
+        db.session, ticket, OTHER, working_days=3, reason="需现场核查", at=at
+    )
+    assert ticket.extension_state == "requested"
+
+
+@pytest.mark.parametrize("role", ["lead", "assist"])
+def test_the_centre_cannot_be_sent_a_ticket_as_lead_or_assisting_unit(
+    app: Flask, role: str
+) -> None:
+    lead, assists = ("CENTRE", ()) if role == "lead" else (LEAD_UNIT, ("CENTRE",))
+    ticket = accepted()
+    with pytest.raises(DomainError) as error:
+        lifecycle.dispatch(db.session, ticket, DISPATCHER, lead, assists, at=MONDAY)
+    assert error.value.code == "unit_cannot_handle"
+    assert ticket.state == "pending_dispatch"
+    other = dispatched()
+    with pytest.raises(DomainError) as redispatched:
+        lifecycle.redispatch(
+            db.session,
+            other,
+            DISPATCHER,
+            OTHER_UNIT if role == "assist" else lead,
+            assists,
+            reason="改派",
+        )
+    assert redispatched.value.code == "unit_cannot_handle"
+
+
+def test_the_centre_cannot_be_chosen_by_arbitration_or_suggested_by_a_return(app: Flask) -> None:
+    ticket = dispatched()
+    with pytest.raises(DomainError) as suggested:
+        lifecycle.return_ticket(
+            db.session,
+            ticket,
+            LEAD,
+            at=MONDAY + timedelta(hours=1),
+            **RETURN | {"suggested_unit": "CENTRE"},
+        )
+    assert suggested.value.code == "unit_cannot_handle"
+    lifecycle.return_ticket(db.session, ticket, LEAD, at=MONDAY + timedelta(hours=1), **RETURN)
+    with pytest.raises(DomainError) as arbitrated:
+        lifecycle.arbitrate(db.session, ticket, DISPATCHER, approve=True, lead="CENTRE")
+    assert arbitrated.value.code == "unit_cannot_handle"
+    assert ticket.state == "returned" and ticket.lead_unit_code == LEAD_UNIT
+
+
+def test_an_inactive_unit_cannot_be_sent_a_ticket(app: Flask) -> None:
+    unit = db.session.get(Unit, OTHER_UNIT)
+    assert unit is not None
+    unit.active = False
+    db.session.flush()
+    ticket = accepted()
+    with pytest.raises(DomainError) as error:
+        lifecycle.dispatch(db.session, ticket, DISPATCHER, OTHER_UNIT, at=MONDAY)
+    assert error.value.code == "unit_inactive"
+    assert ticket.state == "pending_dispatch"
+
+
+def test_a_manual_dispatch_becomes_the_tickets_decision(app: Flask) -> None:
+    ticket = dispatched(assists=(ASSIST_UNIT,))
+    decision = ticket.dispatch_decision
+    assert decision is not None
+    assert (decision["lead_unit"], decision["assist_units"]) == (LEAD_UNIT, [ASSIST_UNIT])
+    assert decision["entry_id"] is None and decision["decided_by"] == "dispatch"
+
+
+def test_merging_unrelated_tickets_is_refused_unless_the_centre_overrides_with_a_reason(
+    app: Flask,
+) -> None:
+    parent = dispatched()
+    child = accepted(area_code="990102002", matter_code="01.02.01")
+    with pytest.raises(DomainError) as error:
+        lifecycle.merge(db.session, child, parent, DISPATCHER)
+    assert error.value.code == "merge_unrelated"
+    assert child.state == "pending_dispatch" and parent.repeat_count == 0
+    with pytest.raises(DomainError) as bare:
+        lifecycle.merge(db.session, child, parent, DISPATCHER, override=True)
+    assert bare.value.code == "reason_required"
+    lifecycle.merge(
+        db.session, child, parent, SUPERVISOR, override=True, reason="诉求人换号码来电，同一问题"
+    )
+    assert child.state == "closed" and child.linked_ticket_id == parent.id
+    assert "换号码" in child.triage_reason
+    assert events_of(child.id)[-1].payload["ground"] == "override"
+
+
+def test_a_manual_merge_links_the_duplicate_and_gives_a_merge_reason(app: Flask) -> None:
+    parent = dispatched()
+    child = accepted(requester_phone_key="k1", area_code=None)
+    parent.requester_phone_key = "k1"
+    lifecycle.merge(db.session, child, parent, DISPATCHER)
+    assert child.parent_id == parent.id and child.linked_ticket_id == parent.id
+    assert child.triage_outcome == "merge"
+    assert child.triage_reason.startswith("人工并单") and parent.number in child.triage_reason
+    assert "同一诉求人" in child.triage_reason

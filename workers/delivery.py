@@ -15,8 +15,11 @@ from hotline.clock import utcnow
 from hotline.conversations import open_conversation
 from hotline.domain import current_domain
 from hotline.extensions import db
-from hotline.models import OutboxMessage, PersonalDataAccess, Requester, Ticket, Unit
+from hotline.models import OutboxMessage, PersonalDataAccess, Requester, Ticket
+from hotline.outbox import CANCELLED
+from hotline.recipients import Contact, contact_for
 from hotline.sms import Sent, SmsSender, TwilioSender, sender_for
+from hotline.stale_messages import stale_reason
 
 log = logging.getLogger(__name__)
 
@@ -36,26 +39,13 @@ TEMPLATES = {
 SURVEY_OPEN = timedelta(days=2)
 
 
-def _unit_phone(unit_code: str | None, recipient: str) -> str | None:
-    unit = db.session.get(Unit, unit_code) if unit_code else None
-    if unit is None:
-        return None
-    if recipient == "unit_head":
-        return unit.head_phone
-    if recipient == "district_government" and unit.parent_code:
-        parent = db.session.get(Unit, unit.parent_code)
-        if parent is not None:
-            return parent.head_phone
-    return unit.liaison_phone
-
-
-def _requester_phone(message: OutboxMessage) -> str | None:
+def _requester_phone(message: OutboxMessage) -> Contact:
     ticket = db.session.get(Ticket, message.ticket_id) if message.ticket_id else None
     if ticket is None or ticket.requester_id is None:
-        return None
+        return Contact(None, "工单没有诉求人")
     requester = db.session.get(Requester, ticket.requester_id)
     if requester is None or not requester.phone:
-        return None
+        return Contact(None, "诉求人没有留电话")
     db.session.add(
         PersonalDataAccess(
             requester_id=requester.id,
@@ -64,24 +54,37 @@ def _requester_phone(message: OutboxMessage) -> str | None:
             purpose=f"sms:{message.kind}",
         )
     )
-    return requester.phone
+    return Contact(requester.phone)
 
 
-def compose(message: OutboxMessage) -> tuple[str | None, str]:
+def _ladder_contact(message: OutboxMessage) -> Contact:
+    """The phone of the payload's `recipient`, a ladder target, for the message's ticket."""
+    payload: dict[str, Any] = message.payload
+    ticket = db.session.get(Ticket, message.ticket_id) if message.ticket_id else None
+    return contact_for(
+        db.session,
+        payload.get("recipient", "unit_liaison"),
+        payload.get("unit_code"),
+        ticket.area_code if ticket is not None else None,
+    )
+
+
+def compose(message: OutboxMessage) -> tuple[Contact, str]:
+    """Whom the message goes to (or why nobody) and its text."""
     payload: dict[str, Any] = message.payload
     if message.kind == "sms_requester":
         due = payload.get("due_at", "")
         text = TEMPLATES[payload["template"]].format(number=payload["number"], due=_local(due))
         return _requester_phone(message), text
     if message.kind == "sms":
-        return payload["to"], payload["body"]
+        return Contact(payload["to"] or None, "没有号码"), payload["body"]
     text = TEMPLATES[message.kind].format(
         number=payload.get("number", ""),
         note=payload.get("note", ""),
         clock=payload.get("clock", ""),
         due=_local(payload.get("due_at", "")),
     )
-    return _unit_phone(payload.get("unit_code"), payload.get("recipient", "unit_liaison")), text
+    return _ladder_contact(message), text
 
 
 def _local(iso: str) -> str:
@@ -98,7 +101,7 @@ class DeliveryDeferred(RuntimeError):
 RETRY_INTERVALS = (10, 30, 60, 300, 900)
 # How far before the recorded attempt a reconciliation looks for the provider's message.
 RECONCILE_MARGIN = timedelta(minutes=5)
-DONE_STATES = frozenset({"sent", "skipped", "failed"})
+DONE_STATES = frozenset({"sent", "skipped", "failed", CANCELLED})
 # A `sending` row younger than this whose attempt never reported back may still be in flight.
 IN_FLIGHT = timedelta(seconds=90)
 
@@ -182,8 +185,18 @@ def _finish(message: OutboxMessage, sent: Sent) -> str:
     return message.state
 
 
+def _cancel(message: OutboxMessage, reason: str) -> str:
+    message.state = CANCELLED
+    message.last_error = reason
+    message.done_at = utcnow()
+    db.session.commit()
+    log.info("outbox %s (%s) cancelled: %s", message.id, message.kind, reason)
+    return message.state
+
+
 def deliver(message_id: int) -> str:
-    """Send one message at most once; commit its new state and return it.
+    """Send one message at most once; commit its new state and return it. A message the
+    ticket no longer wants (`stale_reason`) is `cancelled` with the reason instead.
 
     `sending` is committed before the provider is called, so a worker killed mid-send leaves a
     trace: the next attempt asks the provider whether the text went out and adopts it if so.
@@ -194,12 +207,23 @@ def deliver(message_id: int) -> str:
     if message is None or message.state in DONE_STATES:
         db.session.rollback()
         return message.state if message is not None else "missing"
-    to, body = compose(message)
+    if message.state == "pending" and (reason := stale_reason(db.session, message)):
+        return _cancel(message, reason)
+    contact, body = compose(message)
+    to = contact.phone
     if not to:
+        # Nobody to send to is an outcome to see, not a silent drop: the row says why.
         message.state = "skipped"
-        message.last_error = "no recipient number"
+        message.last_error = f"无接收号码：{contact.missing}"
         message.done_at = utcnow()
         db.session.commit()
+        log.warning(
+            "outbox %s (%s, ticket %s) not sent: %s",
+            message.id,
+            message.kind,
+            message.ticket_id,
+            message.last_error,
+        )
         return message.state
     sender = sender_for(current_app._get_current_object())  # type: ignore[attr-defined]
     previous = _attempted_at(message) if message.state == "sending" else None
@@ -211,6 +235,8 @@ def deliver(message_id: int) -> str:
         if found is not None:
             log.info("outbox %s: adopting %s from an interrupted attempt", message.id, found)
             return _finish(message, found)
+        if reason := stale_reason(db.session, message):
+            return _cancel(message, reason)  # it never went out, and is no longer wanted
     message.attempts += 1
     _mark_sending(message, utcnow())
     db.session.commit()

@@ -49,7 +49,14 @@ class ActionEndpoint:
 
 
 def _merge(ticket: Ticket, actor: Actor, data: dict[str, Any]) -> object:
-    return lifecycle.merge(db.session, ticket, find_ticket(data["into"]), actor)
+    return lifecycle.merge(
+        db.session,
+        ticket,
+        find_ticket(data["into"]),
+        actor,
+        override=data["override"],
+        reason=data["reason"],
+    )
 
 
 ACTIONS: tuple[ActionEndpoint, ...] = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from hotline.api.privacy import address_visible, requester_view
 from hotline.auth import CENTRE_ROLES
 from hotline.clock import utcnow
-from hotline.domain import current_domain
+from hotline.domain import local_iso
 from hotline.extensions import DbSession
 from hotline.lifecycle import Actor
 from hotline.models import CLOCKS, Requester, Ticket, TicketEvent
@@ -26,7 +27,26 @@ CENTRE_ONLY_KEYS = frozenset({"extra", "survey_answer", "write_off"})
 
 def iso(moment: datetime | None) -> str | None:
     """ISO 8601 in the centre's local time with its offset (e.g. +08:00)."""
-    return moment.astimezone(current_domain().tz).isoformat() if moment is not None else None
+    return local_iso(moment)
+
+
+# An instant with its offset as event payloads store it ("2026-11-23T02:00:00+00:00").
+_AWARE_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
+
+
+def local_times(value: Any) -> Any:
+    """The payload with every instant in local time: the event log is immutable, and older
+    events stored some instants in UTC."""
+    if isinstance(value, str) and _AWARE_INSTANT.fullmatch(value):
+        try:
+            return iso(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return {key: local_times(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [local_times(item) for item in value]
+    return value
 
 
 def clocks(ticket: Ticket) -> dict[str, dict[str, str | None]]:
@@ -170,7 +190,7 @@ def event_payload(event: TicketEvent, actor: Actor) -> dict[str, Any]:
 
 
 def event_view(event: TicketEvent, actor: Actor) -> dict[str, Any]:
-    payload = event_payload(event, actor)
+    payload = local_times(event_payload(event, actor))
     return {
         "seq": event.seq,
         "action": event.action,

@@ -203,6 +203,9 @@ class ReasonSchema(StrictSchema):
 
 class MergeSchema(StrictSchema):
     into = TicketRef(required=True, metadata={"type": "string"})
+    # Merge tickets that share neither requester nor place and matter; needs a reason.
+    override = fields.Boolean(load_default=False)
+    reason = _note()
 
 
 class TicketListQuery(StrictSchema):

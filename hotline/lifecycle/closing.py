@@ -14,11 +14,21 @@ from hotline.lifecycle.dispatching import escalate_if_bounced
 from hotline.lifecycle.errors import DomainError
 from hotline.lifecycle.record import begin, record
 from hotline.models import Ticket
-from hotline.outbox import add_message
-from routing.glossary import TriageOutcome
-from routing.workflow import Action, TicketState
+from hotline.outbox import add_message, cancel_pending
+from routing.workflow import Action, TicketState, must_reopen
 
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+def survey_key(ticket: Ticket, seq: int | None = None) -> str:
+    """The outbox key of the callback survey SMS sent after review event `seq` (without it,
+    the prefix of every survey of the ticket)."""
+    return f"callback_survey:{ticket.id}:" + ("" if seq is None else str(seq))
+
+
+def _cancel_surveys(session: DbSession, ticket: Ticket, reason: str) -> None:
+    # A survey SMS not yet sent would ask about a callback that is done or a reply now redone.
+    cancel_pending(session, ticket.id, survey_key(ticket), reason)
 
 
 def review(
@@ -51,7 +61,7 @@ def review(
         add_message(
             session,
             "sms_requester",
-            f"callback_survey:{ticket.id}:{event.seq}",
+            survey_key(ticket, event.seq),
             {"ticket_id": ticket.id, "template": "callback_survey", "number": ticket.number},
             ticket_id=ticket.id,
             available_at=domain.calendar.next_business_time(at),
@@ -97,6 +107,7 @@ def callback(
     meet(ticket, "callback", at)
     refresh_next_due(session, current_domain(), ticket)
     record(session, ticket, Action.CALLBACK, actor, at, from_state, ticket.rating | {"note": note})
+    _cancel_surveys(session, ticket, "回访已记录，不再发送回访短信")
     return ticket
 
 
@@ -106,7 +117,7 @@ def close(
     """办结/归档. Unsatisfied for the unit's own fault must be reopened instead."""
     from_state = begin(ticket, Action.CLOSE, actor)
     rating = ticket.rating or {}
-    if rating.get("satisfaction") == "unsatisfied" and rating.get("unit_fault"):
+    if must_reopen(rating.get("satisfaction"), rating.get("unit_fault")):
         raise DomainError("must_reopen", "因承办单位原因不满意的工单须重办，不能直接办结")
     at = at or utcnow()
     ticket.state = TicketState.CLOSED
@@ -116,24 +127,29 @@ def close(
     record(
         session, ticket, Action.CLOSE, actor, at, from_state, {"note": note, "write_off": write_off}
     )
+    _cancel_surveys(session, ticket, "工单已办结，不再发送回访短信")
     return ticket
 
 
 def reopen(
     session: DbSession, ticket: Ticket, actor: Actor, *, reason: str, at: datetime | None = None
 ) -> Ticket:
-    """重办: back to the same lead unit with fresh clocks; too many reopens escalate."""
+    """重办: back to the same lead unit with fresh clocks; too many reopens escalate.
+
+    Only after a callback rated unsatisfied for the unit's own fault (DOMAIN.md: "Unsatisfied
+    for the unit's own fault → reopen; otherwise a reviewed write-off"); a satisfied rating or
+    a write-off closes the loop. Only a rated ticket qualifies, so a ticket closed at intake,
+    by a merge or after its callback never comes back (the state machine refuses it).
+    """
     from_state = begin(ticket, Action.REOPEN, actor)
     if not reason.strip():
         raise DomainError("reason_required", "重办必须说明理由")
-    if ticket.lead_unit_code is None:
-        raise DomainError("never_dispatched", "未派单的工单不能重办")
-    if ticket.triage_outcome != TriageOutcome.DISPATCH:
-        # Closed at intake or by a merge (its parent carries the work): no unit's reply to redo.
+    rating = ticket.rating or {}
+    if not must_reopen(rating.get("satisfaction"), rating.get("unit_fault")):
         raise DomainError(
             "not_reopenable",
-            "受理时办结或已并单的工单不能重办",
-            {"triage_outcome": ticket.triage_outcome},
+            "只有回访不满意且属承办单位责任的工单才能重办",
+            {"satisfaction": rating.get("satisfaction"), "unit_fault": rating.get("unit_fault")},
         )
     at = at or utcnow()
     domain = current_domain()
@@ -164,5 +180,6 @@ def reopen(
         from_state,
         {"reason": reason, "reopen_count": ticket.reopen_count, "clocks": clocks},
     )
+    _cancel_surveys(session, ticket, "工单已重办，不再发送回访短信")
     escalate_if_bounced(session, ticket, at)
     return ticket

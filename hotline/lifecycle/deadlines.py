@@ -239,6 +239,7 @@ def _fire(domain: Domain, step: DueStep, at: datetime, writes: _Writes) -> None:
             "unit_code": ticket.lead_unit_code,
             "recipient": ladder_step.notify,
             "clock": clock_label,
+            "clock_name": clock,
             "due_at": due_at.isoformat(),
             "note": note,
         }
@@ -247,7 +248,16 @@ def _fire(domain: Domain, step: DueStep, at: datetime, writes: _Writes) -> None:
         return
     if TicketState(ticket.state) not in RULES[action][0]:
         return  # e.g. a late callback: 催办 a unit that has nothing left to do is noise
-    pressed, notice = press_rows(ticket, action, SYSTEM, text=note, at=at, notify_at=step.notify_at)
+    pressed, notice = press_rows(
+        ticket,
+        action,
+        SYSTEM,
+        text=note,
+        at=at,
+        notify_at=step.notify_at,
+        recipient=ladder_step.notify,
+        context={"clock_name": clock, "due_at": due_at.isoformat()},
+    )
     writes.events.append(pressed)
     writes.messages.append(notice)
 

@@ -7,30 +7,93 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
 from hotline.clock import utcnow
 from hotline.domain import Domain, current_domain
 from hotline.extensions import DbSession
 from hotline.lifecycle.actor import SYSTEM, Actor
-from hotline.lifecycle.clocks import Fired, refresh_next_due, start_work_clocks
+from hotline.lifecycle.clocks import WORK_CLOCKS, Fired, refresh_next_due, start_work_clocks
 from hotline.lifecycle.errors import DomainError, NotFound, require_lead
 from hotline.lifecycle.record import begin, record
 from hotline.lifecycle.supervision import escalate
-from hotline.models import OutboxMessage, Ticket, TicketAssignment, Unit
+from hotline.models import OutboxMessage, Ticket, TicketAssignment, TicketEvent, Unit
 from hotline.outbox import message_row
 from hotline.routing_context import routing_context
-from routing.workflow import Action, TicketState
+from routing.router import FALLBACK_MANUAL
+from routing.workflow import Action, Reassignment, TicketState, may_handle, reassignment
 
 
 def _require_units(session: DbSession, codes: Sequence[str]) -> None:
+    """Every unit exists, is active and is one that handles tickets (not the centre)."""
     for code in codes:
         unit = session.get(Unit, code)
-        if unit is None or not unit.active:
+        if unit is None:
             raise NotFound("承办单位", code)
+        if not unit.active:
+            raise DomainError(
+                "unit_inactive",
+                f"承办单位 {code}（{unit.name}）已停用，不能承办工单",
+                {"unit": code},
+            )
+        if not may_handle(unit.kind):
+            raise DomainError(
+                "unit_cannot_handle",
+                f"{code}（{unit.name}）是热线中心，不是承办单位，不能承办工单",
+                {"unit": code, "kind": unit.kind},
+            )
 
 
 def _bounced_units(ticket: Ticket) -> int:
     return len({a.unit_code for a in ticket.assignments if a.role == "lead"})
+
+
+def _lead_assignment(ticket: Ticket) -> TicketAssignment | None:
+    return next((a for a in ticket.assignments if a.active and a.role == "lead"), None)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def assignment_record(ticket: Ticket) -> dict[str, Any]:
+    """The outgoing assignment as the event log keeps it when the ticket moves to a new lead:
+    its units, its clocks (due, met, breached) and its extension, so that the previous unit's
+    record (on-time sign, response, close; breaches) is not lost with the fresh clocks."""
+    return {
+        "lead": ticket.lead_unit_code,
+        "assists": ticket.assist_unit_codes,
+        "dispatched_at": _iso(ticket.dispatched_at),
+        "clocks": {
+            str(clock): {
+                "due_at": _iso(getattr(ticket, f"{clock}_due_at")),
+                "met_at": _iso(getattr(ticket, f"{clock}_met_at")),
+                "breached_at": _iso(getattr(ticket, f"{clock}_breached_at")),
+            }
+            for clock in WORK_CLOCKS
+        },
+        "extension": {"state": ticket.extension_state, "working_days": ticket.extension_days},
+    }
+
+
+def centre_decision(
+    action: Action, lead: str, assists: Sequence[str], reason: str
+) -> dict[str, Any]:
+    """A dispatch decided by the centre rather than the catalogue (manual dispatch, redispatch,
+    arbitration), in the shape of a routing decision so the ticket shows the current one."""
+    return {
+        "lead_unit": lead,
+        "assist_units": list(dict.fromkeys(assists)),
+        "entry_id": None,
+        "catalogue_version": None,
+        "matched_matter": None,
+        "matched_area": None,
+        "matter_steps_up": 0,
+        "fallback": FALLBACK_MANUAL,
+        "tier": None,
+        "reason": reason,
+        "decided_by": str(action),
+    }
 
 
 def _assign(ticket: Ticket, lead: str, assists: Sequence[str], at: datetime) -> None:
@@ -69,6 +132,10 @@ def move_to_units(
     check_assignment(lead, assists)
     _assign(ticket, lead, assists, at)
     ticket.state = TicketState.DISPATCHED
+    # An extension belongs to the assignment it was granted to: the new lead may ask once.
+    ticket.extension_state = "none"
+    ticket.extension_days = None
+    ticket.extension_reason = None
     clocks = start_work_clocks(domain, ticket, at)
     # Only committed breaches matter here: flushing now would split the action's one flush.
     with session.no_autoflush:
@@ -86,6 +153,10 @@ def notify_rows(
     ticket: Ticket, lead: str, assists: Sequence[str], seq: int
 ) -> list[dict[str, Any]]:
     """One outbox row per unit told of the ticket, exactly once per dispatch event."""
+    return _notify_units(ticket, [lead, *dict.fromkeys(assists)], seq)
+
+
+def _notify_units(ticket: Ticket, codes: Sequence[str], seq: int) -> list[dict[str, Any]]:
     return [
         message_row(
             "notify_unit",
@@ -93,7 +164,7 @@ def notify_rows(
             {"ticket_id": ticket.id, "unit_code": code, "number": ticket.number},
             ticket_id=ticket.id,
         )
-        for code in [lead, *dict.fromkeys(assists)]
+        for code in codes
     ]
 
 
@@ -108,11 +179,13 @@ def _send(
     from_state: str,
     payload: dict[str, Any],
     *,
+    decision: dict[str, Any],
     check_units: bool = True,
 ) -> Ticket:
     check_assignment(lead, assists)
     if check_units:
         _require_units(session, [lead, *assists])
+    payload = _adopt_decision(ticket, decision, payload)
     clocks = move_to_units(session, current_domain(), ticket, lead, assists, at)
     event = record(
         session,
@@ -133,6 +206,18 @@ def _send(
     return ticket
 
 
+def _adopt_decision(
+    ticket: Ticket, decision: dict[str, Any], payload: dict[str, Any]
+) -> dict[str, Any]:
+    """Make `decision` the ticket's current one; the one it replaces stays in the event log."""
+    replaced = ticket.dispatch_decision
+    apply_decision(ticket, decision)
+    payload = payload | {"decision": decision}
+    if replaced is not None and replaced != decision:
+        payload["replaced_decision"] = replaced
+    return payload
+
+
 def dispatch(
     session: DbSession,
     ticket: Ticket,
@@ -143,11 +228,16 @@ def dispatch(
     decision: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> Ticket:
-    """派单: send a waiting ticket to its lead unit and assisting units and start its clocks."""
+    """派单: send a waiting ticket to its lead unit and assisting units and start its clocks.
+
+    Without a routing `decision` the centre decided (the manual queue): that is recorded as
+    the ticket's decision, replacing the queue's "no unit found".
+    """
     from_state = begin(ticket, Action.DISPATCH, actor)
     at = at or utcnow()
-    if decision is not None:
-        apply_decision(ticket, decision)
+    manual = decision is None
+    if decision is None:
+        decision = centre_decision(Action.DISPATCH, lead, assists, f"人工派单（{actor.name}）")
     return _send(
         session,
         ticket,
@@ -157,9 +247,10 @@ def dispatch(
         assists,
         at,
         from_state,
-        {"decision": decision},
+        {},
+        decision=decision,
         # A routing decision names units from the cached active directory: no query per unit.
-        check_units=decision is None or not _in_directory([lead, *assists]),
+        check_units=manual or not _in_directory([lead, *assists]),
     )
 
 
@@ -180,7 +271,23 @@ def require_units(session: DbSession, codes: Sequence[str]) -> None:
 
 def _in_directory(codes: Sequence[str]) -> bool:
     units = routing_context().units
-    return all(code in units for code in codes)
+    for code in codes:
+        unit = units.get(code)
+        if unit is None or not may_handle(unit.kind):
+            return False
+    return True
+
+
+def _return_rejected(session: DbSession, ticket: Ticket, assignment: TicketAssignment) -> bool:
+    """Whether the centre has already rejected a return of this assignment (final)."""
+    payloads = session.scalars(
+        select(TicketEvent.payload).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.ARBITRATE.value
+        )
+    )
+    return any(
+        p.get("approved") is False and p.get("assignment_id") == assignment.id for p in payloads
+    )
 
 
 def return_ticket(
@@ -195,7 +302,9 @@ def return_ticket(
 ) -> Ticket:
     """退单: the lead unit says "not ours"; only inside the window, with reason, basis, unit.
 
-    The clocks keep running: a unit cannot stop them by returning the ticket.
+    The clocks keep running: a unit cannot stop them by returning the ticket. The suggested
+    unit is another unit that handles tickets. Arbitration is final: once the centre has
+    rejected this assignment's return, the unit may not return it again.
     """
     from_state = begin(ticket, Action.RETURN, actor)
     require_lead(ticket, actor)
@@ -211,6 +320,17 @@ def return_ticket(
     if missing:
         raise DomainError(
             "return_incomplete", "退单必须写明理由、法律依据和建议承办单位", {"missing": missing}
+        )
+    if suggested_unit in (actor.unit_code, ticket.lead_unit_code):
+        raise DomainError(
+            "return_to_self", "退单建议的承办单位不能是本单位", {"suggested_unit": suggested_unit}
+        )
+    assignment = _lead_assignment(ticket)
+    if assignment is not None and _return_rejected(session, ticket, assignment):
+        raise DomainError(
+            "return_already_arbitrated",
+            "本单位对此工单的退单已被派单异议审核驳回，审核决定为最终决定，不能再次退单",
+            {"unit": ticket.lead_unit_code},
         )
     _require_units(session, [suggested_unit])
     at = at or utcnow()
@@ -255,8 +375,10 @@ def arbitrate(
 ) -> Ticket:
     """派单异议审核: the centre's final decision on a return.
 
-    Approve: redispatch to the chosen unit (fresh clocks for the new unit). Reject: back to
-    the unit in the state it returned from; its clocks never stopped.
+    Approve: redispatch to the chosen unit (fresh clocks for the new unit: accountability
+    starts at its dispatch), which becomes the ticket's current decision; the previous unit's
+    assignment stays in the event. Reject: back to the unit in the state it returned from;
+    its clocks never stopped, and that assignment may not be returned again.
     """
     from_state = begin(ticket, Action.ARBITRATE, actor)
     at = at or utcnow()
@@ -265,8 +387,9 @@ def arbitrate(
             raise DomainError("arbitration_needs_unit", "批准退单必须指定新的主办单位")
         if lead == ticket.lead_unit_code:
             raise DomainError("arbitration_same_unit", "批准退单不能改派回原单位")
-        ticket.state_before_return = None
-        return _send(
+        reason = f"派单异议审核：批准 {ticket.lead_unit_code} 退单，改派 {lead}"
+        previous = assignment_record(ticket)
+        _send(
             session,
             ticket,
             Action.ARBITRATE,
@@ -275,8 +398,14 @@ def arbitrate(
             assists,
             at,
             from_state,
-            {"approved": True, "note": note},
+            {"approved": True, "note": note, "previous": previous},
+            decision=centre_decision(
+                Action.ARBITRATE, lead, assists, f"{reason}：{note}" if note.strip() else reason
+            ),
         )
+        ticket.state_before_return = None
+        return ticket
+    assignment = _lead_assignment(ticket)
     ticket.state = ticket.state_before_return or TicketState.DISPATCHED
     ticket.state_before_return = None
     record(
@@ -286,7 +415,13 @@ def arbitrate(
         actor,
         at,
         from_state,
-        {"approved": False, "note": note, "unit": ticket.lead_unit_code},
+        {
+            "approved": False,
+            "note": note,
+            "unit": ticket.lead_unit_code,
+            # What a second return by the same unit is checked against.
+            "assignment_id": assignment.id if assignment is not None else None,
+        },
     )
     return ticket
 
@@ -301,10 +436,30 @@ def redispatch(
     reason: str,
     at: datetime | None = None,
 ) -> Ticket:
-    """改派: the centre sends a ticket in progress to another unit."""
+    """改派: the centre sends a ticket in progress to other units.
+
+    A new lead unit answers for the ticket from this dispatch (DOMAIN.md: accountability starts
+    at dispatch), so its sign, contact and handle clocks start afresh and the old unit's
+    extension, which belonged to the old assignment, is dropped. The old unit's record is kept:
+    its breach rows are never deleted and this event holds its clocks and extension
+    (`previous`). Changing only the assisting units moves no accountability: the lead's clocks,
+    state and extension run on. A redispatch that changes nothing is refused.
+    """
     from_state = begin(ticket, Action.REDISPATCH, actor)
     if not reason.strip():
         raise DomainError("reason_required", "改派必须说明理由")
+    check_assignment(lead, assists)
+    change = reassignment(ticket.lead_unit_code, ticket.assist_unit_codes, lead, assists)
+    if change is Reassignment.NOTHING:
+        raise DomainError(
+            "redispatch_unchanged",
+            "改派的主办单位和协办单位与当前完全相同，无需改派",
+            {"lead": lead, "assists": list(assists)},
+        )
+    at = at or utcnow()
+    decision = centre_decision(Action.REDISPATCH, lead, assists, f"改派：{reason}")
+    if change is Reassignment.ASSISTS:
+        return _change_assists(session, ticket, actor, assists, at, from_state, reason, decision)
     return _send(
         session,
         ticket,
@@ -312,10 +467,51 @@ def redispatch(
         actor,
         lead,
         assists,
-        at or utcnow(),
+        at,
         from_state,
-        {"reason": reason},
+        {"reason": reason, "previous": assignment_record(ticket)},
+        decision=decision,
     )
+
+
+def _change_assists(
+    session: DbSession,
+    ticket: Ticket,
+    actor: Actor,
+    assists: Sequence[str],
+    at: datetime,
+    from_state: str,
+    reason: str,
+    decision: dict[str, Any],
+) -> Ticket:
+    """改派 of the assisting units only: kept ones keep their part, new ones are told."""
+    wanted = list(dict.fromkeys(assists))
+    _require_units(session, wanted)
+    current = ticket.assist_unit_codes
+    for assignment in ticket.assignments:
+        if assignment.active and assignment.role == "assist" and assignment.unit_code not in wanted:
+            assignment.active = False
+    added = [code for code in wanted if code not in current]
+    for code in added:
+        ticket.assignments.append(
+            TicketAssignment(unit_code=code, role="assist", dispatched_at=at, active=True)
+        )
+    payload = _adopt_decision(
+        ticket,
+        decision,
+        {
+            "reason": reason,
+            "lead": ticket.lead_unit_code,
+            "assists": wanted,
+            "assists_only": True,
+            "added": added,
+            "removed": [code for code in current if code not in wanted],
+        },
+    )
+    event = record(session, ticket, Action.REDISPATCH, actor, at, from_state, payload)
+    session.add_all(OutboxMessage(**row) for row in _notify_units(ticket, added, event.seq))
+    session.flush()
+    return ticket
 
 
 def escalate_if_bounced(session: DbSession, ticket: Ticket, at: datetime) -> None:

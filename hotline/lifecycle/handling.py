@@ -107,8 +107,8 @@ def decide_extension(
         assert ticket.handle_due_at is not None and ticket.extension_days is not None
         domain = current_domain()
         due = extend(domain.calendar, ticket.handle_due_at, ticket.extension_days)
-        payload["previous_due_at"] = ticket.handle_due_at.isoformat()
-        payload["handle_due_at"] = due.due_at.isoformat()
+        payload["previous_due_at"] = ticket.handle_due_at.astimezone(domain.tz).isoformat()
+        payload["handle_due_at"] = due.due_at.astimezone(domain.tz).isoformat()
         ticket.handle_due_at = due.due_at
         ticket.handle_breached_at = None
         ticket.due_provisional = ticket.due_provisional or due.provisional

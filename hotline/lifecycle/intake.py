@@ -14,7 +14,15 @@ from hotline.lifecycle.errors import DomainError
 from hotline.lifecycle.record import allocate, begin, record
 from hotline.models import Requester, Ticket
 from routing.glossary import TriageOutcome
-from routing.workflow import OPEN_STATES, Action, PermissionDenied, Role, TicketState
+from routing.workflow import (
+    OPEN_STATES,
+    Action,
+    MergeFacts,
+    PermissionDenied,
+    Role,
+    TicketState,
+    merge_ground,
+)
 
 INTAKE_ROLES = frozenset(
     {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM, Role.INTEGRATION}
@@ -224,23 +232,62 @@ def link(
     )
 
 
+_MERGE_GROUNDS = {"same_requester": "同一诉求人", "same_place": "同一地点"}
+
+
+def _merge_facts(ticket: Ticket) -> MergeFacts:
+    return MergeFacts(ticket.requester_phone_key, ticket.area_code, ticket.matter_code)
+
+
 def merge(
-    session: DbSession, ticket: Ticket, parent: Ticket, actor: Actor, *, at: datetime | None = None
+    session: DbSession,
+    ticket: Ticket,
+    parent: Ticket,
+    actor: Actor,
+    *,
+    override: bool = False,
+    reason: str = "",
+    at: datetime | None = None,
 ) -> Ticket:
-    """并单: fold a ticket into an open one about the same matter; it closes, linked."""
+    """并单: fold a ticket into an open one about the same appeal; it closes, linked.
+
+    The same rule as intake's duplicate check: the same requester (phone) or the same place
+    (area and matter), and never a different matter. `override` lets the centre merge what the
+    data cannot show to be one appeal (a requester calling from another phone, a ticket with
+    no area yet); it needs a reason, which the event and the triage reason keep.
+    """
     from_state = begin(ticket, Action.MERGE, actor)
     if parent.id == ticket.id:
         raise DomainError("merge_into_self", "不能与自身并单")
     if TicketState(parent.state) not in OPEN_STATES:
         raise DomainError("merge_into_closed", "只能并入办理中的工单", {"parent": parent.number})
+    ground = merge_ground(_merge_facts(ticket), _merge_facts(parent))
+    if ground is not None:
+        why = f"人工并单：与工单{parent.number}为{_MERGE_GROUNDS[ground]}反映的相同问题。"
+    elif not override:
+        raise DomainError(
+            "merge_unrelated",
+            f"只能并入同一诉求人或同一地点、同一事项的工单，工单{parent.number}与本工单无此关联"
+            "；确属同一诉求请注明理由强制并单（override）",
+            {"parent": parent.number},
+        )
+    elif not reason.strip():
+        raise DomainError("reason_required", "强制并单必须说明理由")
+    else:
+        ground = "override"
+        why = f"人工强制并单：并入工单{parent.number}，理由：{reason.strip()}"
     at = at or utcnow()
     ticket.state = TicketState.CLOSED
     ticket.triage_outcome = TriageOutcome.MERGE
+    ticket.triage_reason = why
     ticket.parent_id = parent.id
+    # As an intake merge does: the repeat points at the ticket it repeats (duplicate_of).
+    ticket.linked_ticket_id = parent.id
     ticket.closed_at = at
     ticket.next_due_at = None
     for assignment in ticket.assignments:
         assignment.active = False
-    record(session, ticket, Action.MERGE, actor, at, from_state, {"parent": parent.number})
+    payload = {"parent": parent.number, "ground": ground, "reason": reason.strip() or why}
+    record(session, ticket, Action.MERGE, actor, at, from_state, payload)
     link(session, parent, ticket, actor, at=at, merged=True)
     return ticket

@@ -2,28 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from hotline.clock import utcnow
+from hotline.domain import current_domain
 from hotline.extensions import DbSession
 from hotline.lifecycle.actor import Actor
 from hotline.lifecycle.errors import DomainError
 from hotline.lifecycle.record import begin, event_row, record
 from hotline.models import Ticket
 from hotline.outbox import add_message
+from routing.escalation import Level
 from routing.workflow import Action
+
+# Per supervision action: the outbox kind, which is also its ladder level, and the payload key
+# of its text. Whom it notifies is the ladder's configuration (`Ladder.notify_for`).
+PRESSURE: dict[Action, tuple[str, str]] = {
+    Action.URGE: ("urge", "note"),
+    Action.SUPERVISE: ("supervise", "note"),
+    Action.ESCALATE: ("escalate", "reason"),
+}
+
+
+def recipient_for(action: Action) -> str:
+    """The ladder's target for a supervision action taken outside the sweeper."""
+    return current_domain().ladder.notify_for(Level(PRESSURE[action][0]))
 
 
 def _notify(
     session: DbSession,
     ticket: Ticket,
-    kind: str,
-    recipient: str,
+    action: Action,
     note: str,
     seq: int,
     notify_at: datetime | None = None,
 ) -> None:
+    kind = PRESSURE[action][0]
     add_message(
         session,
         kind,
@@ -32,7 +48,7 @@ def _notify(
             "ticket_id": ticket.id,
             "number": ticket.number,
             "unit_code": ticket.lead_unit_code,
-            "recipient": recipient,
+            "recipient": recipient_for(action),
             "note": note,
         },
         ticket_id=ticket.id,
@@ -49,11 +65,11 @@ def urge(
     at: datetime | None = None,
     notify_at: datetime | None = None,
 ) -> Ticket:
-    """催办: remind the lead unit's liaison."""
+    """催办: remind the lead unit (whom, the ladder's urge step says)."""
     from_state = begin(ticket, Action.URGE, actor)
     at = at or utcnow()
     event = record(session, ticket, Action.URGE, actor, at, from_state, {"note": note})
-    _notify(session, ticket, "urge", "unit_liaison", note, event.seq, notify_at)
+    _notify(session, ticket, Action.URGE, note, event.seq, notify_at)
     return ticket
 
 
@@ -66,13 +82,13 @@ def supervise(
     at: datetime | None = None,
     notify_at: datetime | None = None,
 ) -> Ticket:
-    """督办: a formal supervision order to the head of the lead unit."""
+    """督办: a formal supervision order (whom it notifies, the ladder's supervise step says)."""
     from_state = begin(ticket, Action.SUPERVISE, actor)
     if not note.strip():
         raise DomainError("note_required", "督办单必须写明督办意见")
     at = at or utcnow()
     event = record(session, ticket, Action.SUPERVISE, actor, at, from_state, {"note": note})
-    _notify(session, ticket, "supervise", "unit_head", note, event.seq, notify_at)
+    _notify(session, ticket, Action.SUPERVISE, note, event.seq, notify_at)
     return ticket
 
 
@@ -90,18 +106,11 @@ def escalate(
     at = at or utcnow()
     ticket.escalated = True
     event = record(session, ticket, Action.ESCALATE, actor, at, from_state, {"reason": reason})
-    _notify(session, ticket, "escalate", "district_government", reason, event.seq, notify_at)
+    _notify(session, ticket, Action.ESCALATE, reason, event.seq, notify_at)
     return ticket
 
 
 # ---- batch-friendly variants: the same checks, events and messages, as rows to insert at once ----
-
-# Per supervision action: the outbox kind, its recipient and the payload key of its text.
-PRESSURE: dict[Action, tuple[str, str, str]] = {
-    Action.URGE: ("urge", "unit_liaison", "note"),
-    Action.SUPERVISE: ("supervise", "unit_head", "note"),
-    Action.ESCALATE: ("escalate", "district_government", "reason"),
-}
 
 Row = dict[str, Any]
 
@@ -120,12 +129,21 @@ def message_row(
 
 
 def press_rows(
-    ticket: Ticket, action: Action, actor: Actor, *, text: str, at: datetime, notify_at: datetime
+    ticket: Ticket,
+    action: Action,
+    actor: Actor,
+    *,
+    text: str,
+    at: datetime,
+    notify_at: datetime,
+    recipient: str,
+    context: Mapping[str, Any] | None = None,
 ) -> tuple[Row, Row]:
     """催办, 督办 or 提级督办 as `urge`, `supervise` and `escalate` do them, as an event row and
-    an outbox row for a batch to insert."""
+    an outbox row for a batch to insert. `recipient` is the ladder step's target; `context`
+    (the clock and due time that fired it) joins the message, so delivery can tell it is stale."""
     from_state = begin(ticket, action, actor)
-    kind, recipient, key = PRESSURE[action]
+    kind, key = PRESSURE[action]
     if action is Action.SUPERVISE and not text.strip():
         raise DomainError("note_required", "督办单必须写明督办意见")
     if action is Action.ESCALATE:
@@ -137,6 +155,7 @@ def press_rows(
         "unit_code": ticket.lead_unit_code,
         "recipient": recipient,
         "note": text,
+        **(context or {}),
     }
     return event, message_row(
         ticket, kind, f"{kind}:{ticket.id}:{event['seq']}", message, notify_at

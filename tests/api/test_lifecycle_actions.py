@@ -49,11 +49,8 @@ def test_a_ticket_goes_from_dispatch_to_close_over_http(
     assert rated["rating"]["satisfaction"] == "satisfied"
     closed = ok(act(dispatcher, ticket, "close", {"note": "归档"}))
     assert closed["state"] == "closed"
-    reopened = ok(act(dispatcher, ticket, "reopen", {"reason": "诉求人反映电梯又坏了"}))
-    assert reopened["state"] == "dispatched"
-    assert reopened["reopen_count"] == 1
-    actions = [e["action"] for e in reopened["events"]]
-    assert actions[-9:] == [
+    actions = [e["action"] for e in closed["events"]]
+    assert actions[-8:] == [
         "sign",
         "contact",
         "request_extension",
@@ -62,8 +59,39 @@ def test_a_ticket_goes_from_dispatch_to_close_over_http(
         "review",
         "callback",
         "close",
-        "reopen",
     ]
+
+
+def test_a_satisfied_ticket_cannot_be_reopened_before_or_after_it_is_closed(
+    client: Any, dispatcher: Any, district: Any, agent: Any, no_catalogue: None
+) -> None:
+    ticket = create(client)
+    ok(act(district, ticket, "sign"))
+    ok(act(district, ticket, "contact"))
+    ok(act(district, ticket, "reply", {"text": "已修复"}))
+    ok(act(dispatcher, ticket, "review", {"approve": True}))
+    ok(act(agent, ticket, "callback", SURVEY | {"satisfaction": "basically_satisfied"}))
+    rated = act(dispatcher, ticket, "reopen", {"reason": "x"})
+    assert rated.status_code == 422
+    assert rated.get_json()["error"]["code"] == "not_reopenable"
+    ok(act(dispatcher, ticket, "close"))
+    closed = act(dispatcher, ticket, "reopen", {"reason": "x"})
+    assert closed.status_code == 409
+
+
+def test_an_unsatisfied_callback_for_the_units_fault_is_reopened(
+    client: Any, dispatcher: Any, district: Any, agent: Any, no_catalogue: None
+) -> None:
+    ticket = create(client)
+    ok(act(district, ticket, "sign"))
+    ok(act(district, ticket, "contact"))
+    ok(act(district, ticket, "reply", {"text": "已修复"}))
+    ok(act(dispatcher, ticket, "review", {"approve": True}))
+    unsatisfied = SURVEY | {"solved": False, "satisfaction": "unsatisfied", "unit_fault": True}
+    ok(act(agent, ticket, "callback", unsatisfied))
+    reopened = ok(act(dispatcher, ticket, "reopen", {"reason": "诉求人反映电梯又坏了"}))
+    assert reopened["state"] == "dispatched"
+    assert reopened["reopen_count"] == 1
 
 
 def test_units_do_not_see_the_rating(
@@ -101,6 +129,12 @@ def test_a_return_is_arbitrated_and_sent_to_the_suggested_unit(
     arbitrated = ok(act(dispatcher, ticket, "arbitrate", {"approve": True, "lead": "C-SCJGJ"}))
     assert arbitrated["state"] == "dispatched"
     assert arbitrated["lead_unit"] == "C-SCJGJ"
+    # The ticket shows the arbitration's decision; the catalogue's stays in the events.
+    assert arbitrated["dispatch"]["lead_unit"] == "C-SCJGJ"
+    assert arbitrated["dispatch"]["entry_id"] is None
+    assert "派单异议审核" in arbitrated["dispatch"]["reason"]
+    last = arbitrated["events"][-1]
+    assert last["payload"]["replaced_decision"]["lead_unit"] == "D990102"
     assert district.get(f"/api/v1/tickets/{ticket['id']}").status_code == 404
 
 
@@ -145,9 +179,60 @@ def test_a_waiting_ticket_can_be_answered_or_merged(
         address=None,
         requester=None,
     )
-    merged = ok(act(dispatcher, folded, "merge", {"into": target["number"]}))
+    unrelated = act(dispatcher, folded, "merge", {"into": target["number"]})
+    assert unrelated.status_code == 422
+    assert unrelated.get_json()["error"]["code"] == "merge_unrelated"
+    assert "同一诉求人" in unrelated.get_json()["error"]["message"]
+    body = {"into": target["number"], "override": True, "reason": "诉求人确认是同一问题"}
+    merged = ok(act(dispatcher, folded, "merge", body))
     assert merged["state"] == "closed"
     assert merged["parent"] == target["number"]
+    assert merged["duplicate_of"] == target["number"]
+    assert merged["triage"]["reason"].startswith("人工强制并单")
+
+
+def test_a_redispatch_that_changes_nothing_is_422_and_keeps_the_clocks(
+    client: Any, dispatcher: Any, no_catalogue: None
+) -> None:
+    ticket = create(client)
+    response = act(dispatcher, ticket, "redispatch", {"lead": "D990102", "reason": "重派"})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "redispatch_unchanged" and "相同" in error["message"]
+    detail = dispatcher.get(f"/api/v1/tickets/{ticket['id']}").get_json()
+    assert detail["clocks"] == ticket["clocks"]
+
+
+def test_the_centre_cannot_be_made_lead_or_assisting_unit(
+    client: Any, dispatcher: Any, no_catalogue: None
+) -> None:
+    waiting = pending(client)
+    response = act(dispatcher, waiting, "dispatch", {"lead": "CENTRE"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "unit_cannot_handle"
+    assisted = act(dispatcher, waiting, "dispatch", {"lead": "C-ZJJ", "assists": ["CENTRE"]})
+    assert assisted.status_code == 422
+    assert dispatcher.get(f"/api/v1/tickets/{waiting['id']}").get_json()["state"] == (
+        "pending_dispatch"
+    )
+
+
+def test_after_a_rejected_return_the_unit_cannot_return_the_ticket_again(
+    client: Any, dispatcher: Any, district: Any, no_catalogue: None
+) -> None:
+    ticket = create(client)
+    body = {
+        "reason": "电梯属特种设备",
+        "legal_basis": "特种设备安全法",
+        "suggested_unit": "C-SCJGJ",
+    }
+    ok(act(district, ticket, "return", body))
+    ok(act(dispatcher, ticket, "arbitrate", {"approve": False, "note": "属地管理"}))
+    again = act(district, ticket, "return", body)
+    assert again.status_code == 422
+    assert again.get_json()["error"]["code"] == "return_already_arbitrated"
+    itself = act(district, ticket, "return", body | {"suggested_unit": "D990102"})
+    assert itself.status_code == 422
 
 
 def test_urge_supervise_and_escalate_reach_the_lead_unit(

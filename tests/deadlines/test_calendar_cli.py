@@ -11,12 +11,14 @@ from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import OfficialSchedule, TicketEvent
+from routing.statutory import statutory_holidays
 from tests import factories
 
 # Mon 2026-12-28 10:00 in Shanghai.
 DECEMBER = datetime(2026, 12, 28, 2, 0, tzinfo=UTC)
 
-# A 2027 schedule whose New Year holiday bridges Monday Jan 4 (made up on Saturday Jan 9).
+# A 2027 schedule whose New Year holiday bridges Monday Jan 4 (made up on Saturday Jan 9),
+# holding every statutory holiday as a published schedule must.
 OFFICIAL_2027 = {
     "2027": {
         "holidays": {
@@ -24,10 +26,19 @@ OFFICIAL_2027 = {
             "2027-01-02": "元旦",
             "2027-01-03": "元旦",
             "2027-01-04": "元旦",
+            "2027-02-05": "春节",
             "2027-02-06": "春节",
             "2027-02-07": "春节",
             "2027-02-08": "春节",
             "2027-02-09": "春节",
+            "2027-04-05": "清明节",
+            "2027-05-01": "劳动节",
+            "2027-05-02": "劳动节",
+            "2027-06-09": "端午节",
+            "2027-09-15": "中秋节",
+            "2027-10-01": "国庆节",
+            "2027-10-02": "国庆节",
+            "2027-10-03": "国庆节",
         },
         "makeup_workdays": {"2027-01-09": "元旦"},
     }
@@ -109,7 +120,8 @@ def test_a_schedule_with_a_date_of_another_year_is_refused_and_nothing_is_stored
 def test_a_schedule_that_leaves_a_gap_of_a_year_is_refused(
     fresh_domain: Flask, tmp_path: Path
 ) -> None:
-    document = {"2029": {"holidays": {"2029-01-01": "元旦"}}}
+    statutory = {day.isoformat(): name for day, name in statutory_holidays(2029).items()}
+    document = {"2029": {"holidays": statutory}}
     result = fresh_domain.test_cli_runner().invoke(
         args=["calendar", "load", str(_write(tmp_path, document))]
     )
@@ -183,3 +195,34 @@ def test_show_prints_every_day_with_its_reason(fresh_domain: Flask) -> None:
     assert len(lines) == 3
     assert "调休上班" in lines[1] and "2026-10-10" in lines[1]
     assert "周末" in lines[2]
+
+
+def test_an_implausible_schedule_is_refused_with_every_problem_and_the_calendar_keeps_new_year(
+    fresh_domain: Flask, tmp_path: Path
+) -> None:
+    # One holiday on a Saturday and a "make-up working day" on a Wednesday: no New Year at all.
+    document = {
+        "2027": {"holidays": {"2027-02-06": "春节"}, "makeup_workdays": {"2027-02-10": "春节"}}
+    }
+    runner = fresh_domain.test_cli_runner()
+    result = runner.invoke(args=["calendar", "load", str(_write(tmp_path, document))])
+
+    assert result.exit_code == 1
+    assert "2027 年放假安排与法定节假日不符" in result.output
+    assert "调休上班日 2027-02-10（周三，春节） 不是周末" in result.output
+    assert "法定节假日 2027-01-01（周五，元旦） 不在假日中" in result.output
+    assert db.session.get(OfficialSchedule, 2027) is None
+    shown = runner.invoke(args=["calendar", "show", "--from", "2027-01-01", "--to", "2027-01-01"])
+    assert "休息" in shown.output and "元旦" in shown.output
+
+
+def test_a_schedule_with_an_unknown_festival_name_is_refused(
+    fresh_domain: Flask, tmp_path: Path
+) -> None:
+    holidays = {day.isoformat(): name for day, name in statutory_holidays(2027).items()}
+    document = {"2027": {"holidays": holidays | {"2027-03-08": "妇女节"}}}
+    result = fresh_domain.test_cli_runner().invoke(
+        args=["calendar", "load", str(_write(tmp_path, document))]
+    )
+    assert result.exit_code == 1
+    assert "妇女节 不是已知节日" in result.output

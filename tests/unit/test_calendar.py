@@ -12,11 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routing.calendar import (
+    OFFICIAL_SCHEDULES_PATH,
     CalendarNotCovered,
     ScheduleError,
     WorkCalendar,
     YearSchedule,
+    _package_schedules,
+    check_schedule,
     load_schedules,
+    schedule_problems,
 )
 from routing.statutory import lunar_new_years_eve, statutory_holidays
 
@@ -293,8 +297,14 @@ def test_a_year_before_the_first_schedule_is_refused() -> None:
 
 # ---- loading official schedules ---------------------------------------------------------
 
+
+def _plausible(year: int, extra: dict[str, str]) -> dict[str, str]:
+    """Every statutory holiday of `year`, as a published schedule holds them, plus `extra`."""
+    return {day.isoformat(): name for day, name in statutory_holidays(year).items()} | extra
+
+
 SCHEDULE_2027 = {
-    "holidays": {"2027-02-05": "春节", "2027-02-06": "春节", "2027-02-07": "春节"},
+    "holidays": _plausible(2027, {"2027-02-09": "春节", "2027-02-10": "春节"}),
     "makeup_workdays": {"2027-02-13": "春节"},
 }
 
@@ -310,11 +320,12 @@ def test_a_published_2027_schedule_makes_2027_official_and_2028_provisional() ->
 
 def test_the_schedule_file_wins_over_the_package_for_the_same_year(tmp_path: Path) -> None:
     path = tmp_path / "official_schedules.json"
-    replaced = {"holidays": {"2026-03-02": "测试假日"}, "makeup_workdays": {}}
+    replaced = {"holidays": _plausible(2026, {"2026-03-02": "春节"}), "makeup_workdays": {}}
     path.write_text(json.dumps({"2026": replaced, "2027": SCHEDULE_2027}), encoding="utf-8")
     cal = WorkCalendar(schedules=load_schedules(path=path))
-    assert cal.day(date(2026, 3, 2)).holiday_name == "测试假日"
-    assert cal.day(date(2026, 10, 1)).reason == "weekday"
+    assert cal.day(date(2026, 3, 2)).holiday_name == "春节"
+    # The package's National Day week (Oct 1-7) gives way to the file's Oct 1-3 only.
+    assert cal.day(date(2026, 10, 5)).reason == "weekday"
     assert cal.last_official_year == 2027
 
 
@@ -380,3 +391,41 @@ def test_working_hours_added_are_the_working_time_elapsed(start: datetime, minut
     due = CAL.add_working_hours(start, minutes / 60).due_at
     assert CAL.working_time_between(start, due) == timedelta(minutes=minutes)
     assert CAL.next_business_time(due - timedelta(microseconds=1)) <= due
+
+
+@pytest.mark.parametrize("year", sorted(_package_schedules()))
+def test_every_year_of_the_chinesecalendar_data_passes_the_plausibility_check(year: int) -> None:
+    assert schedule_problems(_package_schedules()[year]) == []
+
+
+def test_the_shipped_schedule_file_passes_the_plausibility_check() -> None:
+    raw = json.loads(OFFICIAL_SCHEDULES_PATH.read_text(encoding="utf-8"))
+    for year, value in raw.items():
+        assert schedule_problems(YearSchedule.from_json_dict(int(year), value)) == []
+
+
+def test_a_make_up_working_day_on_a_weekday_is_a_problem() -> None:
+    schedule = YearSchedule.from_json_dict(
+        2027, {"holidays": _plausible(2027, {}), "makeup_workdays": {"2027-02-10": "春节"}}
+    )
+    assert schedule_problems(schedule) == [
+        "调休上班日 2027-02-10（周三，春节） 不是周末：调休上班日只能是周六或周日"
+    ]
+
+
+def test_a_statutory_holiday_left_a_working_day_is_a_problem() -> None:
+    holidays = _plausible(2027, {})
+    del holidays["2027-10-01"]
+    with pytest.raises(ScheduleError, match="2027-10-01（周五，国庆节） 不在假日中"):
+        check_schedule(YearSchedule.from_json_dict(2027, {"holidays": holidays}))
+
+
+def test_statutory_holidays_follow_the_revision_in_force_that_year() -> None:
+    # 2013 revision: Spring Festival lunar 1/1-1/3 (2024-02-10..12), Labour Day one day.
+    assert [d for d, n in statutory_holidays(2024).items() if n == "春节"] == [
+        date(2024, 2, 10),
+        date(2024, 2, 11),
+        date(2024, 2, 12),
+    ]
+    assert date(2024, 5, 2) not in statutory_holidays(2024)
+    assert date(2025, 5, 2) in statutory_holidays(2025)
