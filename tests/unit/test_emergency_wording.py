@@ -1,6 +1,6 @@
 """Emergency transfer on wording nobody wrote a rule for.
 
-tests/data/emergency_wording.jsonl holds nine batches of citizen messages (369 dangers now, 365
+tests/data/emergency_wording.jsonl holds ten batches of citizen messages (400 dangers now, 385
 near misses: complaints, questions, past and hypothetical events that use the same words).
 Each batch was written before the rules were next revised, and measured on arrival; those
 first figures are what wording the rules have not seen gets. Recall with the right service:
@@ -15,8 +15,10 @@ first figures are what wording the rules have not seen gets. Recall with the rig
     7       13/40                    28/40        40/40   (agent summaries: 市民来电反映...)
     8       12/40                    26/40        40/40
     9       19/40                    30/40        40/40
+    10      16/40                    31/40        40/40
 
-So new wording is caught about three times in four, where it was about one time in three;
+So new wording is caught about three times in four (the last five batches: 27, 28, 26, 30 and
+31 of 40), where it was about one time in three;
 the floors below hold what the rules reach on the batches now, with some room.
 """
 
@@ -65,15 +67,15 @@ def transferred_right(message: Message) -> bool:
 
 def test_the_batches_are_large_and_every_danger_names_the_services_that_would_do() -> None:
     rows = messages()
-    assert len(rows) >= 700
+    assert len(rows) >= 780
     assert len({m.text for m in rows}) == len(rows)
-    assert {m.batch for m in rows} == set(range(1, 10))
+    assert {m.batch for m in rows} == set(range(1, 11))
     for m in rows:
         assert bool(m.services) == m.emergency, m
         assert set(m.services) <= {"110", "119", "120", "122"}, m
 
 
-@pytest.mark.parametrize("batch", range(1, 10))
+@pytest.mark.parametrize("batch", range(1, 11))
 def test_nearly_every_danger_of_a_batch_is_transferred_to_a_service_that_handles_it(
     batch: int,
 ) -> None:
