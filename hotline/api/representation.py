@@ -8,14 +8,18 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hotline.api.privacy import address_visible, requester_view
+from hotline.api.privacy import address_visible, hidden_from_everyone, requester_view
 from hotline.auth import CENTRE_ROLES
 from hotline.clock import utcnow
 from hotline.domain import local_iso
 from hotline.extensions import DbSession
 from hotline.lifecycle import Actor
 from hotline.models import CLOCKS, Requester, Ticket, TicketEvent
-from routing.workflow import Action
+from routing.workflow import Action, Role
+
+# What an integration (an API key: another system) reads instead of a 举报's or a confidential
+# appeal's content. The public Open311 feed withholds it the same way; staff and units read it.
+WITHHELD_TEXT = "（举报或诉求人要求保密的诉求，内容不向外部系统提供）"
 
 DECISION_KEYS = ("lead_unit", "assist_units", "entry_id", "catalogue_version", "fallback", "reason")
 # Ratings are confidential: units see that a callback happened, not what the requester said.
@@ -106,6 +110,11 @@ def accept_payload(session: DbSession, ticket: Ticket) -> dict[str, Any]:
     return payload or {}
 
 
+def content_withheld(ticket: Ticket, actor: Actor) -> bool:
+    """Whether `actor` is another system reading a 举报 or confidential appeal."""
+    return actor.role == Role.INTEGRATION and hidden_from_everyone(ticket)
+
+
 def ticket_view(
     session: DbSession,
     ticket: Ticket,
@@ -117,6 +126,7 @@ def ticket_view(
     """The full ticket for `actor`. `purpose` None leaves personal data out entirely (the
     answer to a creation, which is stored for idempotent replay)."""
     centre = actor.role in CENTRE_ROLES
+    withheld = content_withheld(ticket, actor)
     linked = _number(session, ticket.linked_ticket_id)
     view: dict[str, Any] = {
         "id": ticket.id,
@@ -126,8 +136,8 @@ def ticket_view(
         "external_id": ticket.external_id,
         "appeal_type": ticket.appeal_type,
         "urgency": ticket.urgency,
-        "title": ticket.title,
-        "text": ticket.text,
+        "title": None if withheld else ticket.title,
+        "text": WITHHELD_TEXT if withheld else ticket.text,
         "state": ticket.state,
         "matter_code": ticket.matter_code,
         "area_code": ticket.area_code,
@@ -153,7 +163,7 @@ def ticket_view(
         "hop_count": ticket.hop_count,
         "repeat_count": ticket.repeat_count,
         "escalated": ticket.escalated,
-        "reply_text": ticket.reply_text,
+        "reply_text": None if withheld else ticket.reply_text,
         "rating": ticket.rating if centre else None,
         "accepted_at": iso(ticket.accepted_at),
         "dispatched_at": iso(ticket.dispatched_at),
@@ -212,17 +222,21 @@ def detail_view(session: DbSession, ticket: Ticket, actor: Actor, purpose: str) 
     accept = next((e.payload for e in events if e.action == Action.ACCEPT.value), {})
     view = ticket_view(session, ticket, actor, purpose=purpose, accept=accept)
     view["events"] = [event_view(event, actor) for event in events]
+    if content_withheld(ticket, actor):
+        # Payloads quote the appeal, the reply and notes: the timeline keeps its steps only.
+        for event in view["events"]:
+            event["payload"] = {}
     return view
 
 
-def summary_view(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
+def summary_view(ticket: Ticket, actor: Actor, now: datetime | None = None) -> dict[str, Any]:
     return {
         "id": ticket.id,
         "number": ticket.number,
         "channel": ticket.channel,
         "appeal_type": ticket.appeal_type,
         "urgency": ticket.urgency,
-        "title": ticket.title,
+        "title": None if content_withheld(ticket, actor) else ticket.title,
         "state": ticket.state,
         "matter_code": ticket.matter_code,
         "area_code": ticket.area_code,

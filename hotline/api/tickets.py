@@ -165,7 +165,8 @@ def list_tickets() -> Response:
     now = utcnow()
     rows = db.session.scalars(ticket_query(filters, actor, routing_context(), now))
     items, next_cursor = page(rows, int(filters["limit"]))
-    return jsonify({"items": [summary_view(t, now) for t in items], "next_cursor": next_cursor})
+    items_view = [summary_view(t, actor, now) for t in items]
+    return jsonify({"items": items_view, "next_cursor": next_cursor})
 
 
 @blueprint.get("/tickets/<ident>")

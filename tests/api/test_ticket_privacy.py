@@ -230,3 +230,31 @@ def test_units_and_integrations_may_not_look_requesters_up(client: Any, district
     query = "/api/v1/requesters/lookup?phone=13800138000"
     assert district.get(query).status_code == 403
     assert client.get(query, headers=API_KEY).status_code == 403
+
+
+def test_another_system_reads_no_word_of_a_report_but_staff_and_units_do(
+    client: Any, agent: Any, no_catalogue: None
+) -> None:
+    text = "某饭店后厨卫生极差，老鼠乱窜，举报"
+    created = create(client, appeal_type="report", text=text, matter_code=None)
+    path = f"/api/v1/tickets/{created['id']}"
+
+    by_key = client.get(path, headers=API_KEY).get_json()
+    assert text not in str(by_key)
+    assert by_key["text"].startswith("（举报或诉求人要求保密")
+    assert all(event["payload"] == {} for event in by_key["events"])
+    listed = client.get("/api/v1/tickets", headers=API_KEY).get_json()["items"]
+    assert [item["title"] for item in listed if item["id"] == created["id"]] == [None]
+    found = client.get("/api/v1/tickets?q=老鼠乱窜", headers=API_KEY).get_json()["items"]
+    assert found == []
+
+    assert agent.get(path).get_json()["text"] == text
+    assert agent.get("/api/v1/tickets?q=老鼠乱窜").get_json()["items"][0]["id"] == created["id"]
+
+
+def test_a_ticket_number_finds_its_ticket_in_the_list(
+    client: Any, agent: Any, no_catalogue: None
+) -> None:
+    created = create(client)
+    items = agent.get(f"/api/v1/tickets?q={created['number']}").get_json()["items"]
+    assert [item["id"] for item in items] == [created["id"]]
