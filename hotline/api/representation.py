@@ -234,6 +234,7 @@ def summary_view(ticket: Ticket, actor: Actor, now: datetime | None = None) -> d
         "id": ticket.id,
         "number": ticket.number,
         "channel": ticket.channel,
+        "source_line": ticket.source_line,
         "appeal_type": ticket.appeal_type,
         "urgency": ticket.urgency,
         "title": None if content_withheld(ticket, actor) else ticket.title,

@@ -214,6 +214,10 @@ class TicketListQuery(StrictSchema):
     area = fields.String(metadata={"description": "区域编码（含下级区域）"})
     matter = fields.String(metadata={"description": "事项编码（含下级事项）"})
     channel = fields.String(validate=validate.OneOf(_values(Channel)))
+    source_line = fields.String(
+        validate=validate.Regexp(r"\A[0-9]{3,16}\Z", error="热线号码应为 3 至 16 位数字"),
+        metadata={"description": "并入 12345 的原热线号码，如 12315"},
+    )
     overdue = fields.Boolean()
     q = fields.String(validate=validate.Length(min=1, max=200))
     accepted_from = Moment(metadata={"type": "string", "format": "date-time"})
@@ -352,9 +356,10 @@ class TicketSummarySchema(Schema):
     id = fields.Integer()
     number = fields.String()
     channel = fields.String()
+    source_line = fields.String(allow_none=True)
     appeal_type = fields.String()
     urgency = fields.String()
-    title = fields.String()
+    title = fields.String(allow_none=True)
     state = fields.String()
     matter_code = fields.String(allow_none=True)
     area_code = fields.String(allow_none=True)

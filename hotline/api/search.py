@@ -101,6 +101,8 @@ def ticket_query(
         conditions.append(Ticket.matter_code.in_(codes))
     if filters.get("channel"):
         conditions.append(Ticket.channel == filters["channel"])
+    if filters.get("source_line"):
+        conditions.append(Ticket.source_line == filters["source_line"])
     if filters.get("overdue") is not None:
         overdue = overdue_condition(now)
         conditions.append(overdue if filters["overdue"] else ~overdue)

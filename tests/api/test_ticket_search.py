@@ -158,3 +158,14 @@ def test_a_deactivated_unit_still_filters_its_past_tickets(client: Any) -> None:
 
 def test_listing_needs_credentials(client: Any) -> None:
     assert client.get("/api/v1/tickets").status_code == 401
+
+
+def test_the_list_filters_by_the_merged_legacy_line_an_appeal_came_in_on(
+    client: Any, no_catalogue: None
+) -> None:
+    consumer = create(client, source_line="12315", text="超市卖过期牛奶，要求退款")
+    create(client, text="小区门口路灯坏了一个星期")
+    items = client.get("/api/v1/tickets?source_line=12315", headers=API_KEY).get_json()["items"]
+    assert [(item["id"], item["source_line"]) for item in items] == [(consumer["id"], "12315")]
+    bad = client.get("/api/v1/tickets?source_line=abc", headers=API_KEY)
+    assert bad.status_code == 400
