@@ -11,6 +11,14 @@ rule changed; the rules were then revised (keywords in hotline/demo/data/matters
 routing/classify.py). Batch 2 (36 messages) was written after the revision and measured once.
 The rules are built exactly as in tests/unit/test_real_messages.py.
 
+Batch 3 (60 messages) was written before a second revision and measured once: 20/60 (0.333).
+The per-leaf keyword limit then went from 8 to 16 and about a hundred leaves got colloquial
+phrasings (hotline/demo/data/README.md), keywords only, scoring unchanged: batch 3 went to 49/60
+(0.817), batch 1 from 122/133 to 124/133, batch 2 from 21/36 to 27/36, with
+tests/data/real_messages.csv (194/199) and heldout_messages_2.jsonl (109 → 110/116) not worse.
+Batch 4 (40 messages) was written after that revision and measured once: 23/40 (0.575); the
+rules before it score 22/40 on it, so most of batch 3's gain is fitting words to messages seen.
+
 The lead unit is the catalogue's city-wide entry for the matter, walking up the matter tree, else
 the district government (区政府兜底): a wrong leaf that the same unit handles still reaches the
 right desk, so this figure is the one a citizen feels.
@@ -28,12 +36,18 @@ from tests.unit.test_real_messages import DEMO, keyword_rules, matter_tree, read
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = ROOT / "tests" / "data" / "matter_wording.jsonl"
 
-# Before the revision → after, on each batch (the floors sit between, or just under when equal).
-BATCH_1_MATTER_FLOOR = 0.85  # 104/133 = 0.782 → 122/133 = 0.917
-BATCH_1_LEAD_UNIT_FLOOR = 0.91  # 118/133 = 0.887 → 125/133 = 0.940
-BATCH_2_MATTER_FLOOR = 0.55  # 19/36 = 0.528 with the old rules; 21/36 = 0.583 measured once
-BATCH_2_LEAD_UNIT_FLOOR = 0.65  # 25/36 = 0.694 with the old rules and the new alike
-ALL_MATTER_FLOOR = 0.8  # 123/169 = 0.728 → 143/169 = 0.846
+# Before → after each revision, per batch (the floors sit between, or just under when equal).
+# Batch 1: 104/133 = 0.782 → 122/133 = 0.917 (first) → 124/133 = 0.932 (16 keywords a leaf).
+BATCH_1_MATTER_FLOOR = 0.92
+BATCH_1_LEAD_UNIT_FLOOR = 0.945  # 118/133 = 0.887 → 125/133 = 0.940 → 127/133 = 0.955
+# Batch 2: 19/36 = 0.528 with the first rules; 21/36 = 0.583 measured once → 27/36 = 0.750.
+BATCH_2_MATTER_FLOOR = 0.7
+BATCH_2_LEAD_UNIT_FLOOR = 0.75  # 25/36 = 0.694 → 29/36 = 0.806
+BATCH_3_MATTER_FLOOR = 0.75  # 20/60 = 0.333 measured once → 49/60 = 0.817
+BATCH_3_LEAD_UNIT_FLOOR = 0.8  # 26/60 = 0.433 → 53/60 = 0.883
+BATCH_4_MATTER_FLOOR = 0.55  # 23/40 = 0.575 measured once (22/40 with the rules before)
+BATCH_4_LEAD_UNIT_FLOOR = 0.62  # 26/40 = 0.650, the same with the rules before
+ALL_MATTER_FLOOR = 0.8  # 185/269 = 0.688 → 223/269 = 0.829
 FALLBACK = "属地区政府"
 
 
@@ -100,11 +114,13 @@ def lead_unit_accuracy(rows: list[Message]) -> float:
     return len(right) / len(rows)
 
 
-def test_the_set_covers_the_common_matters_in_two_batches_of_unique_messages() -> None:
+def test_the_set_covers_the_common_matters_in_four_batches_of_unique_messages() -> None:
     rows = messages()
     leaves = set(matter_tree().leaves())
     assert len(batch(1)) >= 120
     assert len(batch(2)) >= 30
+    assert len(batch(3)) >= 60
+    assert len(batch(4)) >= 40
     assert len({m.text for m in rows}) == len(rows)
     assert all(m.matter in leaves for m in rows)
     assert len({m.matter for m in rows}) >= 100
@@ -130,12 +146,28 @@ def test_the_lead_unit_is_right_for_nearly_all_messages_written_before_the_revis
     assert lead_unit_accuracy(batch(1)) >= BATCH_1_LEAD_UNIT_FLOOR
 
 
-def test_the_matter_is_right_for_more_than_half_of_the_messages_written_after_it() -> None:
+def test_the_matter_is_right_for_most_messages_written_after_it() -> None:
     assert matter_accuracy(batch(2)) >= BATCH_2_MATTER_FLOOR
 
 
 def test_the_lead_unit_is_right_for_most_messages_written_after_it() -> None:
     assert lead_unit_accuracy(batch(2)) >= BATCH_2_LEAD_UNIT_FLOOR
+
+
+def test_the_matter_is_right_for_most_messages_written_before_the_sixteen_keyword_lists() -> None:
+    assert matter_accuracy(batch(3)) >= BATCH_3_MATTER_FLOOR
+
+
+def test_the_lead_unit_is_right_for_most_messages_written_before_the_lists() -> None:
+    assert lead_unit_accuracy(batch(3)) >= BATCH_3_LEAD_UNIT_FLOOR
+
+
+def test_the_matter_is_right_for_more_than_half_of_the_messages_written_after_the_lists() -> None:
+    assert matter_accuracy(batch(4)) >= BATCH_4_MATTER_FLOOR
+
+
+def test_the_lead_unit_is_right_for_most_messages_written_after_the_lists() -> None:
+    assert lead_unit_accuracy(batch(4)) >= BATCH_4_LEAD_UNIT_FLOOR
 
 
 def test_the_matter_is_right_for_most_of_the_whole_set() -> None:
