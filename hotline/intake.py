@@ -21,7 +21,15 @@ from hotline.phones import normalise, phone_key
 from hotline.postgres import run
 from hotline.routing_context import RoutingContext, routing_context
 from routing.classify import Classification
-from routing.glossary import AppealType, Channel, TriageOutcome, Urgency
+from routing.glossary import (
+    AREA_LEVEL_DEPTH,
+    AppealType,
+    AreaLevel,
+    Channel,
+    TriageOutcome,
+    Urgency,
+)
+from routing.locating import area_in_address
 from routing.router import Decision, resolve
 from routing.triage import DuplicateCandidate, DuplicateMatch, TriageResult, find_duplicate, triage
 from routing.workflow import OPEN_STATES
@@ -288,6 +296,23 @@ def route(
     )
 
 
+# An area read from free text must be a street or finer: a district or the city named in
+# passing ("云江市的路灯...") would make unrelated appeals "the same place" for duplicates.
+TEXT_AREA_MIN_DEPTH = AREA_LEVEL_DEPTH[AreaLevel.STREET]
+
+
+def with_located_area(context: RoutingContext, submission: Submission) -> Submission:
+    """The area an agent would read off the appeal when the channel gave none: from the
+    address, else from the area names the text itself mentions (an SMS, a voicemail saying
+    "南湖街道翠苑社区门口..."), so that 属地 entries can find the street office."""
+    if submission.area_code is not None:
+        return submission
+    area = area_in_address(context.areas, submission.address) or area_in_address(
+        context.areas, submission.text, min_depth=TEXT_AREA_MIN_DEPTH
+    )
+    return replace(submission, area_code=area) if area is not None else submission
+
+
 def submit(
     session: DbSession, actor: Actor, submission: Submission, *, at: datetime | None = None
 ) -> IntakeResult:
@@ -296,6 +321,7 @@ def submit(
     submission = without_control_characters(submission)
     context = routing_context()
     check_codes(context, submission)
+    submission = with_located_area(context, submission)
     phone = normalise(submission.requester_phone) if submission.requester_phone else None
     key = phone_key(phone)
     requester = _requester(submission, phone)

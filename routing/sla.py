@@ -117,6 +117,9 @@ class TierRule:
     urgency: Urgency | None
     channel: Channel | None
     tier: str
+    # A limit set by its own regulation (the service hall's 好差评 rectification period) holds
+    # whatever tier the catalogue entry names for the matter.
+    over_catalogue: bool = False
 
     def matches(
         self, appeal_type: AppealType | None, urgency: Urgency | None, channel: Channel | None
@@ -129,7 +132,7 @@ class TierRule:
 
 
 _TIER_KEYS = {"label_zh", "sign", "contact", "handle", "callback"}
-_RULE_KEYS = {"appeal_type", "urgency", "channel", "tier"}
+_RULE_KEYS = {"appeal_type", "urgency", "channel", "tier", "over_catalogue"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +140,8 @@ class Policy:
     """Tiers, ordered rules and the default tier.
 
     Choosing a tier (`tier_for`): a critical urgency always gets `critical_tier`, because a life-
-    or safety-threatening appeal must never wait on a catalogue's slower default; otherwise the
+    or safety-threatening appeal must never wait on a catalogue's slower default; then the first
+    matching rule marked `over_catalogue` (a limit another regulation sets); otherwise the
     catalogue entry's tier wins; otherwise the first matching rule; otherwise `default_tier`.
     """
 
@@ -170,6 +174,9 @@ class Policy:
         """The tier for a ticket; see the class docstring for the order of precedence."""
         if urgency is Urgency.CRITICAL:
             return self.tiers[self.critical_tier]
+        for rule in self.rules:
+            if rule.over_catalogue and rule.matches(appeal_type, urgency, channel):
+                return self.tiers[rule.tier]
         if catalogue_tier is not None:
             tier = self.tiers.get(catalogue_tier)
             if tier is None:
@@ -220,6 +227,7 @@ class Policy:
                         ("urgency", rule.urgency),
                         ("channel", rule.channel),
                         ("tier", rule.tier),
+                        ("over_catalogue", rule.over_catalogue or None),
                     )
                     if value is not None
                 }
@@ -268,7 +276,10 @@ def _rule_from_mapping(position: int, raw: object) -> TierRule:
         channel = Channel(raw["channel"]) if raw.get("channel") else None
     except ValueError as exc:
         raise PolicyError(f"第 {position} 条规则：{exc}") from None
-    return TierRule(appeal_type, urgency, channel, str(raw["tier"]))
+    over = raw.get("over_catalogue", False)
+    if not isinstance(over, bool):
+        raise PolicyError(f"第 {position} 条规则：over_catalogue 必须是 true 或 false")
+    return TierRule(appeal_type, urgency, channel, str(raw["tier"]), over)
 
 
 DEMO_POLICY_MAPPING: dict[str, Any] = {
@@ -328,7 +339,7 @@ DEMO_POLICY_MAPPING: dict[str, Any] = {
     },
     "rules": [
         {"urgency": "urgent", "tier": "urgent"},
-        {"channel": "hall_rating", "tier": "hall_rating"},
+        {"channel": "hall_rating", "tier": "hall_rating", "over_catalogue": True},
         {"appeal_type": "consult", "tier": "consult"},
     ],
 }

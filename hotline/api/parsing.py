@@ -86,9 +86,28 @@ def json_body() -> Any:
         return {}
     try:
         body = json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as error:
+    except json.JSONDecodeError as error:
+        where = f"第 {error.lineno} 行第 {error.colno} 列（第 {error.pos} 个字符）附近"
         raise ApiError(
-            400, "invalid_json", "请求体不是合法的 JSON", {"reason": str(error)}
+            400,
+            "invalid_json",
+            f"请求体不是合法的 JSON：{where}有误",
+            {"line": error.lineno, "column": error.colno, "reason": error.msg},
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ApiError(
+            400,
+            "invalid_json",
+            f"请求体不是有效的 UTF-8 文本：第 {error.start} 个字节有误",
+            {"byte": error.start, "reason": error.reason},
+        ) from None
+    except ValueError as error:
+        # NaN / Infinity (`_refuse_constant`): not JSON numbers.
+        raise ApiError(
+            400,
+            "invalid_json",
+            "请求体不是合法的 JSON：不允许 NaN 或 Infinity",
+            {"reason": str(error)},
         ) from None
     except RecursionError:
         raise ApiError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,19 @@ def plain(text: str | None) -> str | None:
     """Tags dropped: appeals typed into other channels may hold them, and the spec's description
     "may contain line breaks, but not html or code"."""
     return MARKUP.sub("", text) if text else text
+
+
+# A link in a ticket that did not come in through this public API is the system's or the
+# caller's: a voicemail recording, an MMS photo. Neither is for the public feed.
+_LINK = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.IGNORECASE)
+LINK_WITHHELD = "（链接不公开）"
+
+
+def public_text(ticket: Ticket) -> str | None:
+    text = scrub(plain(ticket.text))
+    if text and ticket.channel != "open311":
+        text = _LINK.sub(LINK_WITHHELD, text)
+    return text
 
 
 def notice(ticket: Ticket, unit_name: str | None) -> str:
@@ -110,7 +124,7 @@ def public_request(
             matters.name(service_code) if service_code and service_code in matters else None
         ),
         "service_code": service_code,
-        "description": WITHHELD if secret else scrub(plain(ticket.text)),
+        "description": WITHHELD if secret else public_text(ticket),
         "agency_responsible": unit_name,
         "service_notice": notice(ticket, unit_name),
         "requested_datetime": format_datetime(ticket.accepted_at),

@@ -24,7 +24,6 @@ from hotline.models import Ticket
 from hotline.open311 import blueprint
 from hotline.open311.formats import Open311Error, render
 from hotline.open311.jurisdiction import check_jurisdiction, setting, submitted
-from hotline.open311.locating import area_in_address
 from hotline.open311.publication import media_urls, notice, public_request, unit_names
 from hotline.open311.schemas import (
     PostRequestSchema,
@@ -38,6 +37,7 @@ from hotline.phones import InvalidPhone, normalise
 from hotline.routing_context import routing_context
 from hotline.transaction import commit
 from routing.glossary import Channel
+from routing.locating import area_in_address
 from routing.workflow import Role, TicketState
 
 # The length of requesters.name: first_name and last_name (60 each) joined by a space can exceed it.

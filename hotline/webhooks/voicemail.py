@@ -51,9 +51,10 @@ def record_voicemail(
     at = at or utcnow()
     phone = caller_phone(voicemail.caller)
     if voicemail.transcribed:
-        text = (
-            f"{voicemail.transcription.strip()}\n"
+        text = f"{voicemail.transcription.strip()}\n" + (
             f"（电话留言自动转写，录音：{voicemail.recording_url}）"
+            if voicemail.recording_url
+            else "（电话留言自动转写）"
         )
         return submit(
             session,

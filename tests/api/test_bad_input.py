@@ -127,7 +127,21 @@ def test_invalid_json_is_invalid_json(client: Any) -> None:
         "/api/v1/tickets", data='{"text": ', content_type="application/json", headers=API_KEY
     )
     assert response.status_code == 400
-    assert _error(response)["code"] == "invalid_json"
+    error = _error(response)
+    assert error["code"] == "invalid_json"
+    assert error["message"] == "请求体不是合法的 JSON：第 1 行第 10 列（第 9 个字符）附近有误"
+    assert (error["details"]["line"], error["details"]["column"]) == (1, 10)
+
+
+def test_a_body_that_is_not_utf8_says_which_byte(client: Any) -> None:
+    response = client.post(
+        "/api/v1/tickets",
+        data=b'{"text": "\xff"}',
+        content_type="application/json",
+        headers=API_KEY,
+    )
+    assert response.status_code == 400
+    assert _error(response)["message"] == "请求体不是有效的 UTF-8 文本：第 10 个字节有误"
 
 
 def test_a_json_array_is_not_a_ticket(client: Any) -> None:

@@ -156,3 +156,32 @@ def test_a_second_ticket_with_the_same_external_id_is_refused(
     )
     assert again.status_code == 409
     assert again.get_json()["error"]["code"] == "duplicate_external_id"
+
+
+def _without_area(**fields: Any) -> dict[str, Any]:
+    body = {key: value for key, value in ELEVATOR.items() if key != "area_code"}
+    return body | fields
+
+
+def test_an_address_without_an_area_code_gives_the_area_it_names(
+    client: Any, no_catalogue: None
+) -> None:
+    response = client.post("/api/v1/tickets", json=_without_area(), headers=API_KEY)
+    assert response.status_code == 201
+    assert response.get_json()["area_code"] == "990102001001"
+
+
+def test_an_appeal_naming_its_street_and_community_in_the_text_gets_that_area(
+    client: Any, no_catalogue: None
+) -> None:
+    body = _without_area(address=None, text="南湖街道翠苑社区东门有人占道经营，堵住了路")
+    response = client.post("/api/v1/tickets", json=body, headers=API_KEY)
+    assert response.get_json()["area_code"] == "990102001001"
+
+
+def test_a_district_named_in_passing_in_the_text_is_too_coarse_to_be_the_area(
+    client: Any, no_catalogue: None
+) -> None:
+    body = _without_area(address=None, text="江城区的电梯都该查一查，我们楼的坏了三天")
+    response = client.post("/api/v1/tickets", json=body, headers=API_KEY)
+    assert response.get_json()["area_code"] is None

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 
 from hotline.open311.formats import format_datetime, parse_datetime
-from hotline.open311.locating import area_in_address
 from routing.glossary import AreaLevel
+from routing.locating import area_in_address
 from routing.tree import AreaNode, AreaTree
 
 AREAS = AreaTree(

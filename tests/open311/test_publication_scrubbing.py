@@ -66,3 +66,20 @@ def test_the_feed_publishes_a_phone_typed_into_an_appeal_only_masked(client: Any
     )
     item = client.get(f"/open311/v2/requests/{ticket.number}.json").json[0]
     assert item["description"] == "联系我 139****2222 或 ****，3栋2单元501 漏水，2026-11-28 发现"
+
+
+def test_a_voicemail_recording_or_an_mms_photo_link_is_not_published(client: Any) -> None:
+    voicemail = accepted(
+        channel="phone",
+        text="小区停车难\n（电话留言自动转写，录音：https://api.twilio.com/rec/RE0099）",
+    )
+    photo = accepted(channel="sms", text="附件：https://api.twilio.com/m/1.jpg")
+    posted = accepted(channel="open311", text="照片见 https://example.org/pothole.jpg")
+
+    def description(number: str) -> str:
+        return str(client.get(f"/open311/v2/requests/{number}.json").json[0]["description"])
+
+    assert description(voicemail.number) == "小区停车难\n（电话留言自动转写，录音：（链接不公开））"
+    assert "twilio" not in description(photo.number)
+    # What a citizen posted to this public API themselves is theirs to publish.
+    assert "https://example.org/pothole.jpg" in description(posted.number)

@@ -45,7 +45,9 @@ REFERRAL_RECALL_FLOOR = 0.95  # 35/38 → 38/38, with the right route
 FALSE_REFERRALS_CEILING = 1  # 4 of 287 → 0
 NOT_ACCEPTED_RECALL_FLOOR = 0.9  # 26/33 → 33/33
 FALSE_REFUSALS_CEILING = 1  # 3 of 292 → 0
-MATTER_ACCURACY_FLOOR = 0.9  # 0.802 → 0.879 → 0.940 → 0.948 on 116 labelled messages (matter_wording)
+MATTER_ACCURACY_FLOOR = (
+    0.9  # 0.802 → 0.879 → 0.940 → 0.948 on 116 labelled messages (matter_wording)
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,26 @@ def test_the_catalogue_tier_overrides_the_rules() -> None:
     assert tier.name == "utility"
 
 
+def test_the_hall_ratings_own_rectification_limit_holds_against_the_catalogue_tier() -> None:
+    rating = POLICY.tier_for(AppealType.COMPLAINT, Urgency.NORMAL, Channel.HALL_RATING, "consult")
+    assert rating.name == "hall_rating"
+    assert POLICY.tier_for(
+        AppealType.COMPLAINT, Urgency.NORMAL, Channel.WINDOW, "consult"
+    ).name == ("consult")
+
+
+def test_a_rule_over_the_catalogue_survives_the_policy_snapshot() -> None:
+    again = Policy.from_mapping(POLICY.to_mapping())
+    assert again.tier_for(None, None, Channel.HALL_RATING, "consult").name == "hall_rating"
+
+
+def test_a_rules_over_catalogue_flag_must_be_a_boolean() -> None:
+    mapping = POLICY.to_mapping()
+    mapping["rules"][0]["over_catalogue"] = "yes"
+    with pytest.raises(PolicyError, match="over_catalogue"):
+        Policy.from_mapping(mapping)
+
+
 def test_the_first_matching_rule_wins() -> None:
     # An urgent consultation matches both the urgent rule and the consult rule; urgent is first.
     assert POLICY.tier_for(AppealType.CONSULT, Urgency.URGENT, Channel.PHONE, None).name == "urgent"

@@ -225,3 +225,13 @@ def test_a_transcription_without_a_recording_sid_is_kept_apart_from_the_call(
     post_signed(client, "/webhooks/twilio/voice/transcription", form)
     post_signed(client, "/webhooks/twilio/voice/transcription", form)
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == (before or 0) + 1
+
+
+def test_a_transcription_without_a_recording_link_leaves_no_empty_placeholder(
+    twilio_app: Flask,
+) -> None:
+    text = "我家小区门口的路灯坏了一个多月，晚上出行很不安全，请尽快修复。"
+    form = recording(TranscriptionText=text, TranscriptionStatus="completed", RecordingUrl="")
+    post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/transcription", form)
+    [ticket] = phone_tickets()
+    assert ticket.text.endswith("（电话留言自动转写）")
