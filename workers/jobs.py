@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Flask
 from rq import get_current_job
@@ -102,38 +103,41 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
     return outcomes
 
 
-def relay_outbox() -> int:
-    """Hand due outbox rows to RQ: those whose time came or whose relay after commit failed."""
+def _exclusive(job_id: str, work: Callable[[Flask], int], what: str) -> int:
+    """Run one periodic job's `work` under its Redis lock, in the app's context; 0 when another
+    run holds the lock. `what` is the log line's "%d ..." after the job id."""
     from workers.queues import redis_connection
-    from workers.relay import relay_after_commit
     from workers.schedule import periodic, run_lock
 
     app = _app()
     with app.app_context():
-        job = periodic("relay-outbox")
+        job = periodic(job_id)
         with run_lock(redis_connection(), job.id, job.timeout_seconds) as acquired:
             if not acquired:
-                log.info("[job %s] relay already running elsewhere; skipped", _job_id())
+                log.info("[job %s] %s already running elsewhere; skipped", _job_id(), job_id)
                 return 0
-            count = relay_after_commit(app)
-        log.info("[job %s] relayed %d outbox rows", _job_id(), count)
+            count = work(app)
+        log.info("[job %s] %s: " + what, _job_id(), job_id, count)
         return count
+
+
+def relay_outbox() -> int:
+    """Hand due outbox rows to RQ: those whose time came or whose relay after commit failed."""
+    from workers.relay import relay_after_commit
+
+    return _exclusive("relay-outbox", relay_after_commit, "relayed %d outbox rows")
+
+
+def adopt_recordings() -> int:
+    """Voicemails whose transcription never came become tickets waiting for an agent."""
+    from hotline.extensions import db
+    from hotline.webhooks.adoption import adopt_recordings as adopt
+
+    return _exclusive("adopt-recordings", lambda _app: adopt(db.session), "adopted %d voicemails")
 
 
 def sweep_deadlines() -> int:
     """Fire the due steps of the escalation ladder; returns how many fired."""
-    from workers.queues import redis_connection
-    from workers.schedule import periodic, run_lock
     from workers.sweeper import sweep
 
-    with _app().app_context():
-        job = periodic("sweep-deadlines")
-        with run_lock(redis_connection(), job.id, job.timeout_seconds) as acquired:
-            if not acquired:
-                log.info("[job %s] sweep already running elsewhere; skipped", _job_id())
-                return 0
-            report = sweep()
-        log.info(
-            "[job %s] swept %d tickets, fired %d steps", _job_id(), report.examined, report.fired
-        )
-        return report.fired
+    return _exclusive("sweep-deadlines", lambda _app: sweep().fired, "fired %d steps")

@@ -31,6 +31,7 @@ class Periodic:
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("sweep-deadlines", "workers.jobs.sweep_deadlines", "sweeper", 60, 900),
     Periodic("relay-outbox", "workers.jobs.relay_outbox", "default", 30, 300),
+    Periodic("adopt-recordings", "workers.jobs.adopt_recordings", "default", 300, 300),
 )
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
@@ -128,10 +129,16 @@ EMBEDDED_INTERVAL_SECONDS = 60.0
 
 def run_embedded_once(app: Flask) -> None:
     """One round of the periodic work in-process, each job in its own app context and commit."""
+    from hotline.extensions import db
+    from hotline.webhooks.adoption import adopt_recordings
     from workers.relay import relay_after_commit
     from workers.sweeper import sweep
 
-    for name, work in (("sweep", lambda: sweep()), ("relay", lambda: relay_after_commit(app))):
+    for name, work in (
+        ("sweep", lambda: sweep()),
+        ("relay", lambda: relay_after_commit(app)),
+        ("adopt recordings", lambda: adopt_recordings(db.session)),
+    ):
         with app.app_context():
             try:
                 work()

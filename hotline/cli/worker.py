@@ -67,7 +67,8 @@ def relay() -> None:
 
 @click.command("scheduler")
 def scheduler() -> None:
-    """Enqueue the periodic jobs (sweep every 60 s, outbox relay every 30 s) until stopped."""
+    """Enqueue the periodic jobs (sweep every 60 s, outbox relay every 30 s, voicemail adoption
+    every 5 min) until stopped."""
     _require_redis()
     for job in PERIODIC:
         click.echo(f"{job.id}: {job.func} on {job.queue!r} every {job.every_seconds} s")

@@ -17,6 +17,7 @@ from hotline.models import Ticket
 from hotline.phones import phone_key
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
+from hotline.webhooks.adoption import add_late_transcription, voicemail_sid
 from hotline.webhooks.caller import caller_phone
 from hotline.webhooks.inbound import claim, find
 from hotline.webhooks.twilio_request import (
@@ -232,7 +233,7 @@ def voice_transcription() -> Response:
         recording_url=form["recording_url"],
     )
     # The call row already holds the CallSid, so a message without a RecordingSid needs its own key.
-    sid = voicemail.recording_sid or f"{voicemail.call_sid}:voicemail"
+    sid = voicemail_sid(voicemail.call_sid, voicemail.recording_sid)
     row = claim(
         db.session,
         sid,
@@ -243,6 +244,10 @@ def voice_transcription() -> Response:
         payload=raw_params(),
     )
     if row is None:
+        # A retry, or a transcription later than the job that adopted the recording.
+        earlier = find(db.session, sid)
+        if earlier is not None and voicemail.transcribed:
+            add_late_transcription(db.session, earlier, voicemail.transcription)
         return plain(200, "")
     ticket = record_voicemail(db.session, voicemail)
     row.ticket_id = ticket.id

@@ -45,7 +45,11 @@ def test_a_lock_that_passed_to_another_run_is_not_released_by_the_late_first(
 def test_the_cron_scheduler_enqueues_each_periodic_job_under_its_fixed_id(own_redis: Redis) -> None:
     scheduler = cron_scheduler(own_redis)
     enqueued = scheduler.enqueue_jobs()
-    assert sorted(job.name for job in enqueued) == ["relay-outbox", "sweep-deadlines"]
+    assert sorted(job.name for job in enqueued) == [
+        "adopt-recordings",
+        "relay-outbox",
+        "sweep-deadlines",
+    ]
     assert own_redis.llen("rq:queue:sweeper") == 1
-    assert own_redis.llen("rq:queue:default") == 1
+    assert own_redis.llen("rq:queue:default") == 2
     assert scheduler.enqueue_jobs() == []  # not again before the interval has passed
