@@ -102,7 +102,8 @@ def twilio_voice() -> Response:
 @blueprint.route("/twilio/voice/menu", methods=METHODS)
 @twilio_webhook
 def voice_menu() -> Response:
-    choice = parse(CALL_FORM)["digits"].strip().rstrip("#")
+    form = parse(CALL_FORM)
+    choice = form["digits"].strip().rstrip("#")
     response = VoiceResponse()
     if choice == "1":
         say(response, "请在提示音后留言，说明您的诉求和具体地址，说完请按井号键。")
@@ -120,6 +121,15 @@ def voice_menu() -> Response:
         )
         say(response, "未收到您的留言，感谢来电，再见。")
         response.hangup()
+    elif choice == "2" and caller_phone(form["caller"]) is None:
+        # Only the requester's own number hears a ticket's status: with none, no lookup can say
+        # anything, so the caller is told how to ask instead of typing 14 digits for nothing.
+        say(
+            response,
+            "无法识别您的来电号码。请使用提交诉求时的手机号码来电查询，"
+            "或发送短信“查询 工单号”到本热线。",
+        )
+        menu(response)
     elif choice == "2":
         gather = response.gather(
             num_digits=TICKET_DIGITS,

@@ -235,3 +235,13 @@ def test_a_transcription_without_a_recording_link_leaves_no_empty_placeholder(
     post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/transcription", form)
     [ticket] = phone_tickets()
     assert ticket.text.endswith("（电话留言自动转写）")
+
+
+@pytest.mark.parametrize("withheld", ["anonymous", "+266696687", ""])
+def test_a_caller_with_a_withheld_number_is_told_how_to_ask_instead_of_typing_a_number(
+    twilio_app: Flask, withheld: str
+) -> None:
+    form = call(Digits="2", From=withheld, Caller=withheld)
+    root = twiml(post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/menu", form))
+    assert "无法识别您的来电号码" in spoken(root)
+    assert all(g.get("numDigits") != "14" for g in root.iter("Gather"))
