@@ -9,7 +9,7 @@ blueprint = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 @blueprint.errorhandler(BadForm)
 def _bad_form(error: BadForm) -> Response:
-    return plain(400, f"unexpected Twilio form: {error.messages}")
+    return plain(400, f"Twilio 请求参数不符：{error.messages}")
 
 
 # The views register themselves on the blueprint.

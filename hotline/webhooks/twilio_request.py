@@ -40,9 +40,9 @@ def twilio_webhook(view: View) -> View:
         # Checked first: without a configured token nothing can be verified, so nothing passes.
         if not signature_is_valid():
             log.warning("rejected a Twilio webhook with a missing or invalid signature")
-            return plain(403, "invalid Twilio signature")
+            return plain(403, "Twilio 签名校验失败（X-Twilio-Signature）")
         if request.method == "POST" and request.mimetype not in (FORM_TYPE, JSON_TYPE):
-            return plain(415, f"Content-Type must be {FORM_TYPE}")
+            return plain(415, f"Content-Type 必须是 {FORM_TYPE} 或 {JSON_TYPE}")
         return view(*args, **kwargs)
 
     return checked  # type: ignore[return-value]
