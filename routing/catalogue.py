@@ -283,6 +283,7 @@ def validate_entries(
             report(row, "area_code", f"区域编码 {row.area_code} 不在行政区划中")
         if row.lead:
             _check_unit(row, "lead", row.lead, units, report)
+            _check_jurisdiction(row, "lead", row.lead, units, areas, report)
         for assist in row.assists:
             _check_unit(row, "assists", assist, units, report)
         if row.lead and row.lead in row.assists:
@@ -334,6 +335,36 @@ def _check_unit(
             row,
             field_name,
             f"不得下沉的事项不能交给街道或社区：{role} {code}（{unit.name}）",
+        )
+
+
+def _check_jurisdiction(
+    row: EntryRow,
+    field_name: str,
+    code: str,
+    units: UnitDirectory,
+    areas: AreaTree,
+    report: Callable[[EntryRow, str, str], None],
+) -> None:
+    """A lead unit with a territory (a district's government or bureau, a street office, a
+    community) leads only inside it: an entry for the whole city, or for another district,
+    would send that place's appeals to a unit that has no say there."""
+    unit = units.get(code)
+    if unit is None or unit.area_code is None or unit.area_code not in areas:
+        return
+    if row.area_code is None:
+        report(
+            row,
+            field_name,
+            f"主办单位 {code}（{unit.name}）只管辖 {areas.name(unit.area_code)}，"
+            "不能作为全市条目的主办单位",
+        )
+    elif row.area_code in areas and unit.area_code not in areas.ancestors(row.area_code):
+        report(
+            row,
+            field_name,
+            f"主办单位 {code}（{unit.name}）只管辖 {areas.name(unit.area_code)}，"
+            f"条目区域 {areas.name(row.area_code)} 不在其辖区内",
         )
 
 

@@ -137,7 +137,7 @@ def test_entries_with_disjoint_appeal_types_or_different_areas_do_not_overlap() 
 
 def test_a_matter_that_must_not_be_pushed_down_cannot_go_to_a_street_or_community() -> None:
     rows = [
-        row(2, "E1", matter_code="0201", no_push_down=True, lead="QBJD"),
+        row(2, "E1", matter_code="0201", area_code="330102001", no_push_down=True, lead="QBJD"),
         row(3, "E2", matter_code="0201", area_code="330102", no_push_down=True, lead="属地街道"),
         row(4, "E3", matter_code="02", no_push_down=True, lead="STJ", assists=("LCJ",)),
     ]
@@ -148,6 +148,19 @@ def test_a_matter_that_must_not_be_pushed_down_cannot_go_to_a_street_or_communit
         (4, "协办单位"),
     ]
     assert all("不得下沉" in p.reason for p in problems)
+
+
+def test_a_unit_with_a_territory_leads_only_entries_inside_it() -> None:
+    rows = [
+        row(2, "E1", lead="SCQZF"),
+        row(3, "E2", area_code="330102001", lead="SCQZF"),
+        row(4, "E3", area_code="330102", lead="QBJD"),
+        row(5, "E4", area_code="330102001001", lead="QBJD"),
+    ]
+    problems = validate_entries(rows, MATTERS, AREAS, UNITS)
+    assert [(p.row, p.column) for p in problems] == [(2, "主办单位"), (4, "主办单位")]
+    assert "全市条目" in problems[0].reason
+    assert "不在其辖区内" in problems[1].reason
 
 
 def test_missing_required_fields_are_reported_by_column() -> None:
@@ -168,7 +181,7 @@ def test_every_problem_of_every_row_is_reported_at_once_in_row_order() -> None:
         row(2, "E1", lead="XXX"),
         row(3, "E1", matter_code="9999"),
         row(4, "E4", area_code="8888", assists=("YYY",)),
-        row(5, "", matter_code="0201", no_push_down=True, lead="QBJD"),
+        row(5, "", matter_code="0201", area_code="330102001", no_push_down=True, lead="QBJD"),
     ]
     problems = validate_entries(rows, MATTERS, AREAS, UNITS)
     assert [(p.row, p.column) for p in problems] == [
