@@ -161,6 +161,8 @@ def test_faults_worries_nuisances_and_past_events_are_not_emergencies(
         "你好你好，在吗",
         "Hello, is anyone there?",
         "不好意思打错了",
+        "打错了 不好意思",
+        "喂，打错了，再见",
     ],
 )
 def test_abuse_with_filler_greetings_and_wrong_numbers_are_not_accepted(
