@@ -1,9 +1,14 @@
 """Legal-route referral on wording written apart from the rules.
 
-tests/data/legal_route_wording.jsonl: 25 appeals already on (or headed for) a legal route and
-25 near misses (a law firm's sign, a court's road works, a landlord who "will sue"). Measured on
-arrival: 22/25 referred to the right route, 1 false referral; after the revision it prompted
-(已经向法院起诉, 对处理决定不服, 请把…文件公开, a third party's threat to sue): 25/25 and none.
+tests/data/legal_route_wording.jsonl: two batches of appeals already on (or headed for) a legal
+route and of near misses (a law firm's sign, a court's road works, a landlord who "will sue").
+
+    batch 1 (25 + 25): on arrival 22/25 referred to the right route, 1 false referral; after the
+        revision it prompted (已经向法院起诉, 对处理决定不服, 请把…文件公开, a third party's
+        threat to sue) 25/25 and none.
+    batch 2 (20 + 20): on arrival 17/20 and 1 false referral; after (立案 alone is no lawsuit,
+        an official's 挪用, 工伤认定不服) 20/20. The false referral stays: "希望政府公开一下
+        今年的道路维修计划" reads as a disclosure request to the classifier, and is close to one.
 """
 
 from __future__ import annotations
@@ -45,8 +50,8 @@ def test_appeals_on_a_legal_route_are_referred_to_that_route() -> None:
             and result.route in r["routes"]  # type: ignore[operator]
         )
     ]
-    assert len(referrals) >= 25
-    assert len(missed) <= 2, missed
+    assert len(referrals) >= 45
+    assert len(missed) <= 3, missed
 
 
 def test_appeals_that_only_mention_courts_lawyers_or_suing_are_not_referred() -> None:
@@ -55,4 +60,4 @@ def test_appeals_that_only_mention_courts_lawyers_or_suing_are_not_referred() ->
         for r in rows()
         if not r["referral"] and assessed(str(r["text"])).outcome is TriageOutcome.REFERRAL
     ]
-    assert len(referred) <= 1, referred
+    assert len(referred) <= 2, referred
