@@ -1,6 +1,6 @@
 """Emergency transfer on wording nobody wrote a rule for.
 
-tests/data/emergency_wording.jsonl holds ten batches of citizen messages (400 dangers now, 385
+tests/data/emergency_wording.jsonl holds eleven batches of citizen messages (440 dangers now, 425
 near misses: complaints, questions, past and hypothetical events that use the same words).
 Each batch was written before the rules were next revised, and measured on arrival; those
 first figures are what wording the rules have not seen gets. Recall with the right service:
@@ -16,9 +16,10 @@ first figures are what wording the rules have not seen gets. Recall with the rig
     8       12/40                    26/40        40/40
     9       19/40                    30/40        40/40
     10      16/40                    31/40        40/40
+    11      14/40                    20/40        40/40   (disasters, crowds, arson, poisoning)
 
-So new wording is caught about three times in four (the last five batches: 27, 28, 26, 30 and
-31 of 40), where it was about one time in three;
+So new wording is caught on arrival one time in two to three times in four (the last six
+batches: 27, 28, 26, 30, 31 and 20 of 40), where it was about one time in three;
 the floors below hold what the rules reach on the batches now, with some room.
 """
 
@@ -67,15 +68,15 @@ def transferred_right(message: Message) -> bool:
 
 def test_the_batches_are_large_and_every_danger_names_the_services_that_would_do() -> None:
     rows = messages()
-    assert len(rows) >= 780
+    assert len(rows) >= 860
     assert len({m.text for m in rows}) == len(rows)
-    assert {m.batch for m in rows} == set(range(1, 11))
+    assert {m.batch for m in rows} == set(range(1, 12))
     for m in rows:
         assert bool(m.services) == m.emergency, m
         assert set(m.services) <= {"110", "119", "120", "122"}, m
 
 
-@pytest.mark.parametrize("batch", range(1, 11))
+@pytest.mark.parametrize("batch", range(1, 12))
 def test_nearly_every_danger_of_a_batch_is_transferred_to_a_service_that_handles_it(
     batch: int,
 ) -> None:
