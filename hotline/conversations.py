@@ -22,6 +22,7 @@ from hotline.lifecycle import Actor
 from hotline.models import Conversation, Ticket
 from hotline.phones import InvalidPhone, normalise, phone_key
 from hotline.postgres import run
+from hotline.sms_keywords import WORDS, Keyword
 from routing.glossary import AppealType, TriageOutcome
 from routing.workflow import STATE_LABELS, Role, TicketState
 
@@ -32,7 +33,8 @@ SURVEY = "survey"
 EMERGENCY_NUMBERS = "110/119/120/122"
 
 # Twilio's own opt-out words plus the Chinese carriers' 退订/TD: such a text is never an appeal.
-OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "退订"})
+# The same words the webhook answers before any conversation is looked at (hotline.sms_keywords).
+OPT_OUT_WORDS = frozenset(word for word, kind in WORDS.items() if kind is Keyword.STOP)
 QUERY = re.compile(r"^(?:查询|查|CX)[:：]?(\d{8})-?(\d{6})$", re.IGNORECASE)
 # 查询/CX followed by no ticket number, or a malformed one ("查询 abc", "CX12"): the command
 # was meant, so it gets the format, not a ticket. "查询一下社保..." is an appeal.

@@ -77,13 +77,13 @@ class IntakeResult:
     parent: Ticket | None = None
 
 
-# What a person typed, said or had transcribed. Codes and enum values are not here: a control
-# character there makes them unknown, which check_codes says.
+# What a person typed, said or had transcribed. Codes, enum values and the channel's external
+# id are not here: a control character in a code makes it unknown (check_codes says so), and
+# dropping one from an id could make two different ids one.
 FREE_TEXT = (
     "text",
     "title",
     "source_line",
-    "external_id",
     "address",
     "requester_name",
     "requester_phone",

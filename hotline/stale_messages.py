@@ -33,7 +33,7 @@ _UNIT_STATES = WORK_STATES | {TicketState.RETURNED}
 def _seq(key: str) -> int | None:
     """The event seq a message key ends with (`callback_survey:<ticket>:<seq>`)."""
     last = key.rsplit(":", 1)[-1]
-    return int(last) if last.isdigit() else None
+    return int(last) if last.isascii() and last.isdigit() else None
 
 
 def _instant(raw: object) -> datetime | None:

@@ -37,7 +37,8 @@ DEFAULT_NOTIFY: Mapping[Level, str] = {
     Level.WARNING: "unit_liaison",
     Level.OVERDUE: "unit_liaison",
     Level.URGE: "unit_head",
-    Level.SUPERVISE: "supervisor",
+    # 督办 is an order to the unit's leadership to see the ticket through: its head hears it.
+    Level.SUPERVISE: "unit_head",
     Level.ESCALATE: "district_government",
 }
 
@@ -233,7 +234,7 @@ DEMO_LADDER_MAPPING: dict[str, Any] = {
         {
             "level": "supervise",
             "after_hours": 24,
-            "notify": "supervisor",
+            "notify": "unit_head",
             "message_to_people": True,
         },
         {

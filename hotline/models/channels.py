@@ -32,7 +32,11 @@ class InboundMessage(db.Model):  # type: ignore[name-defined,misc]
     """A provider's message or call, unique by its id (MessageSid, CallSid): retries add nothing."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("provider", "sid", name="uq_inbound_messages_provider_sid"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "sid", name="uq_inbound_messages_provider_sid"),
+        # The voicemail adoption job's query: recent calls (hotline/webhooks/adoption.py).
+        Index("ix_inbound_messages_kind_created_at", "kind", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     provider: Mapped[str] = mapped_column(String(16))

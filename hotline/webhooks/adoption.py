@@ -9,6 +9,7 @@ A transcription that arrives after that is added to the ticket as a note.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -20,6 +21,8 @@ from hotline.models import InboundMessage, Ticket
 from hotline.transaction import commit
 from hotline.webhooks.inbound import PROVIDER, claim, find
 from hotline.webhooks.voicemail import VOICE_ACTOR, Voicemail, record_voicemail
+
+log = logging.getLogger(__name__)
 
 # A recording is at most two minutes and its transcription comes within minutes of the call.
 TRANSCRIPTION_WAIT = timedelta(minutes=15)
@@ -49,43 +52,57 @@ def adopt_recordings(
         .order_by(InboundMessage.id)
     ).all()
     adopted = 0
-    for call in calls:
-        payload = call.payload or {}
-        url = payload.get("recording_url")
-        if not url:
-            continue
-        recording_sid = payload.get("recording_sid") or None
-        sid = voicemail_sid(call.sid, recording_sid)
-        if find(session, sid) is not None:
-            continue
-        row = claim(
-            session,
-            sid,
-            "voicemail",
-            from_number=call.from_number,
-            to_number=call.to_number,
-            body="",
-            payload={"adopted": True, "call_sid": call.sid},
-        )
-        if row is None:  # the transcription came in the meantime
-            continue
-        ticket = record_voicemail(
-            session,
-            Voicemail(
-                call_sid=call.sid,
-                recording_sid=recording_sid,
-                caller=call.from_number,
-                transcription="",
-                transcribed=False,
-                recording_url=str(url),
-            ),
-            at=now,
-        )
-        row.ticket_id = ticket.id
-        row.outcome = f"ticket_{ticket.triage_outcome}"
-        commit()
-        adopted += 1
+    for call_id in [call.id for call in calls]:
+        try:
+            adopted += _adopt(session, call_id)
+        except Exception:
+            # One recording that cannot be turned into a ticket must not hold up the others:
+            # it is logged, left as it is, and tried again on the next run.
+            session.rollback()
+            log.exception("voicemail of inbound message %s could not be adopted", call_id)
     return adopted
+
+
+def _adopt(session: DbSession, call_id: int) -> int:
+    call = session.get(InboundMessage, call_id)
+    if call is None:
+        return 0
+    payload = call.payload or {}
+    url = payload.get("recording_url")
+    if not url:
+        return 0
+    recording_sid = payload.get("recording_sid") or None
+    sid = voicemail_sid(call.sid, recording_sid)
+    if find(session, sid) is not None:
+        return 0
+    row = claim(
+        session,
+        sid,
+        "voicemail",
+        from_number=call.from_number,
+        to_number=call.to_number,
+        body="",
+        payload={"adopted": True, "call_sid": call.sid},
+    )
+    if row is None:  # the transcription came in the meantime
+        return 0
+    ticket = record_voicemail(
+        session,
+        Voicemail(
+            call_sid=call.sid,
+            recording_sid=recording_sid,
+            caller=call.from_number,
+            transcription="",
+            transcribed=False,
+            recording_url=str(url),
+        ),
+        # Accepted when the caller left it, not when the job noticed: clocks and statistics.
+        at=call.created_at,
+    )
+    row.ticket_id = ticket.id
+    row.outcome = f"ticket_{ticket.triage_outcome}"
+    commit()
+    return 1
 
 
 def add_late_transcription(session: DbSession, row: InboundMessage, text: str) -> bool:

@@ -9,10 +9,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 from hotline import conversations
 from hotline.extensions import db
 from hotline.phones import phone_key
+from hotline.sms_keywords import Keyword, keyword_of
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
 from hotline.webhooks.inbound import claim, find, record_reply
-from hotline.webhooks.keywords import Keyword, keyword_of
 from hotline.webhooks.twilio_request import METHODS, parse, plain, raw_params, twilio_webhook
 
 MAX_MEDIA = 10  # Twilio sends at most ten MediaUrlN fields

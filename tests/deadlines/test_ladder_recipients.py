@@ -64,7 +64,7 @@ def test_the_sweepers_urge_supervise_and_escalate_messages_go_to_the_ladders_rec
 
     for level, recipient in (
         ("urge", "unit_head"),
-        ("supervise", "supervisor"),
+        ("supervise", "unit_head"),
         ("escalate", "district_government"),
     ):
         (message,) = _messages(ticket, level)
@@ -118,7 +118,7 @@ def test_a_recipient_without_a_contact_is_skipped_with_the_reason_and_a_warning(
     assert any("leaders" in record.getMessage() for record in caplog.records)
 
 
-def test_a_supervise_message_is_sent_to_the_centre_not_to_the_unit_liaison(
+def test_a_supervise_order_reaches_the_units_head_not_its_liaison(
     fresh_domain: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent: list[str] = []
@@ -130,7 +130,8 @@ def test_a_supervise_message_is_sent_to_the_centre_not_to_the_unit_liaison(
     lifecycle.supervise(db.session, ticket, DISPATCHER, note="请督促办理", at=MONDAY)
     (message,) = _messages(ticket, "supervise")
     assert deliver(message.id) == "sent"
-    assert sent == [_phone("CENTRE", "head_phone")]
+    assert sent == [_phone(LEAD_UNIT, "head_phone")]
+    assert sent != [_phone(LEAD_UNIT, "liaison_phone")]
 
 
 def _record(sent: list[str], to: str) -> Any:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from hotline.clock import utcnow
 from hotline.extensions import db
-from hotline.models import TicketEvent
+from hotline.models import Ticket, TicketEvent
+from hotline.webhooks import adoption
 from hotline.webhooks.adoption import TRANSCRIPTION_WAIT, adopt_recordings
 from routing.workflow import TicketState
 from tests.twilio_support import post_signed
@@ -73,3 +76,31 @@ def test_a_transcription_in_time_leaves_nothing_to_adopt(twilio_app: Flask) -> N
 
     assert adopt_recordings(db.session, now=utcnow() + LATER) == 0
     assert len(phone_tickets()) == 1
+
+
+def test_a_recording_that_cannot_be_adopted_does_not_hold_up_the_others(
+    twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = twilio_app.test_client()
+    for digit in ("2", "3"):
+        sids = {"CallSid": "CA" + digit * 32, "RecordingSid": "RE" + digit * 32}
+        post_signed(client, "/webhooks/twilio/voice", call(**sids))
+        post_signed(
+            client,
+            "/webhooks/twilio/voice/recording",
+            recording(RecordingStatus="completed", **sids),
+        )
+    real = adoption.record_voicemail
+
+    def failing_first(session: Any, voicemail: Any, **kwargs: Any) -> Any:
+        if voicemail.recording_sid == "RE" + "2" * 32:
+            raise RuntimeError("a broken recording")
+        return real(session, voicemail, **kwargs)
+
+    monkeypatch.setattr(adoption, "record_voicemail", failing_first)
+
+    assert adopt_recordings(db.session, now=utcnow() + LATER) == 1
+    adopted = db.session.scalars(select(Ticket).where(Ticket.external_id == "RE" + "3" * 32))
+    [ticket] = list(adopted)
+    # Accepted when the caller left the message, not when the job noticed it.
+    assert ticket.accepted_at < utcnow() + timedelta(seconds=1)
