@@ -15,6 +15,7 @@ from typing import Any
 
 from routing import fold, segment
 from routing.glossary import TriageOutcome
+from routing.workflow import MergeFacts, merge_ground
 
 DEFAULT_RULES_PATH = Path(__file__).parent / "data" / "triage_rules.json"
 
@@ -400,27 +401,24 @@ def find_duplicate(
     An open candidate is preferred (the appeal is merged into it), then the most similar.
     """
     words = text_features(text)
-    caller = _phone_key(phone)
+    appeal = MergeFacts(_phone_key(phone), area_code, matter_code)
     best: tuple[tuple[bool, float], DuplicateMatch] | None = None
     for candidate in candidates:
         if not (now - window <= candidate.accepted_at <= now):
             continue
-        if matter_code and candidate.matter_code and candidate.matter_code != matter_code:
-            # A duplicate is the same matter: one caller's second, different problem is new.
-            continue
-        same_caller = caller is not None and _phone_key(candidate.requester_phone) == caller
-        same_place = (
-            area_code is not None
-            and matter_code is not None
-            and candidate.area_code == area_code
-            and candidate.matter_code == matter_code
+        # The same rule as a manual merge: same caller or same place, about the same matter.
+        ground = merge_ground(
+            appeal,
+            MergeFacts(
+                _phone_key(candidate.requester_phone), candidate.area_code, candidate.matter_code
+            ),
         )
-        if not (same_caller or same_place):
+        if ground is None:
             continue
         score = similarity(words, text_features(candidate.text))
         if score < similarity_threshold:
             continue
-        who = "同一诉求人" if same_caller else "同一地点"
+        who = "同一诉求人" if ground == "same_requester" else "同一地点"
         state = "正在办理" if candidate.open else "已办结"
         match = DuplicateMatch(
             candidate.ticket_id,

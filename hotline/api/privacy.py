@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_
+
 from hotline.auth import CENTRE_ROLES
 from hotline.extensions import DbSession
 from hotline.lifecycle import Actor
@@ -15,6 +17,11 @@ from routing.glossary import AppealType
 def hidden_from_everyone(ticket: Ticket) -> bool:
     """举报 and tickets the requester asked to keep confidential: the centre relays contact."""
     return ticket.confidential or ticket.appeal_type == AppealType.REPORT
+
+
+def not_hidden() -> ColumnElement[bool]:
+    """`not hidden_from_everyone(ticket)` as a query condition."""
+    return and_(Ticket.confidential.is_(False), Ticket.appeal_type != AppealType.REPORT.value)
 
 
 def requester_view(
@@ -41,7 +48,12 @@ def requester_view(
     if hidden_from_everyone(ticket):
         view["phone_masked"] = mask(requester.phone)
         return view
-    view |= {
+    audit(session, requester, ticket, actor, purpose)
+    return view | _unmasked(requester)
+
+
+def _unmasked(requester: Requester) -> dict[str, Any]:
+    return {
         "masked": False,
         "name": requester.name,
         "phone": requester.phone,
@@ -50,8 +62,6 @@ def requester_view(
         "id_number": requester.id_number,
         "address": requester.address,
     }
-    audit(session, requester, ticket, actor, purpose)
-    return view
 
 
 def address_visible(ticket: Ticket, actor: Actor) -> bool:
@@ -99,16 +109,8 @@ def revealed_view(
 ) -> dict[str, Any]:
     """The requester in full, for a centre user who must reach a hidden requester (a callback,
     relaying a unit's question): the exception to masking, each time audited with its reason."""
-    view = {
-        "masked": False,
+    audit(session, requester, ticket, actor, f"reveal:{purpose}", reason)
+    return {
         "anonymous": ticket.anonymous,
         "confidential": hidden_from_everyone(ticket),
-        "name": requester.name,
-        "phone": requester.phone,
-        "phone_masked": mask(requester.phone),
-        "email": requester.email,
-        "id_number": requester.id_number,
-        "address": requester.address,
-    }
-    audit(session, requester, ticket, actor, f"reveal:{purpose}", reason)
-    return view
+    } | _unmasked(requester)

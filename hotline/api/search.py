@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
+from hotline.api.privacy import not_hidden
 from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.lifecycle import Actor, DomainError
@@ -118,7 +119,7 @@ def ticket_query(
         if actor.role == Role.INTEGRATION:
             # Another system never learns what a 举报 or a confidential appeal says, not even
             # by finding it with a word from it (its number still finds it).
-            text_match = or_(Ticket.number == q, and_(Ticket.confidential.is_(False), text_match))
+            text_match = or_(Ticket.number == q, and_(not_hidden(), text_match))
         conditions.append(text_match)
     if filters.get("accepted_from") is not None:
         conditions.append(Ticket.accepted_at >= filters["accepted_from"])

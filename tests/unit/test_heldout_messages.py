@@ -16,19 +16,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from routing.classify import Classification
 from routing.glossary import TriageOutcome
-from routing.triage import TriageResult, TriageRules, triage
+from routing.triage import TriageRules, triage
 from tests.unit.test_real_messages import (
     OUTCOMES,
     ROUTES,
     SERVICES,
+    Assessed,
+    Message,
     keyword_rules,
     legal_route_matters,
     matter_tree,
@@ -48,35 +48,6 @@ FALSE_REFUSALS_CEILING = 1  # 3 of 292 → 0
 MATTER_ACCURACY_FLOOR = (
     0.9  # 0.802 → 0.879 → 0.940 → 0.948 on 116 labelled messages (matter_wording)
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    text: str
-    outcome: str
-    service: str
-    route: str
-    matter: str
-
-
-@dataclass(frozen=True, slots=True)
-class Assessed:
-    message: Message
-    triaged: TriageResult
-    classification: Classification
-
-    @property
-    def outcome(self) -> str:
-        return self.triaged.outcome.value if self.triaged.outcome else "none"
-
-    def describe(self) -> str:
-        t = self.triaged
-        m = self.message
-        return (
-            f"{m.text!r}: expected {m.outcome}/{m.service}/{m.route}/{m.matter}, got "
-            f"{self.outcome}/{t.service or ''}/{t.route or ''}/"
-            f"{self.classification.matter_code or ''} (matched {t.matched!r})"
-        )
 
 
 @cache
