@@ -10,10 +10,12 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from routing import fold, segment
+from routing.emergency_model import EmergencyModel
 from routing.glossary import TriageOutcome
 from routing.workflow import MergeFacts, merge_ground
 
@@ -106,10 +108,20 @@ class TriageRules:
     emergency_calm: Matcher
     legal_routes: tuple[LegalRoute, ...]
     not_accepted: NotAcceptedRules
+    # The third look, when neither rules nor lexicon matched a message that is not calm: a
+    # model learned from labelled examples (emergency_model.py), believed at this probability.
+    emergency_model: EmergencyModel | None = None
+    emergency_model_threshold: float = 1.0
+    # What the model is not asked about: situations the centre dispatches unless a rule above
+    # reads a danger in them (someone stuck in a lift goes to its maintainer, one hurt in it
+    # to 120: the rules say which).
+    emergency_model_leaves_to_rules: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
-    def from_mapping(cls, d: Mapping[str, Any]) -> TriageRules:
+    def from_mapping(cls, d: Mapping[str, Any], base: Path | None = None) -> TriageRules:
+        """The rules of a mapping; `base` is the folder a model's file name is relative to."""
         na = d.get("not_accepted", {})
+        model = d.get("emergency_model") or {}
         return cls(
             emergency=tuple(
                 EmergencyRule(
@@ -148,15 +160,38 @@ class TriageRules:
                     re.compile(p) for p in na.get("meaningless_patterns", ())
                 ),
             ),
+            emergency_model=(
+                _load_model((base or DEFAULT_RULES_PATH.parent) / str(model["path"]))
+                if model.get("path")
+                else None
+            ),
+            emergency_model_threshold=float(model.get("threshold", 1.0)),
+            emergency_model_leaves_to_rules=tuple(
+                re.compile(p) for p in model.get("leave_to_rules", ())
+            ),
         )
 
     @classmethod
     def load(cls, path: Path) -> TriageRules:
-        return cls.from_mapping(json.loads(path.read_text(encoding="utf-8")))
+        return cls.from_mapping(json.loads(path.read_text(encoding="utf-8")), path.parent)
+
+    def label_of(self, service: str) -> str:
+        """How the rules name a service's emergencies (医疗急救 for 120...)."""
+        return next((r.label_zh for r in self.emergency if r.service == service), service)
 
     @classmethod
     def load_default(cls) -> TriageRules:
         return cls.load(DEFAULT_RULES_PATH)
+
+
+@cache
+def _model_file(path: Path, _modified_ns: int) -> EmergencyModel:
+    return EmergencyModel.load(path)
+
+
+def _load_model(path: Path) -> EmergencyModel:
+    """Read once per process and file version: rules are loaded often, the model is large."""
+    return _model_file(path, path.stat().st_mtime_ns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +253,7 @@ def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
     # Calm is read on the whole message: the masks below blank out the very past and
     # hypothetical clauses ("上个月被车撞了") that show a message is not a call for help now.
     calm = rules.emergency_calm.longest_match(text) is not None
+    whole = text
     for mask in rules.emergency_masks:
         text = mask.sub(lambda m: _MASK * len(m.group(0)), text)
     now = rules.emergency_now.longest_match(text)
@@ -232,6 +268,9 @@ def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
         best = _strongest(
             (rule, rule.matcher.longest_match(text)) for rule in rules.emergency_broad
         )
+        if best is None and rules.emergency_model is not None:
+            # The whole message: the model learned past and hypothetical clauses as such.
+            return _model_emergency(whole, rules)
     if best is None:
         return None
     matched, rule = best
@@ -242,6 +281,25 @@ def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
         f"涉及紧急情况（{rule.label_zh}），请立即转接{rule.service}。",
         None,
         matched,
+    )
+
+
+def _model_emergency(text: str, rules: TriageRules) -> TriageResult | None:
+    """The model's reading of a message neither the rules nor the lexicon matched; the
+    evidence it gives is the n-grams that weighed most."""
+    assert rules.emergency_model is not None
+    if any(pattern.search(text) for pattern in rules.emergency_model_leaves_to_rules):
+        return None
+    verdict = rules.emergency_model.read(text, evidence_from=rules.emergency_model_threshold)
+    if verdict.probability < rules.emergency_model_threshold:
+        return None
+    return TriageResult(
+        TriageOutcome.EMERGENCY,
+        verdict.service,
+        None,
+        f"涉及紧急情况（{rules.label_of(verdict.service)}），请立即转接{verdict.service}。",
+        None,
+        "、".join(verdict.evidence) or None,
     )
 
 

@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask --app wsgi demo|worker|scheduler|relay|apikey|calendar|...`."""
+"""Flask CLI commands: `flask --app wsgi demo|worker|scheduler|relay|apikey|calendar|triage|...`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ def register(app: Flask) -> None:
     from hotline.cli.calendar import calendar
     from hotline.cli.catalogue import catalogue, classifier
     from hotline.cli.demo import demo
+    from hotline.cli.triage import triage_group
     from hotline.cli.worker import relay, scheduler, worker
 
     for command in (demo, worker, scheduler, relay, apikey, calendar, catalogue, classifier):
         app.cli.add_command(command)
+    app.cli.add_command(triage_group, name="triage")

@@ -1,6 +1,6 @@
 """Emergency transfer on wording nobody wrote a rule for.
 
-tests/data/emergency_wording.jsonl holds eleven batches of citizen messages (440 dangers now, 425
+tests/data/emergency_wording.jsonl holds twelve batches of citizen messages (470 dangers now, 465
 near misses: complaints, questions, past and hypothetical events that use the same words).
 Each batch was written before the rules were next revised, and measured on arrival; those
 first figures are what wording the rules have not seen gets. Recall with the right service:
@@ -17,10 +17,16 @@ first figures are what wording the rules have not seen gets. Recall with the rig
     9       19/40                    30/40        40/40
     10      16/40                    31/40        40/40
     11      14/40                    20/40        40/40   (disasters, crowds, arson, poisoning)
+    12      15/40                    30/40        39/40   (the third look, emergency_model.py)
 
 So new wording is caught on arrival one time in two to three times in four (the last six
 batches: 27, 28, 26, 30, 31 and 20 of 40), where it was about one time in three;
 the floors below hold what the rules reach on the batches now, with some room.
+
+Batch 12 was also read by the rules of the session's start with the emergency model trained
+without it: 35/40, against 30/40 by those rules alone (3 false alarms of 40 by the rules, 4 with
+the model). Its revision then fixed three false alarms (a hypothetical fire, a rumour's video,
+giving way to an ambulance) and sent wrong-way driving on an expressway to 122.
 """
 
 from __future__ import annotations
@@ -68,15 +74,15 @@ def transferred_right(message: Message) -> bool:
 
 def test_the_batches_are_large_and_every_danger_names_the_services_that_would_do() -> None:
     rows = messages()
-    assert len(rows) >= 860
+    assert len(rows) >= 930
     assert len({m.text for m in rows}) == len(rows)
-    assert {m.batch for m in rows} == set(range(1, 12))
+    assert {m.batch for m in rows} == set(range(1, 13))
     for m in rows:
         assert bool(m.services) == m.emergency, m
         assert set(m.services) <= {"110", "119", "120", "122"}, m
 
 
-@pytest.mark.parametrize("batch", range(1, 12))
+@pytest.mark.parametrize("batch", range(1, 13))
 def test_nearly_every_danger_of_a_batch_is_transferred_to_a_service_that_handles_it(
     batch: int,
 ) -> None:

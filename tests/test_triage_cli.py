@@ -1,0 +1,46 @@
+"""`flask triage train` retrains the emergency model; `flask triage check` shows a reading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from routing.emergency_model import EmergencyModel
+from tests.unit.test_emergency_model import small_examples
+
+
+def test_training_writes_a_model_that_serves_and_says_what_it_learned_from(
+    app: Flask, tmp_path: Path
+) -> None:
+    output = tmp_path / "model.json"
+    examples = small_examples(tmp_path)
+    result = app.test_cli_runner().invoke(
+        args=["triage", "train", "--examples", str(examples), "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "trained on 18 examples (110 3, 119 3, 120 3, 122 3, none 6)" in result.output
+    model = EmergencyModel.load(output)
+    assert model.trained_on["examples"] == 18
+    assert model.read("厨房着火了").service == "119"
+
+
+def test_examples_that_cannot_train_are_a_readable_error(app: Flask, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "着火了"}\n', encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["triage", "train", "--examples", str(bad), "--output", str(tmp_path / "m.json")]
+    )
+    assert result.exit_code != 0
+    assert "bad.jsonl:1: not an example" in result.output
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_check_shows_the_outcome_and_the_models_reading(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["triage", "check", "手腕割了 血在喷"])
+    assert result.exit_code == 0, result.output
+    assert "outcome: emergency" in result.output
+    assert "service: 120" in result.output
+    assert "model: 120" in result.output
+    ordinary = app.test_cli_runner().invoke(args=["triage", "check", "小区路灯坏了好几天"])
+    assert "outcome: continue" in ordinary.output

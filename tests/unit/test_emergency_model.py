@@ -1,0 +1,189 @@
+"""The emergency model: the third look of emergency triage, learned from labelled examples.
+
+Measured by forward-chained validation (for each wording batch k, a model trained on batches
+before k, every ordinary message and 4 of 5 folds of the history and matter sets, read batch k
+on arrival; threshold 0.8, calm messages not asked): 318 of 430 dangers of batches 2–12 to a
+right service (the rules on arrival: 258), 4 of 455 near misses, 1 of 389 matter-wording
+messages and 0 of 1,472 history tickets transferred. Batch 12 on arrival, with the rules as they
+were at the session's start: 30/40 by the rules alone, 35/40 with the model trained without it.
+(docs/benchmarks/triage.md)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hotline.emergency_training import (
+    TrainingError,
+    read_examples,
+    train,
+    write_model,
+)
+from routing.emergency_model import (
+    DEFAULT_EXAMPLES_PATH,
+    DEFAULT_MODEL_PATH,
+    NOT_AN_EMERGENCY,
+    EmergencyModel,
+)
+from routing.glossary import TriageOutcome
+from routing.triage import DEFAULT_RULES_PATH, TriageRules, normalise, triage
+
+
+@pytest.fixture(scope="module")
+def rules() -> TriageRules:
+    return TriageRules.load_default()
+
+
+def small_examples(tmp_path: Path) -> Path:
+    """A few examples of each class, repeated in other words so that n-grams recur."""
+    rows = [
+        ("有人拿刀砍人了快报警", ["110"]),
+        ("有人拿刀在街上追着砍人", ["110"]),
+        ("小偷正在撬我家的门", ["110"]),
+        ("楼道里着火了烟很大", ["119"]),
+        ("厨房着火了火很大", ["119"]),
+        ("仓库着火了冒黑烟", ["119"]),
+        ("老人晕倒了叫不醒", ["120"]),
+        ("我爸突然晕倒了没有呼吸", ["120"]),
+        ("孩子晕倒了抽搐", ["120"]),
+        ("路口两辆车相撞有人受伤", ["122", "120"]),
+        ("高速上车相撞了司机被卡住", ["122"]),
+        ("十字路口车相撞了", ["122"]),
+        ("小区路灯坏了好几天", []),
+        ("楼上装修太吵了", []),
+        ("物业费太贵了", []),
+        ("路灯不亮希望修一下", []),
+        ("装修噪音太吵希望管一管", []),
+        ("公积金怎么提取", []),
+    ]
+    path = tmp_path / "examples.jsonl"
+    path.write_text(
+        "\n".join(json.dumps({"text": t, "services": s}, ensure_ascii=False) for t, s in rows),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_the_served_arithmetic_is_exactly_that_of_the_trained_model(tmp_path: Path) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from hotline import emergency_training
+
+    examples, _ = read_examples(small_examples(tmp_path))
+    write_model(train(examples), tmp_path / "model.json")
+    served = EmergencyModel.load(tmp_path / "model.json")
+
+    vectoriser = TfidfVectorizer(
+        analyzer="char",
+        ngram_range=(1, emergency_training.MAX_N),
+        sublinear_tf=True,
+        min_df=emergency_training.MIN_DF,
+        lowercase=False,
+    )
+    matrix = vectoriser.fit_transform([normalise(e.text) for e in examples])
+    reference = LogisticRegression(C=emergency_training.C, max_iter=5000, class_weight="balanced")
+    reference.fit(matrix, [e.label for e in examples])
+    for text in ("厨房里着火了", "有人晕倒了", "路灯坏了", "两辆车相撞", "今天天气不错"):
+        expected = reference.predict_proba(vectoriser.transform([normalise(text)]))[0]
+        got = served.probabilities(normalise(text))
+        for name, probability in zip(reference.classes_, expected, strict=True):
+            assert got[name] == pytest.approx(probability, abs=1e-3)
+
+
+def test_a_model_trained_on_a_few_examples_tells_the_services_apart(tmp_path: Path) -> None:
+    examples, _ = read_examples(small_examples(tmp_path))
+    model = EmergencyModel.from_mapping(train(examples))
+    assert model.read(normalise("隔壁着火了")).service == "119"
+    assert model.read(normalise("有人晕倒了")).service == "120"
+    assert model.read(normalise("有人拿刀")).service == "110"
+    fire = model.read(normalise("着火了"))
+    lamp = model.read(normalise("路灯坏了"))
+    assert fire.probability > 0.5 > lamp.probability
+    assert fire.evidence and all(gram in normalise("着火了") for gram in fire.evidence)
+
+
+def test_the_shipped_model_was_trained_on_the_shipped_examples() -> None:
+    model = EmergencyModel.load(DEFAULT_MODEL_PATH)
+    examples, sha256 = read_examples(DEFAULT_EXAMPLES_PATH)
+    assert model.trained_on["sha256"] == sha256, "examples changed: run `flask triage train`"
+    assert model.trained_on["examples"] == len(examples)
+    assert set(model.classes) == {NOT_AN_EMERGENCY, "110", "119", "120", "122"}
+
+
+def test_the_rules_name_the_model_and_the_probability_it_is_believed_at(
+    rules: TriageRules,
+) -> None:
+    assert rules.emergency_model is not None
+    assert 0.5 <= rules.emergency_model_threshold < 1
+    without = json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    del without["emergency_model"]
+    assert TriageRules.from_mapping(without).emergency_model is None
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("手腕割了 血在喷", "120"),
+        ("我一个人在家 阳台外面有响动 有人顺着水管爬上来了 正在拉我的窗户 三楼 怎么办", "110"),
+        ("暴雨 铁路桥下那个涵洞积水都到胸口了 有辆车熄火泡在里面 司机爬到车顶上了水还在涨", "119"),
+    ],
+)
+def test_a_danger_no_rule_words_is_transferred_on_the_models_reading(
+    rules: TriageRules, text: str, service: str
+) -> None:
+    without_model = TriageRules.from_mapping(
+        {
+            k: v
+            for k, v in json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8")).items()
+            if k != "emergency_model"
+        }
+    )
+    assert triage(text, without_model).outcome is None
+    result = triage(text, rules)
+    assert result.outcome is TriageOutcome.EMERGENCY
+    assert result.service == service
+    assert result.reason_zh == f"涉及紧急情况（{rules.label_of(service)}），请立即转接{service}。"
+    assert result.matched  # the n-grams that weighed most, for the agent to see
+
+
+def test_a_calm_message_is_not_put_to_the_model(rules: TriageRules) -> None:
+    # The same danger told as a question about the past: the rules' calm reading decides.
+    assert triage("上个月我手腕割了血在喷，医药费能报销吗？", rules).outcome is None
+
+
+def test_what_the_rules_keep_to_themselves_is_not_put_to_the_model(rules: TriageRules) -> None:
+    text = "我被困在电梯里了，卡在12楼和13楼中间，里面好热"
+    assert rules.emergency_model is not None
+    assert rules.emergency_model.read(normalise(text)).service == "119"
+    assert triage(text, rules).outcome is None
+
+
+def test_ordinary_short_appeals_stay_below_the_threshold(rules: TriageRules) -> None:
+    for text in ("阳台上有个马蜂窝", "我家楼上有个人天天吵", "楼下有个坑", "家里停水了"):
+        assert triage(text, rules).outcome is None, text
+
+
+def test_examples_that_cannot_train_are_refused_with_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "着火了", "services": ["119"]}\nnot json\n', encoding="utf-8")
+    with pytest.raises(TrainingError, match=r"bad.jsonl:2"):
+        read_examples(path)
+    path.write_text('{"text": "着火了", "services": ["999"]}\n', encoding="utf-8")
+    with pytest.raises(TrainingError, match="services must be"):
+        read_examples(path)
+    path.write_text('{"text": "着火了", "services": ["119"]}\n', encoding="utf-8")
+    with pytest.raises(TrainingError, match="no example for none, 110, 120, 122"):
+        read_examples(path)
+
+
+def test_a_model_file_that_does_not_fit_its_classes_is_refused() -> None:
+    with pytest.raises(ValueError, match="none"):
+        EmergencyModel.from_mapping({"classes": ["110"], "intercepts": [0.0], "features": {}})
+    with pytest.raises(ValueError, match="weights"):
+        EmergencyModel.from_mapping(
+            {"classes": ["none", "110"], "intercepts": [0, 0], "features": {"火": [1.0, 0.5]}}
+        )
