@@ -116,6 +116,9 @@ class TriageRules:
     # reads a danger in them (someone stuck in a lift goes to its maintainer, one hurt in it
     # to 120: the rules say which).
     emergency_model_leaves_to_rules: tuple[re.Pattern[str], ...] = ()
+    # The model learned Chinese: a message mostly in another language is left to the rules
+    # (it would read "a pothole on Main Street" by its letters alone).
+    emergency_model_min_chinese_share: float = 0.5
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any], base: Path | None = None) -> TriageRules:
@@ -169,6 +172,7 @@ class TriageRules:
             emergency_model_leaves_to_rules=tuple(
                 re.compile(p) for p in model.get("leave_to_rules", ())
             ),
+            emergency_model_min_chinese_share=float(model.get("min_chinese_share", 0.5)),
         )
 
     @classmethod
@@ -191,6 +195,8 @@ def _model_file(path: Path, _modified_ns: int) -> EmergencyModel:
 
 def _load_model(path: Path) -> EmergencyModel:
     """Read once per process and file version: rules are loaded often, the model is large."""
+    if not path.is_file():
+        raise ValueError(f"the triage rules name an emergency model {path} that does not exist")
     return _model_file(path, path.stat().st_mtime_ns)
 
 
@@ -209,6 +215,14 @@ class TriageResult:
 def normalise(text: str) -> str:
     """Folded (half-width, simplified: routing/fold.py), lower-cased, without whitespace."""
     return _WHITESPACE.sub("", fold.fold(text)).lower()
+
+
+def chinese_share(text: str) -> float:
+    """The share of ideographs among the characters that carry content (0 when none do)."""
+    substantive = _SUBSTANTIVE_CHAR.findall(text.lower())
+    if not substantive:
+        return 0.0
+    return sum(1 for c in substantive if "\u4e00" <= c <= "\u9fff") / len(substantive)
 
 
 def substantive_chars(text: str) -> int:
@@ -289,6 +303,8 @@ def _model_emergency(text: str, rules: TriageRules) -> TriageResult | None:
     evidence it gives is the n-grams that weighed most."""
     assert rules.emergency_model is not None
     if any(pattern.search(text) for pattern in rules.emergency_model_leaves_to_rules):
+        return None
+    if chinese_share(text) < rules.emergency_model_min_chinese_share:
         return None
     verdict = rules.emergency_model.read(text, evidence_from=rules.emergency_model_threshold)
     if verdict.probability < rules.emergency_model_threshold:

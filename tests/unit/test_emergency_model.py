@@ -167,6 +167,34 @@ def test_ordinary_short_appeals_stay_below_the_threshold(rules: TriageRules) -> 
         assert triage(text, rules).outcome is None, text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There is a pothole on Main Street, please fix it",
+        "The traffic light at 5th and Main is not working",
+        "Water is leaking from the ceiling of my apartment",
+        "I want to complain about the noise from the bar downstairs",
+    ],
+)
+def test_a_message_mostly_in_another_language_is_left_to_the_rules(
+    rules: TriageRules, text: str
+) -> None:
+    assert triage(text, rules).outcome is None
+
+
+def test_the_model_would_misread_english_were_it_asked(rules: TriageRules) -> None:
+    # It learned Chinese: read by its letters alone, a broken traffic light looks like a danger.
+    assert rules.emergency_model is not None
+    text = normalise("The traffic light at 5th and Main is not working")
+    assert rules.emergency_model.read(text).probability >= rules.emergency_model_threshold
+
+
+def test_an_emergency_in_english_is_still_found_by_the_rules(rules: TriageRules) -> None:
+    result = triage("Help! There is a fire in my house", rules)
+    assert result.outcome is TriageOutcome.EMERGENCY
+    assert result.service == "119"
+
+
 def test_examples_that_cannot_train_are_refused_with_the_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"text": "着火了", "services": ["119"]}\nnot json\n', encoding="utf-8")
@@ -178,6 +206,12 @@ def test_examples_that_cannot_train_are_refused_with_the_line(tmp_path: Path) ->
     path.write_text('{"text": "着火了", "services": ["119"]}\n', encoding="utf-8")
     with pytest.raises(TrainingError, match="no example for none, 110, 120, 122"):
         read_examples(path)
+
+
+def test_rules_that_name_a_missing_model_say_so(tmp_path: Path) -> None:
+    data = json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    with pytest.raises(ValueError, match=r"emergency model .*emergency_model\.json"):
+        TriageRules.from_mapping(data, tmp_path)
 
 
 def test_a_model_file_that_does_not_fit_its_classes_is_refused() -> None:
