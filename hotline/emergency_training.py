@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from routing.emergency_model import NOT_AN_EMERGENCY
+from routing.emergency_model import NOT_AN_EMERGENCY, model_text
 from routing.triage import normalise
 
 SERVICES = ("110", "119", "120", "122")
@@ -41,8 +42,14 @@ class Example:
 def read_examples(path: Path) -> tuple[list[Example], str]:
     """The examples of a JSON-lines file and the file's SHA-256."""
     raw = path.read_bytes()
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise TrainingError(f"{path.name}: not UTF-8 ({error})") from error
     examples: list[Example] = []
-    for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+    first_label: dict[str, tuple[int, str]] = {}
+    # Lines end at "\n" only: JSON may carry U+2028 unescaped, which splitlines() would split.
+    for number, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -50,13 +57,26 @@ def read_examples(path: Path) -> tuple[list[Example], str]:
             text, services = row["text"], row["services"]
         except (ValueError, KeyError, TypeError) as error:
             raise TrainingError(f"{path.name}:{number}: not an example ({error})") from error
-        if not isinstance(text, str) or not normalise(text):
+        if not isinstance(text, str):
+            raise TrainingError(f"{path.name}:{number}: the text must be a string")
+        if not normalise(text):
             raise TrainingError(f"{path.name}:{number}: the text is empty")
-        if not isinstance(services, list) or not set(services) <= set(SERVICES):
+        if not isinstance(services, list) or not all(
+            isinstance(s, str) and s in SERVICES for s in services
+        ):
             raise TrainingError(
                 f"{path.name}:{number}: services must be a list drawn from {', '.join(SERVICES)}"
             )
-        examples.append(Example(text, services[0] if services else NOT_AN_EMERGENCY))
+        label = services[0] if services else NOT_AN_EMERGENCY
+        key = normalise(text)
+        if key in first_label and first_label[key][1] != label:
+            earlier, other = first_label[key]
+            raise TrainingError(
+                f"{path.name}:{number}: the same text as line {earlier} with another label "
+                f"({label}, not {other})"
+            )
+        first_label.setdefault(key, (number, label))
+        examples.append(Example(text, label))
     labels = Counter(e.label for e in examples)
     missing = [c for c in (NOT_AN_EMERGENCY, *SERVICES) if not labels[c]]
     if missing:
@@ -79,9 +99,13 @@ def train(examples: list[Example], *, source: str = "", sha256: str = "") -> dic
         min_df=MIN_DF,
         lowercase=False,  # normalise() has lower-cased and folded the text already
     )
-    matrix = vectoriser.fit_transform([normalise(e.text) for e in examples])
+    # What has no Chinese (an English message, a bare number) teaches the model nothing: it
+    # reads none of it, and triage leaves such messages to the rules.
+    read = [(model_text(normalise(e.text)), e.label) for e in examples]
+    read = [(text, label) for text, label in read if text]
+    matrix = vectoriser.fit_transform([text for text, _ in read])
     model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
-    model.fit(matrix, [e.label for e in examples])
+    model.fit(matrix, [label for _, label in read])
     classes = [str(c) for c in model.classes_]
     weights = model.coef_.T  # one row per feature, one column per class
     features = {
@@ -95,7 +119,8 @@ def train(examples: list[Example], *, source: str = "", sha256: str = "") -> dic
         "max_n": MAX_N,
         "trained_on": {
             "examples": len(examples),
-            "per_class": dict(sorted(Counter(e.label for e in examples).items())),
+            "not_read": len(examples) - len(read),
+            "per_class": dict(sorted(Counter(label for _, label in read).items())),
             "source": source,
             "sha256": sha256,
             "settings": {"min_df": MIN_DF, "C": C, "features": len(features)},
@@ -105,6 +130,17 @@ def train(examples: list[Example], *, source: str = "", sha256: str = "") -> dic
 
 
 def write_model(model: dict[str, Any], path: Path) -> None:
+    """Written beside `path` and moved over it: a process reading the model meanwhile gets the
+    old file or the new one, never half of one."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        _write(model, partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write(model: dict[str, Any], path: Path) -> None:
     # One feature per line: a retrained model's diff shows what changed.
     lines = [
         "{",

@@ -373,7 +373,9 @@ def submit(
             "route": triaged.route,
             "guidance": triaged.guidance_zh,
             "matched": triaged.matched,
-        },
+        }
+        # A transfer on the emergency model's reading says so, with its probability.
+        | ({"model_probability": triaged.probability} if triaged.probability is not None else {}),
         "duplicate": duplicate.number if duplicate else None,
     } | ({"extra": submission.extra} if submission.extra else {})
     intake = Intake(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,14 @@ DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "emergency_model.json"
 DEFAULT_EXAMPLES_PATH = Path(__file__).parent / "data" / "emergency_examples.jsonl"
 NOT_AN_EMERGENCY = "none"
 EVIDENCE_GRAMS = 3
+# Digits and Latin letters are not read: an address, a phone or a room number says nothing of
+# danger, and only dilutes the words that do.
+_NOT_READ = re.compile(r"[0-9a-z]+")
+
+
+def model_text(normalised: str) -> str:
+    """What the model reads of a normalised message, in training and in serving alike."""
+    return _NOT_READ.sub("", normalised)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +76,7 @@ class EmergencyModel:
 
     def _vector(self, text: str) -> dict[str, float]:
         """The message's TF-IDF vector over the known n-grams, L2-normalised."""
+        text = model_text(text)
         counts = Counter(
             text[i : i + n] for n in range(1, self.max_n + 1) for i in range(len(text) - n + 1)
         )
@@ -105,8 +115,8 @@ class EmergencyModel:
         return Verdict(service, probability, evidence)
 
     def _evidence(self, vector: Mapping[str, float], service: str) -> tuple[str, ...]:
-        """The n-grams that count most for `service` against no emergency; a gram inside one
-        already chosen adds nothing to read."""
+        """The n-grams that count most for `service` against no emergency; one that overlaps a
+        gram already chosen (inside it, or holding it) adds nothing to read."""
         k, none = self.classes.index(service), self.classes.index(NOT_AN_EMERGENCY)
         contributions = sorted(
             (
@@ -119,6 +129,6 @@ class EmergencyModel:
         for weight, gram in contributions:
             if weight <= 0 or len(chosen) == EVIDENCE_GRAMS:
                 break
-            if not any(gram in other for other in chosen):
+            if not any(gram in other or other in gram for other in chosen):
                 chosen.append(gram)
         return tuple(chosen)

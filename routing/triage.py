@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -188,8 +188,8 @@ class TriageRules:
         return cls.load(DEFAULT_RULES_PATH)
 
 
-@cache
-def _model_file(path: Path, _modified_ns: int) -> EmergencyModel:
+@lru_cache(maxsize=2)
+def _model_file(path: Path, _modified_ns: int, _size: int) -> EmergencyModel:
     return EmergencyModel.load(path)
 
 
@@ -197,7 +197,8 @@ def _load_model(path: Path) -> EmergencyModel:
     """Read once per process and file version: rules are loaded often, the model is large."""
     if not path.is_file():
         raise ValueError(f"the triage rules name an emergency model {path} that does not exist")
-    return _model_file(path, path.stat().st_mtime_ns)
+    status = path.stat()
+    return _model_file(path, status.st_mtime_ns, status.st_size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +211,8 @@ class TriageResult:
     reason_zh: str
     guidance_zh: str | None
     matched: str | None
+    # The emergency model's probability, when its reading (not a rule) made the transfer.
+    probability: float | None = None
 
 
 def normalise(text: str) -> str:
@@ -218,11 +221,12 @@ def normalise(text: str) -> str:
 
 
 def chinese_share(text: str) -> float:
-    """The share of ideographs among the characters that carry content (0 when none do)."""
-    substantive = _SUBSTANTIVE_CHAR.findall(text.lower())
-    if not substantive:
+    """The share of ideographs among the letters and ideographs (digits belong to no language;
+    0 when there are none)."""
+    letters = [c for c in _SUBSTANTIVE_CHAR.findall(text.lower()) if not c.isdigit()]
+    if not letters:
         return 0.0
-    return sum(1 for c in substantive if "\u4e00" <= c <= "\u9fff") / len(substantive)
+    return sum(1 for c in letters if "\u4e00" <= c <= "\u9fff") / len(letters)
 
 
 def substantive_chars(text: str) -> int:
@@ -302,9 +306,7 @@ def _model_emergency(text: str, rules: TriageRules) -> TriageResult | None:
     """The model's reading of a message neither the rules nor the lexicon matched; the
     evidence it gives is the n-grams that weighed most."""
     assert rules.emergency_model is not None
-    if any(pattern.search(text) for pattern in rules.emergency_model_leaves_to_rules):
-        return None
-    if chinese_share(text) < rules.emergency_model_min_chinese_share:
+    if _kept_from_model(text, rules):
         return None
     verdict = rules.emergency_model.read(text, evidence_from=rules.emergency_model_threshold)
     if verdict.probability < rules.emergency_model_threshold:
@@ -316,7 +318,32 @@ def _model_emergency(text: str, rules: TriageRules) -> TriageResult | None:
         f"涉及紧急情况（{rules.label_of(verdict.service)}），请立即转接{verdict.service}。",
         None,
         "、".join(verdict.evidence) or None,
+        round(verdict.probability, 4),
     )
+
+
+def _kept_from_model(text: str, rules: TriageRules) -> str | None:
+    if any(pattern.search(text) for pattern in rules.emergency_model_leaves_to_rules):
+        return "left to the rules (leave_to_rules)"
+    if chinese_share(text) < rules.emergency_model_min_chinese_share:
+        return "not mostly Chinese (min_chinese_share)"
+    return None
+
+
+def model_not_asked(text: str, rules: TriageRules) -> str | None:
+    """Why the emergency model would not be asked about `text`, even with no rule matching
+    (None: it would be)."""
+    normalised = normalise(text)
+    if rules.emergency_model is None:
+        return "no model in the rules"
+    if rules.emergency_calm.longest_match(normalised) is not None:
+        return "the message reads as calm (emergency_calm)"
+    masked = normalised
+    for mask in rules.emergency_masks:
+        masked = mask.sub(lambda m: _MASK * len(m.group(0)), masked)
+    if substantive_chars(masked) < rules.not_accepted.min_substantive_chars:
+        return "too short to act on"
+    return _kept_from_model(normalised, rules)
 
 
 def _precise_match(rule: EmergencyRule, text: str, now: str | None) -> str | None:

@@ -44,3 +44,5 @@ def test_check_shows_the_outcome_and_the_models_reading(app: Flask) -> None:
     assert "model: 120" in result.output
     ordinary = app.test_cli_runner().invoke(args=["triage", "check", "小区路灯坏了好几天"])
     assert "outcome: continue" in ordinary.output
+    calm = app.test_cli_runner().invoke(args=["triage", "check", "请问手腕割了血在喷该挂哪个科"])
+    assert "not asked: the message reads as calm" in calm.output

@@ -82,6 +82,7 @@ def triage_view(ticket: Ticket, accept_payload: dict[str, Any]) -> dict[str, Any
         "service": details.get("service"),
         "route": details.get("route"),
         "guidance": details.get("guidance"),
+        "model_probability": details.get("model_probability"),
     }
 
 

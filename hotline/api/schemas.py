@@ -277,6 +277,8 @@ class TriageSchema(Schema):
     service = fields.String(allow_none=True)
     route = fields.String(allow_none=True)
     guidance = fields.String(allow_none=True)
+    # Set when the emergency model's reading, not a rule, made the transfer (0.8 to 1).
+    model_probability = fields.Float(allow_none=True)
 
 
 class DispatchDecisionSchema(Schema):

@@ -8,7 +8,7 @@ import click
 
 from hotline.emergency_training import TrainingError, read_examples, train, write_model
 from routing.emergency_model import DEFAULT_EXAMPLES_PATH, DEFAULT_MODEL_PATH, EmergencyModel
-from routing.triage import TriageRules, normalise, triage
+from routing.triage import TriageRules, model_not_asked, normalise, triage
 
 
 @click.group()
@@ -40,9 +40,11 @@ def train_command(examples: Path, output: Path) -> None:
     write_model(model, output)
     EmergencyModel.load(output)  # what was written reads back
     per_class = ", ".join(f"{k} {v}" for k, v in model["trained_on"]["per_class"].items())
+    not_read = model["trained_on"]["not_read"]
     click.echo(
-        f"trained on {len(rows)} examples ({per_class}); "
-        f"{len(model['features'])} features written to {output}"
+        f"trained on {len(rows)} examples ({per_class})"
+        + (f"; {not_read} with nothing the model reads (no Chinese) left out" if not_read else "")
+        + f"; {len(model['features'])} features written to {output}"
     )
 
 
@@ -63,8 +65,10 @@ def check_command(text: str) -> None:
             click.echo(f"{label}: {value}")
     if rules.emergency_model is not None:
         verdict = rules.emergency_model.read(normalise(text))
+        not_asked = model_not_asked(text, rules)
         click.echo(
             f"model: {verdict.service} {verdict.probability:.3f} "
             f"(threshold {rules.emergency_model_threshold}); "
             f"evidence: {'、'.join(verdict.evidence) or '-'}"
+            + (f"; not asked: {not_asked}" if not_asked else "")
         )

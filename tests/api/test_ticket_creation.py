@@ -62,6 +62,17 @@ def test_an_emergency_is_transferred_and_never_dispatched(client: Any, no_catalo
     assert body["dispatch"] is None
 
 
+def test_a_transfer_on_the_emergency_models_reading_says_how_sure_it_was(
+    client: Any, no_catalogue: None
+) -> None:
+    body = create(client, text="手腕割了 血在喷", matter_code=None)
+    assert body["triage"]["outcome"] == "emergency"
+    assert body["triage"]["service"] == "120"
+    assert 0.8 <= body["triage"]["model_probability"] <= 1
+    ruled = create(client, text="楼下着火了，浓烟很大，有人被困", matter_code=None)
+    assert ruled["triage"]["model_probability"] is None
+
+
 def test_an_appeal_answered_at_intake_is_closed_with_the_answer(
     client: Any, no_catalogue: None
 ) -> None:

@@ -1,11 +1,11 @@
 """The emergency model: the third look of emergency triage, learned from labelled examples.
 
-Measured by forward-chained validation (for each wording batch k, a model trained on batches
-before k, every ordinary message and 4 of 5 folds of the history and matter sets, read batch k
-on arrival; threshold 0.8, calm messages not asked): 318 of 430 dangers of batches 2–12 to a
-right service (the rules on arrival: 258), 4 of 455 near misses, 1 of 389 matter-wording
-messages and 0 of 1,472 history tickets transferred. Batch 12 on arrival, with the rules as they
-were at the session's start: 30/40 by the rules alone, 35/40 with the model trained without it.
+Measured by forward-chained validation (bench/bench_triage.py: for each wording batch k, a model
+trained on the batches before k and 4 of 5 folds of the ordinary messages reads batch k on
+arrival; threshold 0.8, calm messages not asked): 377 of 510 dangers of batches 2–13 to a right
+service (the rules on arrival: 324), 3 of 540 near misses and 2 of 2,201 ordinary messages
+transferred. On arrival with the rules, batch 12: 35/40 (rules alone 30/40); batch 13, written
+apart after a review: 72/80 (66/80), no ordinary appeal of its 120 transferred by the model.
 (docs/benchmarks/triage.md)
 """
 
@@ -27,6 +27,7 @@ from routing.emergency_model import (
     DEFAULT_MODEL_PATH,
     NOT_AN_EMERGENCY,
     EmergencyModel,
+    model_text,
 )
 from routing.glossary import TriageOutcome
 from routing.triage import DEFAULT_RULES_PATH, TriageRules, normalise, triage
@@ -182,11 +183,13 @@ def test_a_message_mostly_in_another_language_is_left_to_the_rules(
     assert triage(text, rules).outcome is None
 
 
-def test_the_model_would_misread_english_were_it_asked(rules: TriageRules) -> None:
-    # It learned Chinese: read by its letters alone, a broken traffic light looks like a danger.
+def test_numbers_and_latin_letters_are_not_read(rules: TriageRules) -> None:
+    # A room or phone number says nothing of danger; read, it would dilute the words that do.
     assert rules.emergency_model is not None
-    text = normalise("The traffic light at 5th and Main is not working")
-    assert rules.emergency_model.read(text).probability >= rules.emergency_model_threshold
+    bare = rules.emergency_model.read(normalise("隔壁老太太倒在门口一动不动"))
+    numbered = rules.emergency_model.read(normalise("隔壁老太太倒在门口一动不动 1502 13912345678"))
+    assert numbered.probability == pytest.approx(bare.probability)
+    assert model_text(normalise("Fire! 3栋2单元着火了")) == "!栋单元着火了"
 
 
 def test_an_emergency_in_english_is_still_found_by_the_rules(rules: TriageRules) -> None:
@@ -206,6 +209,36 @@ def test_examples_that_cannot_train_are_refused_with_the_line(tmp_path: Path) ->
     path.write_text('{"text": "着火了", "services": ["119"]}\n', encoding="utf-8")
     with pytest.raises(TrainingError, match="no example for none, 110, 120, 122"):
         read_examples(path)
+
+
+def test_example_files_are_read_as_written_or_refused_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "examples.jsonl"
+    good = small_examples(tmp_path).read_text(encoding="utf-8")
+    # A byte-order mark, and a text with a line separator in it, are read as written.
+    path.write_text("\ufeff" + good + '\n{"text": "有人晕倒了\u2028快来", "services": ["120"]}')
+    examples, _ = read_examples(path)
+    assert examples[-1].text == "有人晕倒了\u2028快来"
+    path.write_bytes(good.encode("utf-8") + b"\n\xff\xfe")
+    with pytest.raises(TrainingError, match="not UTF-8"):
+        read_examples(path)
+    path.write_text(good + '\n{"text": "有人晕倒了", "services": [["120"]]}', encoding="utf-8")
+    with pytest.raises(TrainingError, match="services must be"):
+        read_examples(path)
+    path.write_text(good + '\n{"text": 5, "services": []}', encoding="utf-8")
+    with pytest.raises(TrainingError, match="must be a string"):
+        read_examples(path)
+    path.write_text(good + '\n{"text": "厨房着火了 火很大", "services": []}', encoding="utf-8")
+    with pytest.raises(TrainingError, match="same text as line 5 with another label"):
+        read_examples(path)
+
+
+def test_a_retrained_model_replaces_the_served_file_whole(tmp_path: Path) -> None:
+    examples, _ = read_examples(small_examples(tmp_path))
+    target = tmp_path / "model.json"
+    target.write_text("the model being served", encoding="utf-8")
+    write_model(train(examples), target)
+    assert EmergencyModel.load(target).trained_on["examples"] == len(examples)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["examples.jsonl", "model.json"]
 
 
 def test_rules_that_name_a_missing_model_say_so(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """Emergency transfer on wording nobody wrote a rule for.
 
-tests/data/emergency_wording.jsonl holds twelve batches of citizen messages (470 dangers now, 465
-near misses: complaints, questions, past and hypothetical events that use the same words).
+tests/data/emergency_wording.jsonl holds thirteen batches of citizen messages (550 dangers now,
+585 near misses and ordinary appeals: complaints, questions, past and hypothetical events that use
+the same words).
 Each batch was written before the rules were next revised, and measured on arrival; those
 first figures are what wording the rules have not seen gets. Recall with the right service:
 
@@ -18,6 +19,7 @@ first figures are what wording the rules have not seen gets. Recall with the rig
     10      16/40                    31/40        40/40
     11      14/40                    20/40        40/40   (disasters, crowds, arson, poisoning)
     12      15/40                    30/40        39/40   (the third look, emergency_model.py)
+    13      -                        72/80        76/80   (plain wording, addresses appended)
 
 So new wording is caught on arrival one time in two to three times in four (the last six
 batches: 27, 28, 26, 30, 31 and 20 of 40), where it was about one time in three;
@@ -27,6 +29,14 @@ Batch 12 was also read by the rules of the session's start with the emergency mo
 without it: 35/40, against 30/40 by those rules alone (3 false alarms of 40 by the rules, 4 with
 the model). Its revision then fixed three false alarms (a hypothetical fire, a rumour's video,
 giving way to an ambulance) and sent wrong-way driving on an expressway to 122.
+
+Batch 13 (80 dangers in plain wording, a third with an address or phone appended, and 120 short
+ordinary appeals) was written after a review found the model reading ordinary short statements
+(有人在我家门口停车) as dangers; 400 such statements then joined its examples as ordinary. On
+arrival: 72/80 to a right service with rules and model (rules alone: 66/80), and 2 of 120
+ordinary appeals transferred, both by rules (none by the model; the model before the 400 made
+it 4). Its revision: a scratch on a parked car yesterday and a car blocking a fire lane are past
+or ordinary; the model learned the batch.
 """
 
 from __future__ import annotations
@@ -74,15 +84,15 @@ def transferred_right(message: Message) -> bool:
 
 def test_the_batches_are_large_and_every_danger_names_the_services_that_would_do() -> None:
     rows = messages()
-    assert len(rows) >= 930
+    assert len(rows) >= 1130
     assert len({m.text for m in rows}) == len(rows)
-    assert {m.batch for m in rows} == set(range(1, 13))
+    assert {m.batch for m in rows} == set(range(1, 14))
     for m in rows:
         assert bool(m.services) == m.emergency, m
         assert set(m.services) <= {"110", "119", "120", "122"}, m
 
 
-@pytest.mark.parametrize("batch", range(1, 13))
+@pytest.mark.parametrize("batch", range(1, 14))
 def test_nearly_every_danger_of_a_batch_is_transferred_to_a_service_that_handles_it(
     batch: int,
 ) -> None:
