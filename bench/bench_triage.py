@@ -45,7 +45,13 @@ def batch_of(source: str) -> int:
 
 def validate(rules: TriageRules) -> list[str]:
     rows = [json.loads(line) for line in DEFAULT_EXAMPLES_PATH.read_text("utf-8").splitlines()]
-    held_out_kinds = ("history_sample", "matter_wording", "ordinary_short")
+    held_out_kinds = (
+        "history_sample",
+        "matter_wording",
+        "ordinary_short",
+        "contact_wording",
+        "legal_route_wording",
+    )
     last = max(batch_of(r["source"]) for r in rows)
     asked = rules.emergency_model_leaves_to_rules
 
@@ -100,8 +106,8 @@ def validate(rules: TriageRules) -> list[str]:
     )
     lines.append("")
     lines.append(
-        f"Ordinary messages (history tickets, matter wordings and short ordinary statements, "
-        f"each fold once) transferred: "
+        f"Ordinary messages (history tickets, matter wordings, short ordinary statements, contacts "
+        f"and legal-route wordings, each fold once) transferred: "
         f"{totals['ordinary_fa']} of {totals['ordinary']}."
     )
     return lines

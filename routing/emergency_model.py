@@ -7,8 +7,8 @@ learned from labelled examples (routing/data/emergency_examples.jsonl, retrained
 message does not read as calm (triage.py decides both).
 
 The arithmetic is that of a TF-IDF vectoriser (character 1–3-grams, sublinear term frequency,
-smoothed idf, L2 norm) feeding a multinomial logistic regression, done here in plain Python from
-the exported weights, so that serving needs no numerical library.
+smoothed idf, L2 norm damped for short messages) feeding a multinomial logistic regression, done
+here in plain Python from the exported weights, so that serving needs no numerical library.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ class EmergencyModel:
     features: Mapping[str, tuple[float, tuple[float, ...]]]
     max_n: int
     trained_on: Mapping[str, Any]
+    # Added to the squared norm before scaling: short messages read as less sure.
+    damping: float = 0.0
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any]) -> EmergencyModel:
@@ -68,14 +70,22 @@ class EmergencyModel:
             features[gram] = (float(idf), tuple(float(w) for w in weights))
         if len(intercepts) != len(classes):
             raise ValueError("one intercept per class is needed")
-        return cls(classes, intercepts, features, int(d.get("max_n", 3)), d.get("trained_on", {}))
+        return cls(
+            classes,
+            intercepts,
+            features,
+            int(d.get("max_n", 3)),
+            d.get("trained_on", {}),
+            float(d.get("damping", 0.0)),
+        )
 
     @classmethod
     def load(cls, path: Path) -> EmergencyModel:
         return cls.from_mapping(json.loads(path.read_text(encoding="utf-8")))
 
     def _vector(self, text: str) -> dict[str, float]:
-        """The message's TF-IDF vector over the known n-grams, L2-normalised."""
+        """The message's TF-IDF vector over the known n-grams, scaled to about unit length (the
+        damping keeps a short message's vector shorter)."""
         text = model_text(text)
         counts = Counter(
             text[i : i + n] for n in range(1, self.max_n + 1) for i in range(len(text) - n + 1)
@@ -85,7 +95,7 @@ class EmergencyModel:
             for gram, count in counts.items()
             if gram in self.features
         }
-        norm = math.sqrt(sum(value * value for value in vector.values()))
+        norm = math.sqrt(sum(value * value for value in vector.values()) + self.damping)
         return {gram: value / norm for gram, value in vector.items()} if norm else {}
 
     def probabilities(self, text: str) -> dict[str, float]:

@@ -93,6 +93,8 @@ class NotAcceptedRules:
     # Abuse with a real problem in it is still accepted: only abuse with little else is refused.
     abuse_min_remaining_chars: int
     meaningless_patterns: tuple[re.Pattern[str], ...]
+    # Words that are a whole appeal however short the message (欠薪, 停水): not "too short".
+    short_appeal_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +164,7 @@ class TriageRules:
                 meaningless_patterns=tuple(
                     re.compile(p) for p in na.get("meaningless_patterns", ())
                 ),
+                short_appeal_words=tuple(w.lower() for w in na.get("short_appeal_words", ())),
             ),
             emergency_model=(
                 _load_model((base or DEFAULT_RULES_PATH.parent) / str(model["path"]))
@@ -262,7 +265,9 @@ def _not_accepted(text: str, rules: NotAcceptedRules) -> TriageResult | None:
         # Pronouns and particles around the insults (你们都是……吧) are no problem to solve.
         if content_chars(remaining) < rules.abuse_min_remaining_chars:
             return _refuse("来电内容以辱骂、骚扰为主，无具体诉求，不予受理。", abusive[0])
-    if substantive_chars(text) < rules.min_substantive_chars:
+    if substantive_chars(text) < rules.min_substantive_chars and not any(
+        word in text for word in rules.short_appeal_words
+    ):
         return _refuse("诉求内容过短，缺少具体事实和诉求，不予受理。", text)
     return None
 

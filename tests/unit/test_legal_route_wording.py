@@ -1,6 +1,6 @@
 """Legal-route referral on wording written apart from the rules.
 
-tests/data/legal_route_wording.jsonl: two batches of appeals already on (or headed for) a legal
+tests/data/legal_route_wording.jsonl: three batches of appeals already on (or headed for) a legal
 route and of near misses (a law firm's sign, a court's road works, a landlord who "will sue").
 
     batch 1 (25 + 25): on arrival 22/25 referred to the right route, 1 false referral; after the
@@ -9,6 +9,17 @@ route and of near misses (a law firm's sign, a court's road works, a landlord wh
     batch 2 (20 + 20): on arrival 17/20 and 1 false referral; after (立案 alone is no lawsuit,
         an official's 挪用, 工伤认定不服) 20/20. The false referral stays: "希望政府公开一下
         今年的道路维修计划" reads as a disclosure request to the classifier, and is close to one.
+    batch 3 (40 + 40, "batch": 3), written to avoid the textbook terms (法院判了他不还钱, 想让政府
+        把征地补偿的文件给我看看, 村支书把低保名额给了亲戚): on arrival 10/40 and 1 false
+        referral, so the rules knew the terms and little else. The revision gave each route the
+        citizen's own phrasings (告他, 一审判我输了, 借条…赖账; 怀孕…辞退, 经济补偿金, 能裁决的
+        地方; 罚得没道理, 重新认定, 请上级撤销; …给我们看看, 盖了章的复印件; 上访, 去北京告状,
+        给市长写信; 开公车, 亲戚…包了工程, 摆了五十桌…红包) and a mask for saying one does not
+        want that route (我不想打官司); 39/40 after. No false referral among the 1,472 history
+        tickets, 329 matter wordings, 376 ordinary realistic messages, 400 short statements or
+        585 emergency near misses, before or after. Still referred: "公司说有争议就去仲裁，可我只
+        想要回拖欠的三个月工资" (wage arrears are the labour inspectorate's). A dismissal without
+        compensation is dispatched, as the earlier sets have it, unless the caller claims it.
 """
 
 from __future__ import annotations
@@ -50,8 +61,8 @@ def test_appeals_on_a_legal_route_are_referred_to_that_route() -> None:
             and result.route in r["routes"]  # type: ignore[operator]
         )
     ]
-    assert len(referrals) >= 45
-    assert len(missed) <= 3, missed
+    assert len(referrals) >= 85
+    assert len(missed) <= 4, missed
 
 
 def test_appeals_that_only_mention_courts_lawyers_or_suing_are_not_referred() -> None:
@@ -60,4 +71,4 @@ def test_appeals_that_only_mention_courts_lawyers_or_suing_are_not_referred() ->
         for r in rows()
         if not r["referral"] and assessed(str(r["text"])).outcome is TriageOutcome.REFERRAL
     ]
-    assert len(referred) <= 2, referred
+    assert len(referred) <= 3, referred

@@ -1,0 +1,53 @@
+"""Not accepted (不予受理) or a genuine appeal, on contacts written apart from the rules.
+
+tests/data/contact_wording.jsonl: 40 contacts with nothing to act on (greetings, tests, key
+mashing, a bare name, insults at the operator or the government, spaced-out or homophone insults,
+harassment of the operator, joke requests) and 40 genuine appeals however short, rude or
+emoji-laden ("欠薪", "傻逼物业乱收停车费"). On arrival: 29/40 refused and 37/40 accepted, and one
+joke request ("你们能帮我找个女朋友吗") transferred to 110 by the emergency model. The revision:
+greetings of the day, "…算了不问了", tests of the number, joke requests (a girlfriend, lottery
+numbers) and harassment of the operator are not accepted; homophones of the commonest insult and
+"一群垃圾" aimed at the government count as abuse; words that state a whole appeal (欠薪, 停水)
+are not too short; abuse with six characters of content left is an appeal (was eight). After:
+38/40 and 40/40; still accepted are a bare name and a line of pinyin mash. No refusal among the
+1,472 history tickets, 329 matter wordings, 602 realistic messages or the wording batches.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from routing.glossary import TriageOutcome
+from routing.triage import TriageRules, triage
+
+MESSAGES = Path(__file__).resolve().parents[1] / "data" / "contact_wording.jsonl"
+
+
+@cache
+def rows() -> tuple[dict[str, object], ...]:
+    lines = MESSAGES.read_text(encoding="utf-8").splitlines()
+    return tuple(json.loads(line) for line in lines if line)
+
+
+def refused(text: str) -> bool:
+    return triage(text, TriageRules.load_default()).outcome is TriageOutcome.NOT_ACCEPTED
+
+
+def test_contacts_with_nothing_to_act_on_are_not_accepted() -> None:
+    empty = [str(r["text"]) for r in rows() if not r["accepted"]]
+    kept = [text for text in empty if not refused(text)]
+    assert len(empty) == 40
+    assert len(kept) <= 2, kept
+
+
+def test_every_genuine_appeal_is_accepted_however_short_or_rude() -> None:
+    genuine = [str(r["text"]) for r in rows() if r["accepted"]]
+    assert len(genuine) == 40
+    assert [text for text in genuine if refused(text)] == []
+
+
+def test_a_joke_request_is_neither_an_emergency_nor_an_appeal() -> None:
+    result = triage("你们能帮我找个女朋友吗", TriageRules.load_default())
+    assert result.outcome is TriageOutcome.NOT_ACCEPTED
