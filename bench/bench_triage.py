@@ -34,7 +34,7 @@ from routing.emergency_model import (  # noqa: E402
     NOT_AN_EMERGENCY,
     EmergencyModel,
 )
-from routing.triage import TriageRules, normalise, triage  # noqa: E402
+from routing.triage import TriageRules, masked, normalise, triage  # noqa: E402
 
 FOLDS = 5
 
@@ -83,7 +83,7 @@ def validate(rules: TriageRules) -> list[str]:
         ) -> str | None:
             if not put_to_model(text):
                 return None
-            verdict = model.read(normalise(text))
+            verdict = model.read(masked(normalise(text), rules))
             return verdict.service if verdict.probability >= threshold else None
 
         batch = [r for r in rows if batch_of(r["source"]) == k]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from routing import fold, segment
-from routing.emergency_model import EmergencyModel
+from routing.emergency_model import EmergencyModel, Verdict
 from routing.glossary import TriageOutcome
 from routing.workflow import MergeFacts, merge_ground
 
@@ -276,9 +276,7 @@ def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
     # Calm is read on the whole message: the masks below blank out the very past and
     # hypothetical clauses ("上个月被车撞了") that show a message is not a call for help now.
     calm = rules.emergency_calm.longest_match(text) is not None
-    whole = text
-    for mask in rules.emergency_masks:
-        text = mask.sub(lambda m: _MASK * len(m.group(0)), text)
+    text = masked(text, rules)
     now = rules.emergency_now.longest_match(text)
     best = None
     # A calm message (a question, a complaint, something habitual or past) is no emergency,
@@ -292,8 +290,9 @@ def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
             (rule, rule.matcher.longest_match(text)) for rule in rules.emergency_broad
         )
         if best is None and rules.emergency_model is not None:
-            # The whole message: the model learned past and hypothetical clauses as such.
-            return _model_emergency(whole, rules)
+            # Masked as the rules read it: a past clause or a fire already out says nothing
+            # of a danger now (the damping keeps what is left from reading as sure).
+            return _model_emergency(text, rules)
     if best is None:
         return None
     matched, rule = best
@@ -305,6 +304,20 @@ def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
         None,
         matched,
     )
+
+
+def masked(text: str, rules: TriageRules) -> str:
+    """The normalised text with its past, hypothetical and negated clauses blanked out."""
+    for mask in rules.emergency_masks:
+        text = mask.sub(lambda m: _MASK * len(m.group(0)), text)
+    return text
+
+
+def model_reading(text: str, rules: TriageRules) -> Verdict | None:
+    """What the emergency model reads in `text`, as triage would put it to the model."""
+    if rules.emergency_model is None:
+        return None
+    return rules.emergency_model.read(masked(normalise(text), rules))
 
 
 def _model_emergency(text: str, rules: TriageRules) -> TriageResult | None:
@@ -343,10 +356,7 @@ def model_not_asked(text: str, rules: TriageRules) -> str | None:
         return "no model in the rules"
     if rules.emergency_calm.longest_match(normalised) is not None:
         return "the message reads as calm (emergency_calm)"
-    masked = normalised
-    for mask in rules.emergency_masks:
-        masked = mask.sub(lambda m: _MASK * len(m.group(0)), masked)
-    if substantive_chars(masked) < rules.not_accepted.min_substantive_chars:
+    if substantive_chars(masked(normalised, rules)) < rules.not_accepted.min_substantive_chars:
         return "too short to act on"
     return _kept_from_model(normalised, rules)
 

@@ -8,7 +8,7 @@ import click
 
 from hotline.emergency_training import TrainingError, read_examples, train, write_model
 from routing.emergency_model import DEFAULT_EXAMPLES_PATH, DEFAULT_MODEL_PATH, EmergencyModel
-from routing.triage import TriageRules, model_not_asked, normalise, triage
+from routing.triage import TriageRules, model_not_asked, model_reading, triage
 
 
 @click.group()
@@ -63,8 +63,8 @@ def check_command(text: str) -> None:
     ):
         if value:
             click.echo(f"{label}: {value}")
-    if rules.emergency_model is not None:
-        verdict = rules.emergency_model.read(normalise(text))
+    verdict = model_reading(text, rules)
+    if verdict is not None:
         not_asked = model_not_asked(text, rules)
         click.echo(
             f"model: {verdict.service} {verdict.probability:.3f} "

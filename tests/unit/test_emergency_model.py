@@ -2,10 +2,11 @@
 
 Measured by forward-chained validation (bench/bench_triage.py: for each wording batch k, a model
 trained on the batches before k and 4 of 5 folds of the ordinary messages reads batch k on
-arrival; threshold 0.8, calm messages not asked): 373 of 510 dangers of batches 2–13 to a right
-service (the rules on arrival: 324), 3 of 540 near misses and 2 of 2,443 ordinary messages
+arrival; threshold 0.8, calm messages not asked): 419 of 560 dangers of batches 2–14 to a right
+service (the rules on arrival: 366), 3 of 610 near misses and 2 of 2,443 ordinary messages
 transferred. On arrival with the rules, batch 12: 35/40 (rules alone 30/40); batch 13, written
-apart after a review: 72/80 (66/80), no ordinary appeal of its 120 transferred by the model.
+apart after a review: 72/80 (66/80), no ordinary appeal of its 120 transferred by the model;
+batch 14, written last: 46/50 (42/50), none of its 70 ordinary appeals by the model.
 (docs/benchmarks/triage.md)
 """
 
@@ -258,3 +259,23 @@ def test_a_model_file_that_does_not_fit_its_classes_is_refused() -> None:
         EmergencyModel.from_mapping(
             {"classes": ["none", "110"], "intercepts": [0, 0], "features": {"火": [1.0, 0.5]}}
         )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼下着火了，火已经灭了，没人受伤",
+        "昨晚小区有辆车自燃了，消防来灭的火，现在烧剩的车架子还停在那没人拉走",
+        "前几天小区有人跳楼，现在大家心里很不安",
+    ],
+)
+def test_the_model_reads_the_message_as_the_rules_do_without_its_past_or_negated_clauses(
+    rules: TriageRules, text: str
+) -> None:
+    assert triage(text, rules).outcome is None
+
+
+def test_a_burn_after_a_fire_already_out_goes_to_the_ambulance(rules: TriageRules) -> None:
+    result = triage("油锅起火把我奶奶手臂和脸烫伤了 起了好多水泡 火已经灭了 人一直在喊疼", rules)
+    assert result.outcome is TriageOutcome.EMERGENCY
+    assert result.service == "120"

@@ -1,7 +1,7 @@
 """Emergency transfer on wording nobody wrote a rule for.
 
-tests/data/emergency_wording.jsonl holds thirteen batches of citizen messages (550 dangers now,
-585 near misses and ordinary appeals: complaints, questions, past and hypothetical events that use
+tests/data/emergency_wording.jsonl holds fourteen batches of citizen messages (600 dangers now,
+655 near misses and ordinary appeals: complaints, questions, past and hypothetical events that use
 the same words).
 Each batch was written before the rules were next revised, and measured on arrival; those
 first figures are what wording the rules have not seen gets. Recall with the right service:
@@ -20,6 +20,7 @@ first figures are what wording the rules have not seen gets. Recall with the rig
     11      14/40                    20/40        40/40   (disasters, crowds, arson, poisoning)
     12      15/40                    30/40        39/40   (the third look, emergency_model.py)
     13      -                        72/80        76/80   (plain wording, addresses appended)
+    14      -                        46/50        47/50   (written after all of the above)
 
 So new wording is caught on arrival one time in two to three times in four (the last six
 batches: 27, 28, 26, 30, 31 and 20 of 40), where it was about one time in three;
@@ -37,6 +38,12 @@ arrival: 72/80 to a right service with rules and model (rules alone: 66/80), and
 ordinary appeals transferred, both by rules (none by the model; the model before the 400 made
 it 4). Its revision: a scratch on a parked car yesterday and a car blocking a fire lane are past
 or ordinary; the model learned the batch.
+
+Batch 14 (50 dangers, 70 ordinary appeals) was written after every change of this round and read
+on arrival by rules and model together: 46/50 to a right service, 49/50 transferred, and 4 of 70
+ordinary appeals transferred, all four by the rules (the rules alone: 42/50, the same 4). Its
+revision: a car that burned last night, "must it burn first?", "angry enough to kill" and
+"no hot water comes out" are no emergency; the model learned the batch (47/50, none of 70).
 """
 
 from __future__ import annotations
@@ -84,15 +91,15 @@ def transferred_right(message: Message) -> bool:
 
 def test_the_batches_are_large_and_every_danger_names_the_services_that_would_do() -> None:
     rows = messages()
-    assert len(rows) >= 1130
+    assert len(rows) >= 1250
     assert len({m.text for m in rows}) == len(rows)
-    assert {m.batch for m in rows} == set(range(1, 14))
+    assert {m.batch for m in rows} == set(range(1, 15))
     for m in rows:
         assert bool(m.services) == m.emergency, m
         assert set(m.services) <= {"110", "119", "120", "122"}, m
 
 
-@pytest.mark.parametrize("batch", range(1, 14))
+@pytest.mark.parametrize("batch", range(1, 15))
 def test_nearly_every_danger_of_a_batch_is_transferred_to_a_service_that_handles_it(
     batch: int,
 ) -> None:
