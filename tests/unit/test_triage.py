@@ -550,3 +550,30 @@ def test_a_past_clause_is_no_emergency_but_a_danger_now_after_it_is(rules: Triag
     assert triage("前几天小区有人跳楼，现在大家心里很不安", rules).outcome is None
     now = triage("我的前男友现在在我家门口，说不开门就砸窗，他以前打过我", rules)
     assert (now.outcome, now.service) == (TriageOutcome.EMERGENCY, "110")
+
+
+def _rule_patterns(node: object) -> list[str]:
+    if isinstance(node, dict):
+        found: list[str] = []
+        for key, value in node.items():
+            if key in {"patterns", "masks", "emergency_masks", "abusive_patterns"} and isinstance(
+                value, list
+            ):
+                found += [v for v in value if isinstance(v, str)]
+            else:
+                found += _rule_patterns(value)
+        return found
+    if isinstance(node, list):
+        return [p for item in node for p in _rule_patterns(item)]
+    return []
+
+
+def test_no_rule_pattern_scans_the_rest_of_the_text_from_every_position() -> None:
+    # A leading ".*", or a lookahead with an unbounded ".*" that is not anchored at the start,
+    # is tried from every character: quadratic in a 4,000-character appeal.
+    data = json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    patterns = _rule_patterns(data)
+    assert len(patterns) > 100
+    for pattern in patterns:
+        assert not pattern.startswith((".*", "(.*")), pattern
+        assert pattern.startswith("^") or "(?=.*" not in pattern, pattern
