@@ -34,7 +34,13 @@ from routing.emergency_model import (  # noqa: E402
     NOT_AN_EMERGENCY,
     EmergencyModel,
 )
-from routing.triage import TriageRules, masked, normalise, triage  # noqa: E402
+from routing.triage import (  # noqa: E402
+    TriageRules,
+    masked,
+    model_not_asked,
+    normalise,
+    triage,
+)
 
 FOLDS = 5
 
@@ -51,14 +57,12 @@ def validate(rules: TriageRules) -> list[str]:
         "ordinary_short",
         "contact_wording",
         "legal_route_wording",
+        "review_probes",
     )
     last = max(batch_of(r["source"]) for r in rows)
-    asked = rules.emergency_model_leaves_to_rules
 
     def put_to_model(text: str) -> bool:
-        n = normalise(text)
-        calm = rules.emergency_calm.longest_match(n) is not None
-        return not calm and not any(p.search(n) for p in asked)
+        return model_not_asked(text, rules) is None
 
     totals = {"dangers": 0, "right": 0, "near": 0, "near_fa": 0, "ordinary": 0, "ordinary_fa": 0}
     lines = ["| batch | dangers to a right service | near misses transferred |", "|---|---:|---:|"]
@@ -106,8 +110,8 @@ def validate(rules: TriageRules) -> list[str]:
     )
     lines.append("")
     lines.append(
-        f"Ordinary messages (history tickets, matter wordings, short ordinary statements, contacts "
-        f"and legal-route wordings, each fold once) transferred: "
+        "Ordinary messages (history tickets, matter wordings, short ordinary statements, "
+        "contacts, legal-route wordings and review probes, each fold once) transferred: "
         f"{totals['ordinary_fa']} of {totals['ordinary']}."
     )
     return lines

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from routing.emergency_model import NOT_AN_EMERGENCY, model_text
+from routing.emergency_model import NOT_AN_EMERGENCY, EmergencyModel, model_text
 from routing.triage import normalise
 
 SERVICES = ("110", "119", "120", "122")
@@ -107,6 +107,9 @@ def train(examples: list[Example], *, source: str = "", sha256: str = "") -> dic
     # reads none of it, and triage leaves such messages to the rules.
     read = [(model_text(normalise(e.text)), e.label) for e in examples]
     read = [(text, label) for text, label in read if text]
+    unread = [c for c in (NOT_AN_EMERGENCY, *SERVICES) if not any(label == c for _, label in read)]
+    if unread:
+        raise TrainingError(f"no example the model can read (in Chinese) for {', '.join(unread)}")
     matrix = damped(vectoriser.fit_transform([text for text, _ in read]))
     model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
     model.fit(matrix, [label for _, label in read])
@@ -146,6 +149,10 @@ def damped(matrix: Any) -> Any:
 def write_model(model: dict[str, Any], path: Path) -> None:
     """Written beside `path` and moved over it: a process reading the model meanwhile gets the
     old file or the new one, never half of one."""
+    try:
+        EmergencyModel.from_mapping(model)  # what would be served reads, before anything moves
+    except (ValueError, KeyError, TypeError) as error:
+        raise TrainingError(f"the trained model does not read back: {error}") from error
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         _write(model, partial)

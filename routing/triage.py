@@ -171,7 +171,7 @@ class TriageRules:
                 if model.get("path")
                 else None
             ),
-            emergency_model_threshold=float(model.get("threshold", 1.0)),
+            emergency_model_threshold=_probability(model.get("threshold", 1.0)),
             emergency_model_leaves_to_rules=tuple(
                 re.compile(p) for p in model.get("leave_to_rules", ())
             ),
@@ -189,6 +189,13 @@ class TriageRules:
     @classmethod
     def load_default(cls) -> TriageRules:
         return cls.load(DEFAULT_RULES_PATH)
+
+
+def _probability(value: Any) -> float:
+    threshold = float(value)
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"the emergency model's threshold must be in (0, 1], not {value!r}")
+    return threshold
 
 
 @lru_cache(maxsize=2)
@@ -262,8 +269,11 @@ def _not_accepted(text: str, rules: NotAcceptedRules) -> TriageResult | None:
         remaining = text
         for word in abusive:
             remaining = remaining.replace(word, _MASK)
-        # Pronouns and particles around the insults (你们都是……吧) are no problem to solve.
-        if content_chars(remaining) < rules.abuse_min_remaining_chars:
+        # Pronouns and particles around the insults (你们都是……吧) are no problem to solve;
+        # a word that is a whole appeal (卧槽，又停电了) is.
+        if content_chars(remaining) < rules.abuse_min_remaining_chars and not any(
+            word in remaining for word in rules.short_appeal_words
+        ):
             return _refuse("来电内容以辱骂、骚扰为主，无具体诉求，不予受理。", abusive[0])
     if substantive_chars(text) < rules.min_substantive_chars and not any(
         word in text for word in rules.short_appeal_words
@@ -356,9 +366,10 @@ def model_not_asked(text: str, rules: TriageRules) -> str | None:
         return "no model in the rules"
     if rules.emergency_calm.longest_match(normalised) is not None:
         return "the message reads as calm (emergency_calm)"
-    if substantive_chars(masked(normalised, rules)) < rules.not_accepted.min_substantive_chars:
+    blanked = masked(normalised, rules)
+    if substantive_chars(blanked) < rules.not_accepted.min_substantive_chars:
         return "too short to act on"
-    return _kept_from_model(normalised, rules)
+    return _kept_from_model(blanked, rules)
 
 
 def _precise_match(rule: EmergencyRule, text: str, now: str | None) -> str | None:

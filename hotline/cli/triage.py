@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from hotline.emergency_training import TrainingError, read_examples, train, write_model
-from routing.emergency_model import DEFAULT_EXAMPLES_PATH, DEFAULT_MODEL_PATH, EmergencyModel
+from routing.emergency_model import DEFAULT_EXAMPLES_PATH, DEFAULT_MODEL_PATH
 from routing.triage import TriageRules, model_not_asked, model_reading, triage
 
 
@@ -35,10 +35,9 @@ def train_command(examples: Path, output: Path) -> None:
     try:
         rows, sha256 = read_examples(examples)
         model = train(rows, source=examples.name, sha256=sha256)
+        write_model(model, output)  # checked before it replaces the served file
     except TrainingError as error:
         raise click.ClickException(str(error)) from error
-    write_model(model, output)
-    EmergencyModel.load(output)  # what was written reads back
     per_class = ", ".join(f"{k} {v}" for k, v in model["trained_on"]["per_class"].items())
     not_read = model["trained_on"]["not_read"]
     click.echo(

@@ -11,6 +11,10 @@ numbers) and harassment of the operator are not accepted; homophones of the comm
 are not too short; abuse with six characters of content left is an appeal (was eight). After:
 38/40 and 40/40; still accepted are a bare name and a line of pinyin mash. No refusal among the
 1,472 history tickets, 329 matter wordings, 602 realistic messages or the wording batches.
+A review's 42 genuine short or rude appeals then found 11 refused (停暖, 噪音, 你们这帮废物，路灯修
+不修, 狗屁政府，路坑死人...): more words that are a whole appeal, such a word left beside an
+insult (卧槽，又停电了), insults at the operator only when aimed at the hotline or government, and
+four characters of content beside an insult (was six) make 4 of 42 (臭, 欠钱, 工资, sb物业).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+
+import pytest
 
 from routing.glossary import TriageOutcome
 from routing.triage import TriageRules, triage
@@ -51,3 +57,17 @@ def test_every_genuine_appeal_is_accepted_however_short_or_rude() -> None:
 def test_a_joke_request_is_neither_an_emergency_nor_an_appeal() -> None:
     result = triage("你们能帮我找个女朋友吗", TriageRules.load_default())
     assert result.outcome is TriageOutcome.NOT_ACCEPTED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼道里堆的什么东西？",
+        "我妹妹残疾需要有人陪护",
+        "卧槽，又停电了",
+        "漏气",
+        "傻逼物业不修电梯",
+    ],
+)
+def test_a_genuine_appeal_that_looks_like_a_rule_of_refusal_is_accepted(text: str) -> None:
+    assert not refused(text)

@@ -2,8 +2,8 @@
 
 Measured by forward-chained validation (bench/bench_triage.py: for each wording batch k, a model
 trained on the batches before k and 4 of 5 folds of the ordinary messages reads batch k on
-arrival; threshold 0.8, calm messages not asked): 419 of 560 dangers of batches 2–14 to a right
-service (the rules on arrival: 366), 3 of 610 near misses and 2 of 2,443 ordinary messages
+arrival; threshold 0.8, calm messages not asked): 416 of 560 dangers of batches 2–14 to a right
+service (the rules on arrival: 366), 3 of 610 near misses and 5 of 2,609 ordinary messages
 transferred. On arrival with the rules, batch 12: 35/40 (rules alone 30/40); batch 13, written
 apart after a review: 72/80 (66/80), no ordinary appeal of its 120 transferred by the model;
 batch 14, written last: 46/50 (42/50), none of its 70 ordinary appeals by the model.
@@ -279,3 +279,42 @@ def test_a_burn_after_a_fire_already_out_goes_to_the_ambulance(rules: TriageRule
     result = triage("油锅起火把我奶奶手臂和脸烫伤了 起了好多水泡 火已经灭了 人一直在喊疼", rules)
     assert result.outcome is TriageOutcome.EMERGENCY
     assert result.service == "120"
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("快给我叫救护车，我爸不动了", "120"),
+        ("被逼得要跳楼了，我在天台上", "110"),
+        ("电梯里被困，电梯在往下掉", "119"),
+    ],
+)
+def test_dangers_the_new_masks_once_hid_are_transferred(
+    rules: TriageRules, text: str, service: str
+) -> None:
+    result = triage(text, rules)
+    assert result.outcome is TriageOutcome.EMERGENCY
+    assert result.service == service
+
+
+def test_a_threshold_that_is_no_probability_is_refused() -> None:
+    data = json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    for threshold in (0, 1.5, -0.2):
+        data["emergency_model"]["threshold"] = threshold
+        with pytest.raises(ValueError, match="threshold"):
+            TriageRules.from_mapping(data)
+
+
+def test_a_model_that_cannot_serve_never_replaces_the_served_file(tmp_path: Path) -> None:
+    examples, _ = read_examples(small_examples(tmp_path))
+    # Only English for 122: once what the model cannot read is left out, 122 has no example.
+    english = [e for e in examples if e.label != "122"] + [
+        type(examples[0])("car crash on the ring road", "122")
+    ]
+    with pytest.raises(TrainingError, match="for 122"):
+        train(english)
+    target = tmp_path / "model.json"
+    target.write_text("served", encoding="utf-8")
+    with pytest.raises(TrainingError, match="does not read back"):
+        write_model({"classes": ["110"], "intercepts": [0.0], "features": {}}, target)
+    assert target.read_text(encoding="utf-8") == "served"
