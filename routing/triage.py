@@ -95,6 +95,8 @@ class NotAcceptedRules:
     meaningless_patterns: tuple[re.Pattern[str], ...]
     # Words that are a whole appeal however short the message (欠薪, 停水): not "too short".
     short_appeal_words: tuple[str, ...] = ()
+    # Jokes and harassment of the operator, which no words around them make an appeal.
+    trolling_patterns: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +167,7 @@ class TriageRules:
                     re.compile(p) for p in na.get("meaningless_patterns", ())
                 ),
                 short_appeal_words=tuple(w.lower() for w in na.get("short_appeal_words", ())),
+                trolling_patterns=tuple(re.compile(p) for p in na.get("trolling_patterns", ())),
             ),
             emergency_model=(
                 _load_model((base or DEFAULT_RULES_PATH.parent) / str(model["path"]))
@@ -263,6 +266,10 @@ def content_chars(text: str) -> int:
 
 
 def _not_accepted(text: str, rules: NotAcceptedRules) -> TriageResult | None:
+    for pattern in rules.trolling_patterns:
+        if match := pattern.search(text):
+            reason = "来电内容为玩笑或对话务人员的骚扰，与政务服务无关，不予受理。"
+            return _refuse(reason, match.group(0))
     abusive = [w for w in rules.abusive_words if w in text]
     abusive += [m.group(0) for p in rules.abusive_patterns for m in p.finditer(text)]
     if abusive:

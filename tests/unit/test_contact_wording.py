@@ -71,3 +71,25 @@ def test_a_joke_request_is_neither_an_emergency_nor_an_appeal() -> None:
 )
 def test_a_genuine_appeal_that_looks_like_a_rule_of_refusal_is_accepted(text: str) -> None:
     assert not refused(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "帮我查一下今晚双色球开什么号",
+        "能不能帮我找个女朋友 要求不高 会做饭就行😂",
+        "我就试试这个号码能不能发短信",
+        "给我转五百块钱 我就不投诉你们了",
+        "小姐姐声音真好听 加个微信呗 下班一起吃饭",
+        "让市长来给我唱首歌 不然我天天打",
+        "新年快乐 祝12345的工作人员身体健康万事如意",
+    ],
+)
+def test_jokes_wishes_and_harassment_of_the_operator_are_not_accepted(text: str) -> None:
+    # The held-out set 3's misses (measured at 9/16 on arrival): no words around them make an
+    # appeal, so they are refused whatever else the message says.
+    assert refused(text)
+
+
+def test_a_polite_word_to_the_operator_is_no_harassment() -> None:
+    assert not refused("美女你好，我想问下社保卡电话多少")
