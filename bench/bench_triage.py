@@ -141,6 +141,56 @@ def cost(rules: TriageRules, rounds: int) -> list[str]:
     ]
 
 
+def duplicate_cost(rounds: int) -> list[str]:
+    """The duplicate check against 50 open candidates at one place (CANDIDATE_LIMIT), with the
+    candidates' segmentation kept (text_features' cache) and without it (the baseline)."""
+    from datetime import UTC, datetime, timedelta
+
+    from routing import triage as module
+
+    with (ROOT / "tests" / "data" / "real_messages.csv").open(encoding="utf-8") as f:
+        texts = [row["text"] for row in csv.DictReader(f)][:51]
+    now = datetime.now(UTC)
+    candidates = [
+        module.DuplicateCandidate(
+            ticket_id=i,
+            number=f"N{i}",
+            requester_phone=None,
+            area_code="A",
+            matter_code="M",
+            text=text,
+            accepted_at=now - timedelta(hours=1),
+            open=True,
+        )
+        for i, text in enumerate(texts[1:])
+    ]
+    cached = module.text_features
+    plain = cached.__wrapped__
+
+    def per_check(features: object, offset: int) -> float:
+        module.text_features = features  # type: ignore[assignment]
+        started = time.perf_counter()
+        for i in range(200):
+            module.find_duplicate(
+                f"{texts[0]}{offset + i}", None, "A", "M", now, candidates, timedelta(days=7)
+            )
+        return (time.perf_counter() - started) / 200 * 1e6
+
+    baseline, kept = [], []
+    try:
+        for r in range(rounds):
+            baseline.append(per_check(plain, 1000 * r))
+            kept.append(per_check(cached, 1000 * r + 500))
+    finally:
+        module.text_features = cached
+    b, k = statistics.median(baseline), statistics.median(kept)
+    return [
+        f"Duplicate check of a new appeal against 50 open candidates, median of {rounds} rounds: "
+        f"{b:.0f} µs segmenting every candidate again (baseline), {k:.0f} µs with their "
+        f"segmentation kept: ratio {k / b:.3f}."
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--output", type=Path)
@@ -156,6 +206,8 @@ def main() -> None:
         *validate(rules),
         "",
         *cost(rules, args.rounds),
+        "",
+        *duplicate_cost(5),
     ]
     text = "\n".join(report) + "\n"
     print(text)
