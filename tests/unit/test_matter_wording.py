@@ -19,8 +19,16 @@ tests/data/real_messages.csv (194/199) and heldout_messages_2.jsonl (109 → 110
 Batch 4 (40 messages) was written after that revision and measured once: 23/40 (0.575); the
 rules before it score 22/40 on it, so most of batch 3's gain is fitting words to messages seen.
 Batch 5 (60 messages, the 30 commonest kinds twice each) was written later still and measured
-once, unchanged since: 47/60 (0.783), the lead unit right for 51/60. Its misses are mostly a
-word of a matter's name inside another word (菜市场 → 演出市场, 工业大道 → 工业废气).
+once: 47/60 (0.783), the lead unit right for 51/60. Its misses are mostly a word of a matter's
+name inside another word (菜市场 → 演出市场, 工业大道 → 工业废气). Batch 6 (80 messages, 40
+leaves across the whole catalogue, the rarer ones included: 非法行医, 高龄津贴, 动物防疫, 野生
+动物保护, 网吧管理) measured 52/80 (0.65), lead unit 56/80, on arrival: the rarer a matter, the
+fewer of a citizen's words its keywords knew. Both then prompted keywords only (about 60, each
+leaf within its 16; hotline/demo/data/matters.csv), scoring unchanged: batch 5 to 54/60, batch 6
+to 75/80, batch 1 from 124 to 125, the others and real_messages/heldout_messages_2 unchanged.
+Batch 6 also found two ordinary appeals transferred as emergencies by the rules (a barbecue's
+smoke: 满屋子都是烟味; a commuter's accident asked about as 算不算工伤): cooking smells and
+work-injury claims are now no emergency (tests/unit/test_triage.py).
 
 The lead unit is the catalogue's city-wide entry for the matter, walking up the matter tree, else
 the district government (区政府兜底): a wrong leaf that the same unit handles still reaches the
@@ -50,8 +58,10 @@ BATCH_3_MATTER_FLOOR = 0.75  # 20/60 = 0.333 measured once → 49/60 = 0.817
 BATCH_3_LEAD_UNIT_FLOOR = 0.8  # 26/60 = 0.433 → 53/60 = 0.883
 BATCH_4_MATTER_FLOOR = 0.55  # 23/40 = 0.575 measured once (22/40 with the rules before)
 BATCH_4_LEAD_UNIT_FLOOR = 0.62  # 26/40 = 0.650, the same with the rules before
-BATCH_5_MATTER_FLOOR = 0.75  # 47/60 = 0.783 measured once, rules unchanged since
-BATCH_5_LEAD_UNIT_FLOOR = 0.8  # 51/60 = 0.850
+BATCH_5_MATTER_FLOOR = 0.85  # 47/60 = 0.783 measured once → 54/60 = 0.900
+BATCH_5_LEAD_UNIT_FLOOR = 0.9  # 51/60 = 0.850 → 57/60 = 0.950
+BATCH_6_MATTER_FLOOR = 0.9  # 52/80 = 0.650 measured once → 75/80 = 0.938
+BATCH_6_LEAD_UNIT_FLOOR = 0.9  # 56/80 = 0.700 → 76/80 = 0.950
 ALL_MATTER_FLOOR = 0.8  # 185/269 = 0.688 → 223/269 = 0.829
 FALLBACK = "属地区政府"
 
@@ -175,10 +185,16 @@ def test_the_lead_unit_is_right_for_most_messages_written_after_the_lists() -> N
     assert lead_unit_accuracy(batch(4)) >= BATCH_4_LEAD_UNIT_FLOOR
 
 
-def test_the_matter_is_right_for_three_in_four_of_the_latest_batch_as_it_arrived() -> None:
+def test_the_matter_is_right_for_most_of_the_commonest_kinds_after_their_revision() -> None:
     assert len(batch(5)) >= 60
     assert matter_accuracy(batch(5)) >= BATCH_5_MATTER_FLOOR
     assert lead_unit_accuracy(batch(5)) >= BATCH_5_LEAD_UNIT_FLOOR
+
+
+def test_the_matter_is_right_for_most_of_the_rarer_kinds_after_their_revision() -> None:
+    assert len(batch(6)) >= 80
+    assert matter_accuracy(batch(6)) >= BATCH_6_MATTER_FLOOR
+    assert lead_unit_accuracy(batch(6)) >= BATCH_6_LEAD_UNIT_FLOOR
 
 
 def test_the_matter_is_right_for_most_of_the_whole_set() -> None:

@@ -577,3 +577,16 @@ def test_no_rule_pattern_scans_the_rest_of_the_text_from_every_position() -> Non
     for pattern in patterns:
         assert not pattern.startswith((".*", "(.*")), pattern
         assert pattern.startswith("^") or "(?=.*" not in pattern, pattern
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼下新开的烧烤店，排烟管直接冲着我们家窗户，一到晚上满屋子都是烟味和油味",
+        "上下班路上被车撞了，算不算工伤？单位不肯出材料",
+    ],
+)
+def test_a_cooking_smell_or_a_work_injury_claim_is_no_emergency(
+    rules: TriageRules, text: str
+) -> None:
+    assert triage(text, rules).outcome is None
