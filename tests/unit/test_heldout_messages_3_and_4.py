@@ -1,0 +1,81 @@
+"""The third and fourth held-out sets, each written after every triage change before it and measured
+once on arrival.
+
+tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
+emergencies, 24 legal-route referrals, 16 contacts with nothing to act on, 50 ordinary appeals of
+which 22 are near misses). Nothing was revised after it arrived; the floors below hold what it
+measured (the rules of the session's start in brackets):
+
+    emergency to the right service   27/30   (23/30)
+    referral to the right route      22/24   (18/24)
+    not accepted                      9/16   (9/16)   joke requests, harassment, wishes
+    dispatched                       49/50   (49/50)  "信访局门口那个公交站牌…" is referred
+
+The seven contacts it found accepted then prompted trolling patterns (jokes and harassment of the
+operator, refused whatever words surround them) and greetings of the season: 16/16 after, with
+no new refusal among the ordinary sets (tests/unit/test_contact_wording.py).
+
+tests/data/heldout_messages_4.jsonl, written after all of that (120 messages, the same mix, 38
+longer than 40 characters), on arrival (the session's starting rules in brackets):
+
+    emergency to the right service   27/30   (22/30)
+    referral to the right route      18/24   (16/24)
+    not accepted                     10/16   (9/16)
+    dispatched                       48/50   (48/50)
+
+Its revision: an official's 拿公款 and a 中队长 who 收钱, a decision by 区里 the caller does not
+accept, 违法解除 with a claim, 确认劳动关系, 递交到信访部门, a place named after a court or a
+petitions office (法院执行局旁边的公厕) is no referral, 着火了咋整 is a question, 你们这些废物,
+a joke, a chat or a photo asked of the operator, and an agent's note of a wrong number: 116/120
+after (27, 24, 15, 50); set 3 then dispatched 50/50.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from routing.triage import TriageRules, triage
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+FLOORS = {
+    3: {"emergency": 27, "referral": 22, "not_accepted": 15, "dispatch": 49},
+    4: {"emergency": 27, "referral": 23, "not_accepted": 15, "dispatch": 49},
+}
+
+
+@cache
+def rows(number: int = 3) -> tuple[dict[str, str], ...]:
+    path = DATA / f"heldout_messages_{number}.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(json.loads(line) for line in lines if line)
+
+
+def right(row: dict[str, str]) -> bool:
+    result = triage(row["text"], TriageRules.load_default())
+    outcome = result.outcome.value if result.outcome else "dispatch"
+    if outcome != row["outcome"]:
+        return False
+    if outcome == "emergency":
+        return result.service == row["service"]
+    if outcome == "referral":
+        return result.route == row["route"]
+    return True
+
+
+@pytest.mark.parametrize("number", [3, 4])
+def test_each_set_has_every_outcome_in_its_proportions(number: int) -> None:
+    counts = Counter(row["outcome"] for row in rows(number))
+    assert counts == {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50}
+    assert len({row["text"] for row in rows(number)}) == 120
+
+
+@pytest.mark.parametrize("number", [3, 4])
+def test_each_outcome_holds_what_it_measured_after_its_revision(number: int) -> None:
+    got = Counter(row["outcome"] for row in rows(number) if right(row))
+    for outcome, floor in FLOORS[number].items():
+        assert got[outcome] >= floor, (outcome, got[outcome])
