@@ -38,7 +38,7 @@ pytest:
 # In-process benchmarks; bench_intake.py and bench_sweeper.py need a PostgreSQL DATABASE_URL of
 # their own (and REDIS_URL for the intake one, which empties its tickets first): run them by hand.
 bench: install
-	for name in calendar router classify; do $(BIN)/python bench/bench_$$name.py || exit 1; done
+	for name in calendar router classify triage; do $(BIN)/python bench/bench_$$name.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) instance/hotline.sqlite3
