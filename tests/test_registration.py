@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -237,6 +236,16 @@ def test_numbers_keep_coming_after_the_allocation_connection_is_lost(pg_app: Fla
     assert autocommit_connection(db.engine).info.backend_pid != backend
 
 
+def _terminate_and_wait(backend: int) -> None:
+    """End a server backend and return once it has exited (PostgreSQL waits for it: the
+    timeout argument), so that its goodbye has been written to the client's socket."""
+    with db.engine.connect() as other:
+        ended = other.execute(
+            text("SELECT pg_terminate_backend(:pid, 30000)"), {"pid": backend}
+        ).scalar_one()
+    assert ended
+
+
 def test_a_pooled_connection_the_server_closed_is_replaced_without_an_error(
     pg_app: Flask,
 ) -> None:
@@ -245,9 +254,7 @@ def test_a_pooled_connection_the_server_closed_is_replaced_without_an_error(
     try:
         with engine.connect() as connection:
             backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        with db.engine.connect() as other:
-            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-        time.sleep(0.2)  # the goodbye reaches the idle connection's socket
+        _terminate_and_wait(backend)  # its goodbye is now on the idle connection's socket
 
         with engine.connect() as connection:
             assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != backend
@@ -265,9 +272,7 @@ def test_a_connection_lost_under_a_raw_statement_is_dropped_and_the_rollback_suc
     try:
         with Session(engine) as session:
             backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
-            with db.engine.connect() as other:
-                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-            time.sleep(0.2)
+            _terminate_and_wait(backend)
 
             with pytest.raises(OperationalError) as raised:
                 run(session, SELECT_ONE, {})
