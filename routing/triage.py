@@ -300,9 +300,7 @@ def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
     # unless it also says the danger is happening now (还在, 刚才, 快来人).
     if not calm or now is not None:
         best = _strongest((rule, _precise_match(rule, text, now)) for rule in rules.emergency)
-    # The wider lexicon needs a report around its word: a bare "着火" is too short to act on.
-    reported = substantive_chars(text) >= rules.not_accepted.min_substantive_chars
-    if best is None and not calm and reported:
+    if best is None and _wider_look_barred(calm, text, rules) is None:
         best = _strongest(
             (rule, rule.matcher.longest_match(text)) for rule in rules.emergency_broad
         )
@@ -313,13 +311,30 @@ def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
     if best is None:
         return None
     matched, rule = best
+    return _transfer(rule.service, rule.label_zh, matched)
+
+
+def _wider_look_barred(calm: bool, masked_text: str, rules: TriageRules) -> str | None:
+    """Why neither the wider lexicon nor the model may read a message (None: they may)."""
+    if calm:
+        return "the message reads as calm (emergency_calm)"
+    # A bare "着火" is too short to act on: the wider looks need a report around their word.
+    if substantive_chars(masked_text) < rules.not_accepted.min_substantive_chars:
+        return "too short to act on"
+    return None
+
+
+def _transfer(
+    service: str, label: str, matched: str | None, probability: float | None = None
+) -> TriageResult:
     return TriageResult(
         TriageOutcome.EMERGENCY,
-        rule.service,
+        service,
         None,
-        f"涉及紧急情况（{rule.label_zh}），请立即转接{rule.service}。",
+        f"涉及紧急情况（{label}），请立即转接{service}。",
         None,
         matched,
+        probability,
     )
 
 
@@ -346,12 +361,9 @@ def _model_emergency(text: str, rules: TriageRules) -> TriageResult | None:
     verdict = rules.emergency_model.read(text, evidence_from=rules.emergency_model_threshold)
     if verdict.probability < rules.emergency_model_threshold:
         return None
-    return TriageResult(
-        TriageOutcome.EMERGENCY,
+    return _transfer(
         verdict.service,
-        None,
-        f"涉及紧急情况（{rules.label_of(verdict.service)}），请立即转接{verdict.service}。",
-        None,
+        rules.label_of(verdict.service),
         "、".join(verdict.evidence) or None,
         round(verdict.probability, 4),
     )
@@ -368,15 +380,12 @@ def _kept_from_model(text: str, rules: TriageRules) -> str | None:
 def model_not_asked(text: str, rules: TriageRules) -> str | None:
     """Why the emergency model would not be asked about `text`, even with no rule matching
     (None: it would be)."""
-    normalised = normalise(text)
     if rules.emergency_model is None:
         return "no model in the rules"
-    if rules.emergency_calm.longest_match(normalised) is not None:
-        return "the message reads as calm (emergency_calm)"
+    normalised = normalise(text)
     blanked = masked(normalised, rules)
-    if substantive_chars(blanked) < rules.not_accepted.min_substantive_chars:
-        return "too short to act on"
-    return _kept_from_model(blanked, rules)
+    calm = rules.emergency_calm.longest_match(normalised) is not None
+    return _wider_look_barred(calm, blanked, rules) or _kept_from_model(blanked, rules)
 
 
 def _precise_match(rule: EmergencyRule, text: str, now: str | None) -> str | None:

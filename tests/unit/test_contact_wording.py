@@ -19,22 +19,15 @@ four characters of content beside an insult (was six) make 4 of 42 (臭, 欠钱,
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
-
 import pytest
 
 from routing.glossary import TriageOutcome
 from routing.triage import TriageRules, triage
+from tests.unit.wording_data import jsonl
 
-MESSAGES = Path(__file__).resolve().parents[1] / "data" / "contact_wording.jsonl"
 
-
-@cache
 def rows() -> tuple[dict[str, object], ...]:
-    lines = MESSAGES.read_text(encoding="utf-8").splitlines()
-    return tuple(json.loads(line) for line in lines if line)
+    return jsonl("contact_wording.jsonl")
 
 
 def refused(text: str) -> bool:

@@ -32,27 +32,21 @@ after (27, 24, 15, 50); set 3 then dispatched 50/50.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from functools import cache
-from pathlib import Path
 
 import pytest
 
 from routing.triage import TriageRules, triage
+from tests.unit.wording_data import jsonl
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 FLOORS = {
     3: {"emergency": 27, "referral": 22, "not_accepted": 15, "dispatch": 49},
     4: {"emergency": 27, "referral": 23, "not_accepted": 15, "dispatch": 49},
 }
 
 
-@cache
 def rows(number: int = 3) -> tuple[dict[str, str], ...]:
-    path = DATA / f"heldout_messages_{number}.jsonl"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return tuple(json.loads(line) for line in lines if line)
+    return jsonl(f"heldout_messages_{number}.jsonl")
 
 
 def right(row: dict[str, str]) -> bool:

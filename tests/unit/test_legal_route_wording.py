@@ -31,23 +31,16 @@ route and of near misses (a law firm's sign, a court's road works, a landlord wh
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
-
 import pytest
 
 from routing.glossary import TriageOutcome
 from routing.triage import TriageResult, TriageRules, triage
 from tests.unit.test_heldout_messages import keyword_rules, routed_legal_matters
+from tests.unit.wording_data import jsonl
 
-MESSAGES = Path(__file__).resolve().parents[1] / "data" / "legal_route_wording.jsonl"
 
-
-@cache
 def rows() -> tuple[dict[str, object], ...]:
-    lines = MESSAGES.read_text(encoding="utf-8").splitlines()
-    return tuple(json.loads(line) for line in lines if line)
+    return jsonl("legal_route_wording.jsonl")
 
 
 def assessed(text: str) -> TriageResult:
