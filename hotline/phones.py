@@ -15,36 +15,48 @@ class InvalidPhone(ValueError):
 
 
 def normalise(raw: str, default_country: str = "86") -> str:
-    """'138 0013 8000', '010-6512 3456', '+86 13800138000', '008613800138000' → E.164."""
+    """'138 0013 8000', '010-6512 3456', '+86 13800138000', '008613800138000' → E.164.
+
+    Normalising is idempotent: an E.164 number this returns is returned unchanged.
+    """
     text = _SEPARATORS.sub("", raw or "")
     if text.startswith("00"):
         text = "+" + text[2:]
     if text.startswith("+"):
         digits = text[1:]
-        if not _ASCII_DIGITS.fullmatch(digits) or not 8 <= len(digits) <= 15:
+        if not _ASCII_DIGITS.fullmatch(digits):
             raise InvalidPhone(f"电话号码格式不正确：{raw}")
         if digits.startswith("86"):
-            _check_chinese(digits[2:], raw)
+            return "+86" + _chinese_national(digits[2:], raw)
+        if not 8 <= len(digits) <= 15:
+            raise InvalidPhone(f"电话号码格式不正确：{raw}")
         return "+" + digits
     if not _ASCII_DIGITS.fullmatch(text):
         raise InvalidPhone(f"电话号码格式不正确：{raw}")
     if default_country == "86":
         if text.startswith("86") and len(text) == 13:
             text = text[2:]
-        _check_chinese(text, raw)
-        national = text[1:] if text.startswith("0") else text
-        return "+86" + national
+        return "+86" + _chinese_national(text, raw)
     return "+" + default_country + text.lstrip("0")
 
 
-def _check_chinese(national: str, raw: str) -> None:
-    """Mobile: 11 digits starting 1[3-9]; landline: area code (0 + 2-3 digits) + 7-8 digits."""
-    if re.fullmatch(r"1[3-9]\d{9}", national):
-        return
-    if re.fullmatch(r"0?[1-9]\d{1,2}\d{7,8}", national) and not national.startswith("1"):
-        return
-    if re.fullmatch(r"(12345|110|119|120|122|12315|12369|12333)", national):
-        return
+# China's numbering plan, as national significant numbers (without the trunk prefix 0):
+# mobiles are 11 digits from 13 to 19; a landline is a two-digit area code (10 Beijing,
+# 20-29) and 8 digits, or a three-digit area code (300-999) and 7 or 8 digits; 400 and 800
+# service numbers have 10 digits and read as the latter.
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"(?:10|2\d)\d{8}|[3-9]\d{2}\d{7,8}")
+_SERVICE_NUMBERS = re.compile(r"12345|110|119|120|122|12315|12369|12333")
+
+
+def _chinese_national(number: str, raw: str) -> str:
+    """The national significant number of a mainland number written with or without its
+    trunk 0 (010 6512 3456 and 10 6512 3456 are the same line)."""
+    if _MOBILE.fullmatch(number) or _SERVICE_NUMBERS.fullmatch(number):
+        return number
+    national = number[1:] if number.startswith("0") else number
+    if _LANDLINE.fullmatch(national):
+        return national
     raise InvalidPhone(f"不是有效的中国大陆电话号码：{raw}")
 
 

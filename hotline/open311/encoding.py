@@ -13,6 +13,8 @@ from hotline.open311 import blueprint
 from hotline.open311.formats import Open311Error
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+MULTIPART_TYPE = "multipart/form-data"
+REPLACEMENT = "\ufffd"
 # The catch-all answering unserved paths: its path is not a parameter.
 UNKNOWN_PATH = "open311.unknown"
 
@@ -28,6 +30,14 @@ def refuse_unreadable_parameters() -> None:
     if request.method == "POST" and request.mimetype == FORM_TYPE:
         encoded.append(request.get_data(cache=True))  # cached: the form is parsed from it later
     undecodable = [name for raw in encoded for name in _undecodable(raw)]
+    if request.method == "POST" and request.mimetype == MULTIPART_TYPE:
+        # Werkzeug decodes a multipart field's bytes with replacement characters; no citizen
+        # types U+FFFD, so one there is a byte that was not UTF-8.
+        undecodable += [
+            name if REPLACEMENT not in name else "?"
+            for name, value in request.form.items(multi=True)
+            if REPLACEMENT in name or REPLACEMENT in value
+        ]
     if undecodable:
         raise Open311Error(400, *(f"{name}：参数值不是有效的 UTF-8 编码" for name in undecodable))
     given: list[tuple[str, object]] = [*(request.view_args or {}).items()]

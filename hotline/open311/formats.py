@@ -30,10 +30,11 @@ MEMBERS: Mapping[str, str] = {
     "formats": "format",
 }
 
-# W3C-NOTE-datetime shapes: a date, or a date and time to the minute or second (with fraction).
+# W3C-NOTE-datetime shapes: a year, a year and month, a date, or a date and time to the minute
+# or second, the second with "one or more digits" of fraction (.NET's round trip writes seven).
 _W3C = re.compile(
-    r"\d{4}-\d{2}-\d{2}"
-    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?P<zone>Z|[+-]\d{2}:?\d{2})?)?"
+    r"(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?P<fraction>\.\d+)?)?(?P<zone>Z|[+-]\d{2}:?\d{2})?)?)?)?"
 )
 # Characters XML 1.0 has no way to write, escaped or not (its Char production): most C0
 # controls, lone surrogates, U+FFFE and U+FFFF. Rows stored before intake removed controls, and
@@ -113,14 +114,21 @@ def parse_datetime(text: str) -> datetime:
     """Read a W3C date-time; one without an offset is the centre's local time."""
     text = _LOST_PLUS.sub(r"\1+\2", text.strip())
     match = _W3C.fullmatch(text)
+    given = text
     if match is None:
         raise ValueError(
             f"日期时间格式不正确：{text}（应为 ISO 8601，如 2026-11-28T10:15:00+08:00）"
         )
+    if match["day"] is None:
+        # 2026 or 2026-11: the first moment of that year or month.
+        text = f"{match['year']}-{match['month'] or '01'}-01"
+    elif match["fraction"]:
+        # Python reads microseconds: finer digits are cut (".0000000" is .NET's round trip).
+        text = text.replace(match["fraction"], match["fraction"][:7], 1)
     try:
         value = datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError as error:
-        raise ValueError(f"日期时间无效：{text}") from error
+        raise ValueError(f"日期时间无效：{given}") from error
     if len(text) == 10:
         value = datetime.combine(value.date(), time())
     if value.tzinfo is None:

@@ -13,9 +13,14 @@ from werkzeug.datastructures import MultiDict
 from hotline.open311.formats import Open311Error, parse_datetime
 
 STATUSES = ("open", "closed")
-_ATTRIBUTE_KEY = re.compile(r"attribute\[(?P<code>[^\[\]]+)\](?:\[\])?")
-# An HTML tag or comment: the spec's description "may contain line breaks, but not html or code".
-MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!][^<>]*>")
+# attribute[code], the spec's attribute[code][] for a multivaluelist, and the indexed
+# attribute[code][0] that PHP's http_build_query and jQuery write for an array.
+_ATTRIBUTE_KEY = re.compile(r"attribute\[(?P<code>[^\[\]]+)\](?:\[\d*\])?")
+# An HTML tag, comment or declaration: the spec's description "may contain line breaks, but not
+# html or code". A tag's name follows "<" at once, so "a < b and c > d" is plain text.
+MARKUP = re.compile(
+    r"<(?:/?[A-Za-z][A-Za-z0-9:-]*(?:[\s/][^<>]*)?|!--.*?--|![A-Za-z][^<>]*)>", re.S
+)
 # GET requests parameters the spec lets a client declare several times, comma delimited.
 LIST_PARAMETERS = ("service_request_id", "service_code", "status")
 

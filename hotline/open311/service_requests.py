@@ -22,6 +22,7 @@ from hotline.intake import Submission, submit
 from hotline.lifecycle import Actor
 from hotline.models import Ticket
 from hotline.open311 import blueprint
+from hotline.open311.encoding import FORM_TYPE, MULTIPART_TYPE
 from hotline.open311.formats import Open311Error, render
 from hotline.open311.jurisdiction import check_jurisdiction, setting, submitted
 from hotline.open311.publication import media_urls, notice, public_request, unit_names
@@ -49,6 +50,22 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 def token_for(ticket: Ticket) -> str:
     return str(ticket.id)
+
+
+# What a POST body may be: the spec's form, a multipart form (clients attaching a photo), JSON.
+BODY_TYPES = (FORM_TYPE, MULTIPART_TYPE)
+
+
+def check_body_type() -> None:
+    """A body of another type (text/plain, XML) holds no parameter this API can read: a 400
+    that says so, rather than the 403 for a missing api_key it would otherwise get."""
+    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
+    if has_body and not request.is_json and request.mimetype not in BODY_TYPES:
+        raise Open311Error(
+            400,
+            f"请求体类型 {request.mimetype or '（未声明）'} 不受支持："
+            "应为 application/x-www-form-urlencoded、multipart/form-data 或 application/json",
+        )
 
 
 def _posted() -> dict[str, Any]:
@@ -167,6 +184,7 @@ POST_REQUEST = PostRequestSchema()
 
 @blueprint.post("/requests.<any(xml, json):fmt>")
 def create_request(fmt: str) -> Response:
+    check_body_type()
     actor = _authenticate()
     check_jurisdiction()
     params = load(POST_REQUEST, _posted())

@@ -32,3 +32,43 @@ def test_numbers_no_network_can_dial_are_refused(raw: str) -> None:
 def test_the_same_caller_has_the_same_key_however_the_number_was_written() -> None:
     assert phone_key(normalise("138 0013 8000")) == phone_key(normalise("+8613800138000"))
     assert mask("+8613800138000") == "138****8000"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "010-12345678",
+        "+86 10 6512 3456",
+        "+86 010 6512 3456",
+        "020-8888 6666",
+        "0731-8456 7890",
+        "0898-1234567",
+        "400-810-8888",
+        "13800138000",
+        "12345",
+        "+1 415 555 0100",
+    ],
+)
+def test_a_normalised_number_normalises_to_itself(raw: str) -> None:
+    once = normalise(raw)
+    assert normalise(once) == once
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("+86 10 6512 3456", "+861065123456"),
+        ("+86 010 6512 3456", "+861065123456"),
+        ("0731-8456 7890", "+8673184567890"),
+        ("0898-1234567", "+868981234567"),
+        ("12345", "+8612345"),
+    ],
+)
+def test_landlines_with_or_without_the_trunk_zero_are_one_line(raw: str, e164: str) -> None:
+    assert normalise(raw) == e164
+
+
+@pytest.mark.parametrize("raw", ["010-1234567", "111111111", "+86 1234", "0123456789"])
+def test_numbers_outside_china_s_numbering_plan_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidPhone):
+        normalise(raw)
