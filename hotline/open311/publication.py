@@ -48,7 +48,11 @@ def public_text(ticket: Ticket) -> str | None:
     return text
 
 
-def notice(ticket: Ticket, unit_name: str | None) -> str:
+# The emergency triage's reason names the service: "涉及紧急情况（消防救援），请立即转接119。"
+_EMERGENCY_REASON = re.compile(r"（(?P<label>[^（）]+)）.*?(?P<service>110|119|120|122)")
+
+
+def notice(ticket: Ticket, unit_name: str | None, parent: Ticket | None = None) -> str:
     """The service_notice: the triage outcome in words a citizen understands."""
     outcome = TriageOutcome(ticket.triage_outcome)
     head = f"工单 {ticket.number} 已受理（{OUTCOME_LABELS[outcome]}）。"
@@ -59,12 +63,25 @@ def notice(ticket: Ticket, unit_name: str | None) -> str:
         tail = f"，预计 {due} 前办结" if due else ""
         return head + f"已派至{unit_name}办理{tail}。"
     if outcome is TriageOutcome.MERGE:
-        return head + "与正在办理的同一诉求合并办理，结果将一并答复。"
+        into = f"（工单 {parent.number}）" if parent is not None else ""
+        return head + f"与正在办理的同一诉求{into}合并办理，结果将一并答复。"
+    if outcome is TriageOutcome.EMERGENCY:
+        # The reason is written for the operator who transfers a call; a citizen who posted
+        # must make the call themselves.
+        found = _EMERGENCY_REASON.search(ticket.triage_reason or "")
+        if found is not None:
+            return (
+                f"工单 {ticket.number} 已记录。您反映的情况紧急，请立即拨打{found['service']}"
+                f"（{found['label']}）；网上提交不能代替紧急电话。"
+            )
     return head + (scrub(ticket.triage_reason) or "")
 
 
-def status_notes(ticket: Ticket) -> str:
-    """The 12345 state in words; a closed ticket adds how it ended and the reply."""
+def status_notes(ticket: Ticket, parent: Ticket | None = None) -> str:
+    """The 12345 state in words; a closed ticket adds how it ended and the reply. A merged
+    request is handled as the ticket it joined, and says which."""
+    if parent is not None:
+        return f"已并入工单 {parent.number} 合并办理；该工单：{status_notes(parent)}"
     label = STATE_LABELS.get(TicketState(ticket.state), ticket.state)
     if ticket.state != TicketState.CLOSED:
         return f"{label}。"
@@ -76,6 +93,16 @@ def status_notes(ticket: Ticket) -> str:
     return f"{label}。"
 
 
+def parents(session: DbSession, tickets: Iterable[Ticket]) -> dict[int, Ticket]:
+    """The open or closed ticket each merged request joined, by the request's id."""
+    wanted = {t.id: t.parent_id for t in tickets if t.parent_id is not None}
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Ticket).where(Ticket.id.in_(set(wanted.values()))))
+    by_id = {row.id: row for row in rows}
+    return {child: by_id[parent] for child, parent in wanted.items() if parent in by_id}
+
+
 def unit_names(session: DbSession, tickets: Iterable[Ticket]) -> dict[str, str]:
     codes = {t.lead_unit_code for t in tickets if t.lead_unit_code}
     if not codes:
@@ -84,8 +111,9 @@ def unit_names(session: DbSession, tickets: Iterable[Ticket]) -> dict[str, str]:
     return {code: name for code, name in rows}
 
 
-def media_urls(session: DbSession, tickets: Iterable[Ticket]) -> dict[int, str]:
-    """media_url lives in the accept event's payload of tickets that came through Open311."""
+def open311_extras(session: DbSession, tickets: Iterable[Ticket]) -> dict[int, dict[str, Any]]:
+    """What a request posted through Open311 carried besides the ticket's columns (media_url,
+    whether its description was written for it), kept in the accept event's payload."""
     ids = [t.id for t in tickets if t.channel == "open311"]
     if not ids:
         return {}
@@ -96,9 +124,9 @@ def media_urls(session: DbSession, tickets: Iterable[Ticket]) -> dict[int, str]:
     )
     found = {}
     for ticket_id, payload in rows:
-        url = ((payload or {}).get("extra") or {}).get("open311", {}).get("media_url")
-        if url:
-            found[ticket_id] = url
+        extra = ((payload or {}).get("extra") or {}).get("open311") or {}
+        if extra:
+            found[ticket_id] = extra
     return found
 
 
@@ -107,35 +135,45 @@ def public_request(
     matters: CodeTree,
     areas: AreaTree,
     units: Mapping[str, str],
-    media: Mapping[int, str],
+    extras: Mapping[int, Mapping[str, Any]],
+    parent: Ticket | None = None,
 ) -> dict[str, Any]:
-    """One <request> of GET requests, in the spec's element order."""
-    unit_name = units.get(ticket.lead_unit_code or "")
+    """One <request> of GET requests, in the spec's element order.
+
+    A merged request is handled as part of the ticket it joined (`parent`): it is open while
+    that ticket is, and shows that ticket's agency, expected and closing times.
+    """
+    handling = parent if parent is not None else ticket
+    unit_name = units.get(handling.lead_unit_code or "")
     secret = ticket.confidential
     # The exact place is published only where the citizen posted it to this public API; a
     # phone, SMS or counter appeal's address is often the caller's home: its area only.
     exact_place = not secret and ticket.channel == "open311"
     service_code = ticket.matter_code
+    extra = extras.get(ticket.id) or {}
+    # A request posted without a description is published without one: the words triage
+    # read ("路灯不亮：解放路") were the system's, not the poster's.
+    description = None if extra.get("no_description") else public_text(ticket)
     return {
         "service_request_id": ticket.number,
-        "status": "closed" if ticket.state == TicketState.CLOSED else "open",
-        "status_notes": status_notes(ticket),
+        "status": "closed" if handling.state == TicketState.CLOSED else "open",
+        "status_notes": status_notes(ticket, parent),
         "service_name": (
             matters.name(service_code) if service_code and service_code in matters else None
         ),
         "service_code": service_code,
-        "description": WITHHELD if secret else public_text(ticket),
+        "description": WITHHELD if secret else description,
         "agency_responsible": unit_name,
-        "service_notice": notice(ticket, unit_name),
+        "service_notice": notice(ticket, unit_name, parent),
         "requested_datetime": format_datetime(ticket.accepted_at),
-        "updated_datetime": format_datetime(_updated_at(ticket)),
-        "expected_datetime": format_datetime(ticket.handle_due_at),
+        "updated_datetime": format_datetime(max(_updated_at(ticket), _updated_at(handling))),
+        "expected_datetime": format_datetime(handling.handle_due_at),
         "address": scrub(ticket.address) if exact_place else _area_label(areas, ticket.area_code),
         "address_id": ticket.area_code,
         "zipcode": None,
         "lat": ticket.latitude if exact_place else None,
         "long": ticket.longitude if exact_place else None,
-        "media_url": None if secret else media.get(ticket.id),
+        "media_url": None if secret else extra.get("media_url"),
     }
 
 

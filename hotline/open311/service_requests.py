@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, current_app, request
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
+from sqlalchemy.orm import aliased
 from werkzeug.datastructures import CombinedMultiDict
 
 from hotline.apikeys import find_key
@@ -25,7 +26,13 @@ from hotline.open311 import blueprint
 from hotline.open311.encoding import FORM_TYPE, MULTIPART_TYPE
 from hotline.open311.formats import Open311Error, render
 from hotline.open311.jurisdiction import check_jurisdiction, setting, submitted
-from hotline.open311.publication import media_urls, notice, public_request, unit_names
+from hotline.open311.publication import (
+    notice,
+    open311_extras,
+    parents,
+    public_request,
+    unit_names,
+)
 from hotline.open311.schemas import (
     PostRequestSchema,
     RequestsQuerySchema,
@@ -147,11 +154,15 @@ def submission_from(params: dict[str, Any]) -> Submission:
         raise Open311Error(400, *problems)
     attributes = _attributes(params["attribute"])
     area_code = address_id or area_in_address(context.areas, address)
+    extra: dict[str, Any] = {
+        key: params[key] for key in ("media_url", "account_id") if params.get(key)
+    }
     if not description:
-        # A bare "this kind of problem, here" report: say so in words triage can read.
+        # A bare "this kind of problem, here" report: say so in words triage can read (and
+        # publish no description the poster did not write).
         where = address or (context.areas.name(area_code) if area_code else f"坐标 {lat},{long}")
         description = f"{context.matters.name(service_code)}：{where}"
-    extra = {key: params[key] for key in ("media_url", "account_id") if params.get(key)}
+        extra["no_description"] = True
     return Submission(
         channel=Channel.OPEN311,
         text=description,
@@ -190,11 +201,15 @@ def create_request(fmt: str) -> Response:
     params = load(POST_REQUEST, _posted())
     result = submit(db.session, actor, submission_from(params))
     ticket = result.ticket
+    parent = parents(db.session, [ticket]).get(ticket.id)
+    handling = parent if parent is not None else ticket
     body = [
         {
             "service_request_id": ticket.number,
             "service_notice": notice(
-                ticket, unit_names(db.session, [ticket]).get(ticket.lead_unit_code or "")
+                ticket,
+                unit_names(db.session, [handling]).get(handling.lead_unit_code or ""),
+                parent,
             ),
             "account_id": params.get("account_id"),
         }
@@ -206,9 +221,13 @@ def create_request(fmt: str) -> Response:
 
 def _render_tickets(fmt: str, tickets: list[Ticket]) -> Response:
     context = routing_context()
-    units = unit_names(db.session, tickets)
-    media = media_urls(db.session, tickets)
-    body = [public_request(t, context.matters, context.areas, units, media) for t in tickets]
+    joined = parents(db.session, tickets)
+    units = unit_names(db.session, [*tickets, *joined.values()])
+    extras = open311_extras(db.session, tickets)
+    body = [
+        public_request(t, context.matters, context.areas, units, extras, joined.get(t.id))
+        for t in tickets
+    ]
     return render(fmt, "service_requests", body)
 
 
@@ -251,10 +270,13 @@ def _filtered(statement: Select[Ticket], query: dict[str, Any]) -> Select[Ticket
     if query.get("service_code"):
         statement = statement.where(Ticket.matter_code.in_(query["service_code"]))
     statuses = set(query.get("status") or ())
-    if statuses == {"open"}:
-        statement = statement.where(Ticket.state != TicketState.CLOSED)
-    elif statuses == {"closed"}:
-        statement = statement.where(Ticket.state == TicketState.CLOSED)
+    if statuses in ({"open"}, {"closed"}):
+        # A merged request is as open as the ticket it joined (publication.public_request).
+        parent = aliased(Ticket)
+        handling_state = case((Ticket.parent_id.is_not(None), parent.state), else_=Ticket.state)
+        statement = statement.outerjoin(parent, parent.id == Ticket.parent_id)
+        closed = handling_state == TicketState.CLOSED
+        statement = statement.where(closed if statuses == {"closed"} else ~closed)
     return statement
 
 

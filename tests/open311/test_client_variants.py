@@ -135,3 +135,13 @@ def test_parameters_in_the_query_string_of_an_empty_post_are_still_read(client: 
 
     response = client.post("/open311/v2/requests.json?" + urlencode(post_body()))
     assert _ticket(response).matter_code == "01.01.01"
+
+
+def test_a_request_posted_without_a_description_is_published_without_one(client: Any) -> None:
+    ticket = _ticket(client.post("/open311/v2/requests.json", data=post_body(description=None)))
+    assert ticket.text  # triage and dispatch read the kind of problem and the place
+    item = client.get(f"/open311/v2/requests/{ticket.number}.json").json[0]
+    assert item["description"] is None
+    described = _ticket(client.post("/open311/v2/requests.json", data=post_body()))
+    item = client.get(f"/open311/v2/requests/{described.number}.json").json[0]
+    assert item["description"] == described.text
