@@ -40,6 +40,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "HOTLINE_DUPLICATE_WINDOW_DAYS": "days within which a repeat appeal is a duplicate (7)",
     "HOTLINE_SMS_CONVERSATION_MINUTES": "minutes an SMS reply joins the caller's new ticket (30)",
     "HOTLINE_AGENT_NUMBER": "number the voice menu dials for an agent (unset: Twilio queue)",
+    "HOTLINE_QUEUE_MAX_WAIT_SECONDS": "seconds a caller holds for an agent before a message (120)",
     "HOTLINE_OPEN311_JURISDICTION": "Open311 jurisdiction_id (default yunjiang.gov.cn)",
     "HOTLINE_LOG_LEVEL": "the app's log level under gunicorn.conf.py (default INFO)",
     "GUNICORN_BIND": "address gunicorn.conf.py binds (default 0.0.0.0:8000)",
@@ -193,6 +194,7 @@ def build_config(
         "DUPLICATE_WINDOW_DAYS": _int(env, "HOTLINE_DUPLICATE_WINDOW_DAYS", 7),
         "SMS_CONVERSATION_MINUTES": _int(env, "HOTLINE_SMS_CONVERSATION_MINUTES", 30),
         "AGENT_NUMBER": env.get("HOTLINE_AGENT_NUMBER") or None,
+        "QUEUE_MAX_WAIT_SECONDS": _int(env, "HOTLINE_QUEUE_MAX_WAIT_SECONDS", 120),
         "OPEN311_JURISDICTION": env.get("HOTLINE_OPEN311_JURISDICTION", "yunjiang.gov.cn"),
         "BUSINESS_HOURS": _business_hours(
             env.get("HOTLINE_BUSINESS_HOURS") or "09:00-12:00,13:30-17:30"

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, insert, select
 
 from hotline import lifecycle
 from hotline.clock import utcnow
+from hotline.control_characters import without_controls
 from hotline.domain import current_domain
 from hotline.extensions import DbSession
 from hotline.intake import IntakeResult, Submission, submit
@@ -279,9 +280,16 @@ def follow_up(
 ) -> SmsReply:
     ticket = session.get(Ticket, conversation.ticket_id)
     assert ticket is not None  # a foreign key guarantees it
-    lifecycle.add_note(
-        session, ticket, SMS_ACTOR, message_text(sms), at=at, payload={"channel": "sms"}
-    )
+    text = without_controls(message_text(sms)).strip()
+    if not text:
+        # An empty text (or one of control characters only) adds nothing to the ticket; the
+        # exchange stays as it was.
+        return SmsReply(
+            f"【12345】未收到补充内容。如需补充工单 {ticket.number}，请直接回复文字说明。",
+            "empty_note",
+            ticket,
+        )
+    lifecycle.add_note(session, ticket, SMS_ACTOR, text, at=at, payload={"channel": "sms"})
     # Each further message keeps the exchange open for another window.
     conversation.open_until = at + window()
     return SmsReply(f"【12345】您的补充说明已记入工单 {ticket.number}。", "note", ticket)

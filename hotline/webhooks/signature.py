@@ -49,12 +49,16 @@ def base_url() -> str:
 
 
 def below_base(path: str) -> str:
-    """A path below this app's mount point, as a URL path below `base_url()`: a proxy that
-    passes the prefix on as SCRIPT_NAME while the public URL leaves it out keeps it."""
+    """A path below this app's mount point, as a URL path below `base_url()`.
+
+    A HOTLINE_PUBLIC_URL with a path is the app's whole public base, whatever prefix a proxy
+    maps it to (https://gov.example.cn/12345 served as SCRIPT_NAME /hotline); one with only a
+    host keeps the mount point the app is served under (https://gov.example.cn + /hotline).
+    """
     path = quote(path, safe=_PATH_SAFE)
     public: str | None = current_app.config.get("PUBLIC_URL")
     mount = quote(request.root_path.rstrip("/"), safe=_PATH_SAFE)
-    if public and mount and not urlsplit(public).path.rstrip("/").endswith(mount):
+    if public and mount and not urlsplit(public).path.strip("/"):
         path = mount + path
     return path
 

@@ -38,9 +38,16 @@ QUEUE = "agents"
 MAX_MESSAGE_SECONDS = 120
 TICKET_DIGITS = 14
 
+# The hotline's number is said as people say it, digit by digit (幺二三四五), not as an amount.
 MENU = (
-    "您好，这里是12345政务服务便民热线。留言反映诉求请按1；查询工单办理进度请按2；转人工服务请按3。"
+    "您好，这里是幺二三四五政务服务便民热线。"
+    "留言反映诉求请按1；查询工单办理进度请按2；转人工服务请按3。"
 )
+# How long a caller holds in the agents' queue before being offered to leave a message instead.
+HOLD_SAY_EVERY_SECONDS = 20
+# An agent's <Dial> or the queue ended without a conversation: the caller may leave a message.
+NO_AGENT_DIAL_STATUSES = frozenset({"busy", "no-answer", "failed", "canceled"})
+NO_AGENT_QUEUE_RESULTS = frozenset({"leave", "queue-full", "error", "system-error"})
 
 
 class CallForm(Schema):
@@ -52,6 +59,13 @@ class CallForm(Schema):
     to = fields.String(data_key="To", load_default="")
     status = fields.String(data_key="CallStatus", load_default="")
     digits = fields.String(data_key="Digits", load_default="")
+
+
+class AgentForm(CallForm):
+    queue_time = fields.Integer(data_key="QueueTime", load_default=0)
+    queue_position = fields.Integer(data_key="QueuePosition", load_default=0)
+    queue_result = fields.String(data_key="QueueResult", load_default="")
+    dial_status = fields.String(data_key="DialCallStatus", load_default="")
 
 
 class RecordingForm(CallForm):
@@ -106,21 +120,7 @@ def voice_menu() -> Response:
     choice = form["digits"].strip().rstrip("#")
     response = VoiceResponse()
     if choice == "1":
-        say(response, "请在提示音后留言，说明您的诉求和具体地址，说完请按井号键。")
-        response.record(
-            max_length=MAX_MESSAGE_SECONDS,
-            play_beep=True,
-            finish_on_key="#",
-            action=callback_url("webhooks.voice_recorded"),
-            method="POST",
-            recording_status_callback=callback_url("webhooks.voice_recording"),
-            recording_status_callback_method="POST",
-            recording_status_callback_event="completed",
-            transcribe=True,
-            transcribe_callback=callback_url("webhooks.voice_transcription"),
-        )
-        say(response, "未收到您的留言，感谢来电，再见。")
-        response.hangup()
+        leave_message(response, "请在提示音后留言，说明您的诉求和具体地址，说完请按井号键。")
     elif choice == "2" and caller_phone(form["caller"]) is None:
         # Only the requester's own number hears a ticket's status: with none, no lookup can say
         # anything, so the caller is told how to ask instead of typing 14 digits for nothing.
@@ -143,15 +143,80 @@ def voice_menu() -> Response:
         response.hangup()
     elif choice == "3":
         say(response, "正在为您转接人工服务，请稍候。")
+        # Either way the caller who reaches no agent is offered to leave a message, and one
+        # who talked to an agent is not asked again when the agent hangs up.
         agent_number = current_app.config.get("AGENT_NUMBER")
         if agent_number:
-            response.dial(agent_number)
+            response.dial(agent_number, action=callback_url("webhooks.voice_agent_done"))
         else:
-            response.enqueue(QUEUE)
+            response.enqueue(
+                QUEUE,
+                wait_url=callback_url("webhooks.voice_queue_wait"),
+                action=callback_url("webhooks.voice_agent_done"),
+            )
     else:
         # An action without Digits is a Gather that timed out (actionOnEmptyResult).
         say(response, "您的输入有误。" if choice else "未收到您的选择。")
         menu(response)
+    return twiml(response)
+
+
+def leave_message(response: VoiceResponse, prompt: str) -> VoiceResponse:
+    """The prompt, then <Record> with its action, recording and transcription callbacks."""
+    say(response, prompt)
+    response.record(
+        max_length=MAX_MESSAGE_SECONDS,
+        play_beep=True,
+        finish_on_key="#",
+        action=callback_url("webhooks.voice_recorded"),
+        method="POST",
+        recording_status_callback=callback_url("webhooks.voice_recording"),
+        recording_status_callback_method="POST",
+        recording_status_callback_event="completed",
+        transcribe=True,
+        transcribe_callback=callback_url("webhooks.voice_transcription"),
+    )
+    say(response, "未收到您的留言，感谢来电，再见。")
+    response.hangup()
+    return response
+
+
+AGENT_FORM = AgentForm()
+
+
+@blueprint.route("/twilio/voice/queue/wait", methods=METHODS)
+@twilio_webhook
+def voice_queue_wait() -> Response:
+    """<Enqueue>'s waitUrl, fetched again each time its document ends: where the caller is in
+    the queue, and after HOTLINE_QUEUE_MAX_WAIT_SECONDS, <Leave> (the action offers a message)."""
+    form = parse(AGENT_FORM)
+    response = VoiceResponse()
+    if form["queue_time"] >= int(current_app.config["QUEUE_MAX_WAIT_SECONDS"]):
+        response.leave()
+        return twiml(response)
+    ahead = max(form["queue_position"] - 1, 0)
+    say(response, f"坐席正忙，您前面还有{ahead}位来电，请稍候。" if ahead else "坐席正忙，请稍候。")
+    response.pause(length=HOLD_SAY_EVERY_SECONDS)
+    return twiml(response)
+
+
+@blueprint.route("/twilio/voice/agent/done", methods=METHODS)
+@twilio_webhook
+def voice_agent_done() -> Response:
+    """The action of the agent's <Dial> or of <Enqueue>: a caller no agent answered may leave
+    a message; one who talked to an agent hears goodbye."""
+    form = parse(AGENT_FORM)
+    response = VoiceResponse()
+    if form["dial_status"] in NO_AGENT_DIAL_STATUSES or form["queue_result"] in (
+        NO_AGENT_QUEUE_RESULTS
+    ):
+        return twiml(
+            leave_message(
+                response,
+                "很抱歉，坐席暂时无法接听。请在提示音后留言，说明您的诉求和具体地址，说完请按井号键。",
+            )
+        )
+    response.hangup()
     return twiml(response)
 
 
@@ -191,11 +256,14 @@ def keep_recording(form: dict[str, Any]) -> None:
     call = find(db.session, form["call_sid"])
     if call is None or not form["recording_url"]:
         return
-    call.payload = dict(call.payload or {}) | {
-        "recording_sid": form["recording_sid"],
-        "recording_url": form["recording_url"],
-        "recording_duration": form["recording_duration"],
+    # <Record>'s action carries no RecordingSid, and may come after the status callback that
+    # does: a value never overwrites one already kept with nothing.
+    kept = {
+        key: form[key]
+        for key in ("recording_sid", "recording_url", "recording_duration")
+        if form[key]
     }
+    call.payload = dict(call.payload or {}) | kept
     commit()
 
 

@@ -17,6 +17,7 @@ from hotline.extensions import db
 from hotline.models import InboundMessage, Ticket
 from tests.twilio_support import (
     AUTH_TOKEN,
+    FROM_NUMBER,
     get_signed,
     post_json_signed,
     post_signed,
@@ -179,3 +180,30 @@ def test_a_webhook_signed_with_an_unknown_shared_key_is_refused(
     monkeypatch.setitem(twilio_app.config, "TWILIO_WEBHOOK_SHARED_KEY", "shared-key-secret")
     assert shared_key_post(twilio_app, "another-secret") == 403
     assert shared_key_post(twilio_app, AUTH_TOKEN + "x") == 403
+
+
+@pytest.mark.parametrize(
+    ("public", "mount", "signed"),
+    [
+        # A public URL with a path is the whole base, whatever prefix the proxy maps it to.
+        ("https://gov.example.cn/12345", "/hotline", "https://gov.example.cn/12345"),
+        ("https://gov.example.cn/hotline", "/hotline", "https://gov.example.cn/hotline"),
+        # A bare host keeps the mount point the app is served under.
+        ("https://gov.example.cn", "/hotline", "https://gov.example.cn/hotline"),
+        ("https://gov.example.cn/", "", "https://gov.example.cn"),
+    ],
+)
+def test_the_signed_url_and_the_callback_urls_follow_the_public_url_under_a_mount(
+    twilio_app: Flask, monkeypatch: pytest.MonkeyPatch, public: str, mount: str, signed: str
+) -> None:
+    monkeypatch.setitem(twilio_app.config, "PUBLIC_URL", public)
+    params = {"CallSid": "CA" + "7" * 32, "From": "+8613800138000", "To": FROM_NUMBER}
+    url = f"{signed}/webhooks/twilio/voice"
+    response = twilio_app.test_client().post(
+        "/webhooks/twilio/voice",
+        data=params,
+        headers={"X-Twilio-Signature": sign(url, params)},
+        environ_overrides={"SCRIPT_NAME": mount},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert f'action="{signed}/webhooks/twilio/voice/menu"' in response.get_data(as_text=True)

@@ -152,6 +152,24 @@ def test_a_second_sms_within_the_window_joins_the_first_ticket(twilio_app: Flask
     assert [note.payload["text"] for note in notes] == ["具体位置在3号楼东侧。"]
 
 
+@pytest.mark.parametrize("empty", ["", "   ", "\x07\x08"])
+def test_an_empty_text_within_the_window_gets_a_reply_and_adds_no_note(
+    twilio_app: Flask, empty: str
+) -> None:
+    client = twilio_app.test_client()
+    post_signed(client, PATH, sms())
+    ticket = ticket_for(sms()["MessageSid"])
+    response = post_signed(client, PATH, sms(sid="SM" + "4" * 32, body=empty))
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    assert "未收到补充内容" in reply_text(response)
+    assert ticket.number in reply_text(response)
+    notes = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "note")
+    ).all()
+    assert notes == []
+
+
 def test_an_sms_after_the_window_closed_is_a_new_appeal(twilio_app: Flask) -> None:
     client = twilio_app.test_client()
     post_signed(client, PATH, sms())

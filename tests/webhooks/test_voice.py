@@ -98,6 +98,56 @@ def test_pressing_3_waits_in_the_agents_queue(twilio_app: Flask) -> None:
     )
     enqueue = root.find("Enqueue")
     assert enqueue is not None and enqueue.text == "agents"
+    assert (enqueue.get("waitUrl") or "").endswith("/webhooks/twilio/voice/queue/wait")
+    assert (enqueue.get("action") or "").endswith("/webhooks/twilio/voice/agent/done")
+
+
+def test_a_caller_in_the_queue_hears_their_place_until_the_wait_is_too_long(
+    twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(twilio_app.config, "QUEUE_MAX_WAIT_SECONDS", 120)
+    client = twilio_app.test_client()
+    path = "/webhooks/twilio/voice/queue/wait"
+    waiting = twiml(post_signed(client, path, call(QueueTime="30", QueuePosition="3")))
+    assert "前面还有2位" in spoken(waiting)
+    assert waiting.find("Pause") is not None and waiting.find("Leave") is None
+    too_long = twiml(post_signed(client, path, call(QueueTime="121", QueuePosition="1")))
+    assert too_long.find("Leave") is not None
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [{"QueueResult": "leave"}, {"QueueResult": "queue-full"}, {"DialCallStatus": "no-answer"}],
+)
+def test_a_caller_no_agent_answered_may_leave_a_message(
+    twilio_app: Flask, outcome: dict[str, str]
+) -> None:
+    root = twiml(
+        post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/agent/done", call(**outcome))
+    )
+    record = root.find("Record")
+    assert record is not None
+    assert (record.get("action") or "").endswith("/webhooks/twilio/voice/recorded")
+    assert "留言" in spoken(root)
+
+
+@pytest.mark.parametrize(
+    "outcome", [{"QueueResult": "bridged"}, {"DialCallStatus": "completed"}, {}]
+)
+def test_a_caller_who_talked_to_an_agent_is_not_asked_to_leave_a_message(
+    twilio_app: Flask, outcome: dict[str, str]
+) -> None:
+    root = twiml(
+        post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/agent/done", call(**outcome))
+    )
+    assert root.find("Record") is None
+    assert root.find("Hangup") is not None
+
+
+def test_the_menu_says_the_hotline_number_digit_by_digit(twilio_app: Flask) -> None:
+    root = twiml(post_signed(twilio_app.test_client(), "/webhooks/twilio/voice", call()))
+    assert "幺二三四五" in spoken(root)
+    assert "12345" not in spoken(root)
 
 
 def test_pressing_3_dials_the_agent_number_when_one_is_configured(
@@ -109,6 +159,7 @@ def test_pressing_3_dials_the_agent_number_when_one_is_configured(
     )
     dial = root.find("Dial")
     assert dial is not None and (dial.text or "").strip() == "+861012345000"
+    assert (dial.get("action") or "").endswith("/webhooks/twilio/voice/agent/done")
 
 
 def test_an_invalid_key_repeats_the_menu(twilio_app: Flask) -> None:

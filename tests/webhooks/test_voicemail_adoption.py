@@ -104,3 +104,21 @@ def test_a_recording_that_cannot_be_adopted_does_not_hold_up_the_others(
     [ticket] = list(adopted)
     # Accepted when the caller left the message, not when the job noticed it.
     assert ticket.accepted_at < utcnow() + timedelta(seconds=1)
+
+
+def test_the_record_action_after_the_status_callback_keeps_the_recording_sid(
+    twilio_app: Flask,
+) -> None:
+    """<Record>'s action carries no RecordingSid; arriving after the status callback, it must
+    not wipe the one kept, or the adoption would make a second ticket of the same message."""
+    _recorded_without_transcription(twilio_app)
+    client = twilio_app.test_client()
+    action = recording()
+    del action["RecordingSid"]
+    post_signed(client, "/webhooks/twilio/voice/recorded", action)
+    text = "我家小区门口的路灯坏了一个多月，晚上出行很不安全，请尽快修复。"
+    form = recording(TranscriptionText=text, TranscriptionStatus="completed")
+    post_signed(client, TRANSCRIPTION, form)
+
+    assert adopt_recordings(db.session, now=utcnow() + LATER) == 0
+    assert len(phone_tickets()) == 1
