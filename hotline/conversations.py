@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import bindparam, insert, select
 
-from hotline import lifecycle
+from hotline import lifecycle, opt_outs
 from hotline.clock import utcnow
 from hotline.control_characters import without_controls
 from hotline.domain import current_domain
@@ -36,6 +36,11 @@ EMERGENCY_NUMBERS = "110/119/120/122"
 # Twilio's own opt-out words plus the Chinese carriers' 退订/TD: such a text is never an appeal.
 # The same words the webhook answers before any conversation is looked at (hotline.sms_keywords).
 OPT_OUT_WORDS = frozenset(word for word, kind in WORDS.items() if kind is Keyword.STOP)
+OPTED_OUT = (
+    "【12345】您已退订本热线的短信通知，将不再收到回访和办理进度短信。"
+    "回复“订阅”可恢复；反映诉求请直接发送内容或拨打12345。"
+)
+OPTED_IN = "【12345】您已恢复接收本热线的短信通知。回复“TD”可退订。"
 QUERY = re.compile(r"^(?:查询|查|CX)[:：]?(\d{8})-?(\d{6})$", re.IGNORECASE)
 # 查询/CX followed by no ticket number, or a malformed one ("查询 abc", "CX12"): the command
 # was meant, so it gets the format, not a ticket. "查询一下社保..." is an appeal.
@@ -174,7 +179,7 @@ def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) 
     text = unicodedata.normalize("NFKC", sms.body).strip()
     compact = re.sub(r"\s+", "", text)
     if compact.upper() in OPT_OUT_WORDS:
-        return opt_out(session, key)
+        return opt_out(session, key, compact.upper(), sms.sid)
     query = QUERY.match(compact)
     if query:
         return status_reply(session, f"{query.group(1)}-{query.group(2)}", key)
@@ -353,11 +358,15 @@ def ticket_status_text(ticket: Ticket) -> str:
     return text + "。"
 
 
-def opt_out(session: DbSession, key: str | None) -> SmsReply:
-    """Twilio answers opt-out words itself; we only stop every open exchange with the number."""
+def opt_out(
+    session: DbSession, key: str | None, keyword: str = "STOP", sid: str | None = None
+) -> SmsReply:
+    """The number unsubscribed: nothing more is sent to it (hotline.opt_outs), and every open
+    exchange with it ends."""
     if key is not None:
+        opt_outs.record(session, key, keyword, sid)
         for conversation in session.scalars(
             select(Conversation).where(Conversation.phone_key == key, Conversation.state == "open")
         ):
             conversation.state = "closed"
-    return SmsReply("", "opt_out")
+    return SmsReply(OPTED_OUT, "opt_out")

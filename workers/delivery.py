@@ -11,6 +11,7 @@ from rq import Retry
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 
+from hotline import opt_outs
 from hotline.clock import utcnow
 from hotline.conversations import open_conversation
 from hotline.domain import current_domain
@@ -224,6 +225,15 @@ def deliver(message_id: int) -> str:
             message.ticket_id,
             message.last_error,
         )
+        return message.state
+    if message.state == "pending" and (refused := opt_outs.refusal(db.session, to)):
+        # The number texted 退订 / TD / STOP: the row says so, and the requester is reached
+        # another way (the callback clock goes on to an agent's call).
+        message.state = "skipped"
+        message.last_error = refused
+        message.done_at = utcnow()
+        db.session.commit()
+        log.info("outbox %s (%s) not sent: %s", message.id, message.kind, refused)
         return message.state
     sender = sender_for(current_app._get_current_object())  # type: ignore[attr-defined]
     previous = _attempted_at(message) if message.state == "sending" else None

@@ -6,6 +6,7 @@ from hotline.models.channels import (
     IdempotencyRecord,
     InboundMessage,
     OfficialSchedule,
+    SmsOptOut,
 )
 from hotline.models.outbox import Breach, OutboxMessage
 from hotline.models.people import ApiKey, PersonalDataAccess, Requester, User
@@ -27,6 +28,7 @@ __all__ = [
     "OutboxMessage",
     "PersonalDataAccess",
     "Requester",
+    "SmsOptOut",
     "Ticket",
     "TicketAssignment",
     "TicketEvent",

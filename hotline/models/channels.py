@@ -80,3 +80,15 @@ class OfficialSchedule(db.Model):  # type: ignore[name-defined,misc]
     source: Mapped[str] = mapped_column(Text, default="", server_default="")
     loaded_by: Mapped[str] = mapped_column(String(120))
     loaded_at: Mapped[datetime] = mapped_column(AwareDateTime, server_default=func.now())
+
+
+class SmsOptOut(db.Model):  # type: ignore[name-defined,misc]
+    """A number that texted an unsubscribe word (退订, TD, STOP): nothing is sent to it until it
+    texts a subscribe word again. Replies to its own texts still go (they answer it)."""
+
+    __tablename__ = "sms_opt_outs"
+
+    phone_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    keyword: Mapped[str] = mapped_column(String(32))
+    message_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    opted_out_at: Mapped[datetime] = mapped_column(AwareDateTime, server_default=func.now())

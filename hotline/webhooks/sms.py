@@ -6,10 +6,10 @@ from flask import Response
 from marshmallow import EXCLUDE, Schema, fields
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline import conversations
+from hotline import conversations, opt_outs
 from hotline.extensions import db
 from hotline.phones import phone_key
-from hotline.sms_keywords import Keyword, keyword_of
+from hotline.sms_keywords import Keyword, answered_by_twilio, keyword_of
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
 from hotline.webhooks.inbound import claim, find, record_reply
@@ -55,11 +55,19 @@ def replay(sid: str) -> Response:
     return Response(stored.reply, mimetype="application/xml")
 
 
-def keyword_reply(keyword: Keyword, sender: str) -> conversations.SmsReply:
-    """Twilio has answered the keyword itself: a second reply would only repeat it."""
+def keyword_reply(keyword: Keyword, form: dict[str, str]) -> conversations.SmsReply:
+    """Unsubscribe and subscribe take effect here, whoever answers; the reply is ours only for
+    the words Twilio does not answer itself (退订, TD, 订阅): a second one would repeat it."""
+    key = phone_key(conversations.requester_phone(form["sender"]))
+    ours = not answered_by_twilio(form["body"], form["opt_out_type"])
+    word = form["opt_out_type"] or form["body"].strip()
     if keyword is Keyword.STOP:
-        key = phone_key(conversations.requester_phone(sender))
-        return conversations.opt_out(db.session, key)
+        reply = conversations.opt_out(db.session, key, word, form["sid"])
+        return reply if ours else conversations.SmsReply("", reply.outcome)
+    if keyword is Keyword.START:
+        if key is not None:
+            opt_outs.clear(db.session, key)
+        return conversations.SmsReply(conversations.OPTED_IN if ours else "", "opt_in")
     return conversations.SmsReply("", f"keyword_{keyword.value.lower()}")
 
 
@@ -81,7 +89,7 @@ def twilio_sms() -> Response:
         return replay(form["sid"])
     keyword = keyword_of(form["body"], form["opt_out_type"])
     if keyword is not None:
-        reply = keyword_reply(keyword, form["sender"])
+        reply = keyword_reply(keyword, form)
     else:
         reply = conversations.receive(
             db.session,

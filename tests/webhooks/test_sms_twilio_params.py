@@ -7,10 +7,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from hotline import opt_outs
 from hotline.extensions import db
-from hotline.models import Conversation, InboundMessage, Ticket
+from hotline.models import Conversation, InboundMessage, OutboxMessage, Ticket
 from tests.twilio_support import ACCOUNT_SID, post_signed
-from tests.webhooks.test_sms import PATH, reply_text, sms
+from tests.webhooks.test_sms import PATH, SENDER, reply_text, sms
+from workers.delivery import deliver
 
 MEDIA_URL = (
     f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM{'1' * 32}/Media/"
@@ -72,9 +74,7 @@ def test_emoji_and_a_long_chinese_body_are_kept_whole(twilio_app: Flask) -> None
     assert ticket_for("SM" + "1" * 32).text == body
 
 
-@pytest.mark.parametrize(
-    "body", ["STOP", "stop", "Stop.", " REVOKE ", "OptOut", "STOPALL", "退订", "退订。", "TD"]
-)
+@pytest.mark.parametrize("body", ["STOP", "stop", "Stop.", " REVOKE ", "OptOut", "STOPALL"])
 def test_an_opt_out_word_twilio_answers_creates_no_ticket_and_no_reply(
     twilio_app: Flask, body: str
 ) -> None:
@@ -94,7 +94,56 @@ def test_a_help_or_opt_in_word_twilio_answers_creates_no_ticket_and_no_reply(
     assert reply_text(response) == ""
     assert tickets_count() == count
     row = db.session.scalars(select(InboundMessage).where(InboundMessage.kind == "sms")).one()
-    assert row.outcome.startswith("keyword_")
+    assert row.outcome in ("keyword_help", "opt_in")
+
+
+@pytest.mark.parametrize("body", ["退订", "退订。", "TD", "td", "取消订阅"])
+def test_a_carriers_unsubscribe_word_is_confirmed_by_the_hotline_and_makes_no_ticket(
+    twilio_app: Flask, body: str
+) -> None:
+    """Twilio neither blocks nor answers 退订 or TD: the hotline does both."""
+    count = tickets_count()
+    response = post_signed(twilio_app.test_client(), PATH, as_twilio_sends(Body=body))
+    assert "您已退订" in reply_text(response)
+    assert tickets_count() == count
+    assert opt_outs.refusal(db.session, SENDER) is not None
+
+
+def test_a_number_that_unsubscribed_is_sent_nothing_until_it_subscribes_again(
+    twilio_app: Flask,
+) -> None:
+    client = twilio_app.test_client()
+    post_signed(client, PATH, as_twilio_sends(Body="TD"))
+    message = OutboxMessage(
+        kind="sms",
+        idempotency_key="test:opt-out",
+        payload={"to": SENDER, "body": "【12345回访】请回复数字评价"},
+    )
+    db.session.add(message)
+    db.session.commit()
+    assert deliver(message.id) == "skipped"
+    db.session.refresh(message)
+    assert "退订" in (message.last_error or "")
+
+    response = post_signed(client, PATH, as_twilio_sends(MessageSid="SM" + "5" * 32, Body="订阅"))
+    assert "已恢复" in reply_text(response)
+    assert opt_outs.refusal(db.session, SENDER) is None
+    again = OutboxMessage(
+        kind="sms", idempotency_key="test:opt-in", payload={"to": SENDER, "body": "【12345】测试"}
+    )
+    db.session.add(again)
+    db.session.commit()
+    assert deliver(again.id) == "sent"
+
+
+@pytest.mark.parametrize(("body", "opt_out_type"), [("STOP", ""), ("不要再发了", "STOP")])
+def test_an_opt_out_twilio_answered_is_still_kept_by_the_hotline(
+    twilio_app: Flask, body: str, opt_out_type: str
+) -> None:
+    params = as_twilio_sends(Body=body) | ({"OptOutType": opt_out_type} if opt_out_type else {})
+    response = post_signed(twilio_app.test_client(), PATH, params)
+    assert reply_text(response) == ""
+    assert opt_outs.refusal(db.session, SENDER) is not None
 
 
 def test_an_advanced_opt_out_keyword_creates_no_ticket(twilio_app: Flask) -> None:
