@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from flask import Flask, url_for
+from flask import Flask, has_request_context
 
 from hotline.phones import mask
 
@@ -20,13 +20,13 @@ class Sent:
 
 
 class SmsSender(Protocol):
-    def send(self, to: str, body: str) -> Sent: ...
+    def send(self, to: str, body: str, reference: int | None = None) -> Sent: ...
 
 
 class LogSender:
     """The embedded default: SMS are printed to the log instead of sent."""
 
-    def send(self, to: str, body: str) -> Sent:
+    def send(self, to: str, body: str, reference: int | None = None) -> Sent:
         # The log is read by operators who have no business with the number: masked.
         log.info("SMS to %s: %s", mask(to), body)
         return Sent(provider_id="log", status="logged")
@@ -38,12 +38,38 @@ class TwilioSender:
         self.from_number = from_number
         self.status_callback = status_callback
 
-    def send(self, to: str, body: str) -> Sent:
+    def send(self, to: str, body: str, reference: int | None = None) -> Sent:
+        """Send; the status callback names `reference` (the outbox row), so a callback that
+        comes before the provider's id is saved still finds its message."""
         options: dict[str, Any] = {"to": to, "from_": self.from_number, "body": body}
         if self.status_callback:
-            options["status_callback"] = self.status_callback
+            options["status_callback"] = self.status_callback + (
+                f"?outbox={reference}" if reference is not None else ""
+            )
         message = self.client.messages.create(**options)
         return Sent(provider_id=str(message.sid), status=str(message.status))
+
+
+_warned_without_callback = False
+
+
+def status_callback_url(app: Flask) -> str | None:
+    """Where Twilio reports delivery: below HOTLINE_PUBLIC_URL, or, in a request, the base the
+    webhooks' signatures are checked against (trusted proxies and mount point included). A
+    worker without HOTLINE_PUBLIC_URL cannot know the public address: no callback, said once."""
+    global _warned_without_callback
+    if app.config.get("PUBLIC_URL"):
+        return str(app.config["PUBLIC_URL"]).rstrip("/") + "/webhooks/twilio/status"
+    if has_request_context():
+        from hotline.webhooks.twilio_request import callback_url
+
+        return callback_url("webhooks.twilio_status")
+    if not _warned_without_callback:
+        _warned_without_callback = True
+        log.warning(
+            "HOTLINE_PUBLIC_URL is not set: texts sent by workers ask for no delivery status"
+        )
+    return None
 
 
 def sender_for(app: Flask) -> SmsSender:
@@ -55,14 +81,36 @@ def sender_for(app: Flask) -> SmsSender:
     from twilio.rest import Client
 
     client = Client(sid, token, http_client=app.config.get("TWILIO_HTTP_CLIENT"))
-    callback = None
-    if app.config.get("PUBLIC_URL"):
-        callback = app.config["PUBLIC_URL"].rstrip("/") + "/webhooks/twilio/status"
-    else:
-        try:
-            callback = url_for("webhooks.twilio_status", _external=True)
-        except RuntimeError:
-            callback = None
-        except Exception:
-            callback = None
-    return TwilioSender(client, from_number, callback)
+    return TwilioSender(client, from_number, status_callback_url(app))
+
+
+# Twilio's MessageStatus values in the order a message passes through them. Callbacks can
+# arrive out of order, and before the send's own answer is saved: a late "sent" or the
+# answer's "queued" must not overwrite "delivered" or "failed".
+PROGRESS = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "receiving": 2,
+    "sent": 3,
+    "partially_delivered": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+    "received": 4,
+    "read": 5,
+}
+# Nothing follows these but "read" (a WhatsApp message read after it was delivered).
+FINAL = frozenset({"delivered", "undelivered", "failed", "canceled", "received", "read"})
+
+
+def advances(current: str | None, new: str) -> bool:
+    """Whether `new` may replace `current`: never backwards, and never off a final status."""
+    if not current or current == new:
+        return True
+    if current in FINAL:
+        return new == "read" and current == "delivered"
+    # A status Twilio adds later is kept, short of overwriting a final one.
+    return PROGRESS.get(new, PROGRESS.get(current, 0)) >= PROGRESS.get(current, 0)

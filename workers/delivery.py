@@ -19,7 +19,7 @@ from hotline.extensions import db
 from hotline.models import OutboxMessage, PersonalDataAccess, Requester, Ticket
 from hotline.outbox import CANCELLED
 from hotline.recipients import Contact, contact_for
-from hotline.sms import Sent, SmsSender, TwilioSender, sender_for
+from hotline.sms import Sent, SmsSender, TwilioSender, advances, sender_for
 from hotline.stale_messages import stale_reason
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,9 @@ def _finish(message: OutboxMessage, sent: Sent) -> str:
         _open_survey(message)
     message.state = "sent"
     message.provider_id = sent.provider_id
-    message.delivery_status = sent.status
+    # A status callback may have come first (it finds the row by its id): keep what it said.
+    if advances(message.delivery_status, sent.status):
+        message.delivery_status = sent.status
     message.last_error = None
     message.done_at = utcnow()
     db.session.commit()
@@ -251,7 +253,7 @@ def deliver(message_id: int) -> str:
     _mark_sending(message, utcnow())
     db.session.commit()
     try:
-        sent = sender.send(to, body)
+        sent = sender.send(to, body, message.id)
     except Exception as error:
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
         if not _retryable(error):

@@ -124,7 +124,9 @@ def test_a_supervise_order_reaches_the_units_head_not_its_liaison(
     sent: list[str] = []
     monkeypatch.setattr(
         "workers.delivery.sender_for",
-        lambda _app: type("S", (), {"send": lambda _self, to, _body: _record(sent, to)})(),
+        lambda _app: type(
+            "S", (), {"send": lambda _self, to, _body, _reference=None: _record(sent, to)}
+        )(),
     )
     ticket = factories.dispatched()
     lifecycle.supervise(db.session, ticket, DISPATCHER, note="请督促办理", at=MONDAY)

@@ -28,7 +28,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     numbers: list[str] = []
 
     class Sender:
-        def send(self, to: str, _body: str) -> Sent:
+        def send(self, to: str, _body: str, _reference: int | None = None) -> Sent:
             numbers.append(to)
             return Sent(provider_id=f"SM{len(numbers)}", status="queued")
 

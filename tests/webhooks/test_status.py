@@ -7,13 +7,14 @@ from flask import Flask
 
 from hotline.extensions import db
 from hotline.models import OutboxMessage
-from hotline.sms import sender_for
+from hotline.sms import Sent, sender_for
 from tests.twilio_support import (
     ACCOUNT_SID,
     MessagesApi,
     post_signed,
     twilio_config,
 )
+from workers.delivery import _finish, deliver
 
 PATH = "/webhooks/twilio/status"
 
@@ -87,3 +88,82 @@ def test_an_unsigned_status_callback_is_refused(twilio_app: Flask) -> None:
     response = twilio_app.test_client().post(PATH, data=status("SM" + "d" * 32, "failed"))
     assert response.status_code == 403
     assert message.delivery_status == "queued"
+
+
+def _send_through_the_worker(
+    twilio_app: Flask, monkeypatch: pytest.MonkeyPatch, public_url: str | None
+) -> tuple[MessagesApi, OutboxMessage]:
+    transport = MessagesApi()
+    for key, value in twilio_config(transport).items():
+        monkeypatch.setitem(twilio_app.config, key, value)
+    monkeypatch.setitem(twilio_app.config, "PUBLIC_URL", public_url)
+    message = OutboxMessage(
+        kind="sms",
+        idempotency_key="test:callback-url",
+        payload={"to": "+8613800138000", "body": "【12345】测试短信"},
+    )
+    db.session.add(message)
+    db.session.commit()
+    assert deliver(message.id) == "sent"
+    return transport, message
+
+
+def test_a_text_sent_by_a_worker_asks_twilio_to_report_on_its_outbox_row(
+    twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport, message = _send_through_the_worker(
+        twilio_app, monkeypatch, "https://gov.example.cn/12345"
+    )
+    [request] = transport.requests
+    assert request.data is not None
+    assert request.data["StatusCallback"] == (
+        f"https://gov.example.cn/12345/webhooks/twilio/status?outbox={message.id}"
+    )
+
+
+def test_a_worker_without_a_public_url_asks_for_no_status_rather_than_a_wrong_address(
+    twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport, _ = _send_through_the_worker(twilio_app, monkeypatch, None)
+    [request] = transport.requests
+    assert request.data is not None
+    assert "StatusCallback" not in request.data
+
+
+def test_a_callback_before_the_provider_id_is_saved_finds_its_row_by_the_outbox_id(
+    twilio_app: Flask,
+) -> None:
+    # As the worker leaves it while Twilio's answer is on its way: committed as sending.
+    message = OutboxMessage(
+        kind="sms",
+        idempotency_key="test:early-callback",
+        payload={"to": "+8613800138000", "body": "测试"},
+        state="sending",
+    )
+    db.session.add(message)
+    db.session.commit()
+    db.session.info.clear()  # written by the worker's session, not this one's
+    sid = "SM" + "e" * 32
+    path = f"{PATH}?outbox={message.id}"
+    response = post_signed(twilio_app.test_client(), path, status(sid, "failed", ErrorCode="30006"))
+    assert response.status_code == 200
+    assert message.provider_id == sid
+    assert message.delivery_status == "failed"
+
+
+def test_the_send_answer_after_an_early_failed_callback_keeps_the_failure(
+    twilio_app: Flask,
+) -> None:
+    message = sent_message("SM" + "f" * 32, "failed")
+    message.state = "sending"
+    db.session.commit()
+    _finish(message, Sent(provider_id="SM" + "f" * 32, status="queued"))
+    assert message.delivery_status == "failed"
+
+
+def test_a_callback_naming_another_messages_row_changes_nothing(twilio_app: Flask) -> None:
+    other = sent_message("SM" + "1" * 32, "sent")
+    path = f"{PATH}?outbox={other.id}"
+    post_signed(twilio_app.test_client(), path, status("SM" + "2" * 32, "failed"))
+    assert other.provider_id == "SM" + "1" * 32
+    assert other.delivery_status == "sent"
