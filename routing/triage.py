@@ -97,6 +97,8 @@ class NotAcceptedRules:
     short_appeal_words: tuple[str, ...] = ()
     # Jokes and harassment of the operator, which no words around them make an appeal.
     trolling_patterns: tuple[re.Pattern[str], ...] = ()
+    # Private or recreational requests no government service answers (a spouse's phone, a game).
+    outside_remit_patterns: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,9 @@ class TriageRules:
                 ),
                 short_appeal_words=tuple(w.lower() for w in na.get("short_appeal_words", ())),
                 trolling_patterns=tuple(re.compile(p) for p in na.get("trolling_patterns", ())),
+                outside_remit_patterns=tuple(
+                    re.compile(p) for p in na.get("outside_remit_patterns", ())
+                ),
             ),
             emergency_model=(
                 _load_model((base or DEFAULT_RULES_PATH.parent) / str(model["path"]))
@@ -270,11 +275,16 @@ def _not_accepted(text: str, rules: NotAcceptedRules) -> TriageResult | None:
         if match := pattern.search(text):
             reason = "来电内容为玩笑或对话务人员的骚扰，与政务服务无关，不予受理。"
             return _refuse(reason, match.group(0))
+    for pattern in rules.outside_remit_patterns:
+        if match := pattern.search(text):
+            reason = "该诉求属个人私事或娱乐咨询，不属于政务服务热线受理范围，不予受理。"
+            return _refuse(reason, match.group(0))
     abusive = [w for w in rules.abusive_words if w in text]
     abusive += [m.group(0) for p in rules.abusive_patterns for m in p.finditer(text)]
     if abusive:
         remaining = text
-        for word in abusive:
+        # Longest first: a pattern's match may hold a word also found alone (吃干饭的).
+        for word in sorted(abusive, key=len, reverse=True):
             remaining = remaining.replace(word, _MASK)
         # Pronouns and particles around the insults (你们都是……吧) are no problem to solve;
         # a word that is a whole appeal (卧槽，又停电了) is.

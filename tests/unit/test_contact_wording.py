@@ -86,3 +86,30 @@ def test_jokes_wishes_and_harassment_of_the_operator_are_not_accepted(text: str)
 
 def test_a_polite_word_to_the_operator_is_no_harassment() -> None:
     assert not refused("美女你好，我想问下社保卡电话多少")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["帮我查查我老公手机上跟谁聊天 你们政府肯定能查到", "王者荣耀怎么才能上王者 教教我"],
+)
+def test_a_private_or_recreational_request_is_outside_the_hotlines_remit(text: str) -> None:
+    result = triage(text, TriageRules.load_default())
+    assert result.outcome is TriageOutcome.NOT_ACCEPTED
+    assert "不属于政务服务热线受理范围" in result.reason_zh
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小区楼下网吧天天让未成年人进去打王者荣耀，通宵不关门",
+        "我老公手机被偷了，派出所说要去营业厅挂失，营业厅在哪",
+        "打错了？不是，我就是要找12345，小区停水两天了",
+    ],
+)
+def test_a_real_appeal_that_mentions_a_game_a_spouse_or_a_misdial_is_accepted(text: str) -> None:
+    assert not refused(text)
+
+
+def test_an_insult_inside_a_longer_insult_leaves_no_content_behind() -> None:
+    # 吃干饭的 alone, and 你们这些吃干饭的废物 as a whole: the longer is taken out first.
+    assert refused("你们这些吃干饭的 废物 一群*** 挂了")

@@ -1,5 +1,5 @@
-"""The third and fourth held-out sets, each written after every triage change before it and measured
-once on arrival.
+"""The third, fourth and fifth held-out sets, each written after every triage change before it and
+measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
 emergencies, 24 legal-route referrals, 16 contacts with nothing to act on, 50 ordinary appeals of
@@ -28,6 +28,20 @@ accept, 违法解除 with a claim, 确认劳动关系, 递交到信访部门, a 
 petitions office (法院执行局旁边的公厕) is no referral, 着火了咋整 is a question, 你们这些废物,
 a joke, a chat or a photo asked of the operator, and an agent's note of a wrong number: 116/120
 after (27, 24, 15, 50); set 3 then dispatched 50/50.
+
+tests/data/heldout_messages_5.jsonl, written after all of that by a writer who saw no rule (120
+messages, the same mix, 12 near misses among the ordinary appeals), on arrival:
+
+    emergency to the right service   28/30   a warehouse fire whose victims were "not yet known"
+                                             (是否 read as a question); an ATM skimmer at work
+                                             sent to 120 by a broken "something stuck" pattern
+    referral to the right route      14/24   colloquial: 抚养费一分没给, 要政府裁定谁对谁错,
+                                             这个决定我不认, 信访处理意见不服, 村支书收了两条烟
+    not accepted                      8/16   flirting, 开啥号, a misdial, fillers, a spouse's phone
+    dispatched                       49/50   a ramp seen while visiting the petitions office
+
+Its revision: 119/120 (30, 24, 15, 50), with no other text among the 8,946 of tests/data and the
+emergency examples changing outcome; only the chat about a cat stays accepted.
 """
 
 from __future__ import annotations
@@ -42,6 +56,7 @@ from tests.unit.wording_data import jsonl
 FLOORS = {
     3: {"emergency": 27, "referral": 22, "not_accepted": 15, "dispatch": 49},
     4: {"emergency": 27, "referral": 23, "not_accepted": 15, "dispatch": 49},
+    5: {"emergency": 30, "referral": 24, "not_accepted": 15, "dispatch": 50},
 }
 
 
@@ -61,14 +76,14 @@ def right(row: dict[str, str]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("number", [3, 4])
+@pytest.mark.parametrize("number", [3, 4, 5])
 def test_each_set_has_every_outcome_in_its_proportions(number: int) -> None:
     counts = Counter(row["outcome"] for row in rows(number))
     assert counts == {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50}
     assert len({row["text"] for row in rows(number)}) == 120
 
 
-@pytest.mark.parametrize("number", [3, 4])
+@pytest.mark.parametrize("number", [3, 4, 5])
 def test_each_outcome_holds_what_it_measured_after_its_revision(number: int) -> None:
     got = Counter(row["outcome"] for row in rows(number) if right(row))
     for outcome, floor in FLOORS[number].items():
