@@ -42,6 +42,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "HOTLINE_AGENT_NUMBER": "number the voice menu dials for an agent (unset: Twilio queue)",
     "HOTLINE_QUEUE_MAX_WAIT_SECONDS": "seconds a caller holds for an agent before a message (120)",
     "HOTLINE_OPEN311_JURISDICTION": "Open311 jurisdiction_id (default yunjiang.gov.cn)",
+    "HOTLINE_SERVICE_AREA_BOUNDS": "south,west,north,east: coordinates outside are refused (unset)",
     "HOTLINE_LOG_LEVEL": "the app's log level under gunicorn.conf.py (default INFO)",
     "GUNICORN_BIND": "address gunicorn.conf.py binds (default 0.0.0.0:8000)",
     "GUNICORN_WORKERS": "gunicorn worker processes (default 4)",
@@ -100,6 +101,22 @@ def _time_of_day(name: str, raw: str) -> time:
         return time.fromisoformat(raw.strip())
     except ValueError:
         raise ConfigError(f"{name}: {raw!r} is not a time of day such as 17:30") from None
+
+
+def _bounds(raw: str) -> tuple[float, float, float, float] | None:
+    """'27.9,112.6,28.6,113.3' (south, west, north, east in degrees) → the box, or None."""
+    if not raw.strip():
+        return None
+    name = "HOTLINE_SERVICE_AREA_BOUNDS"
+    try:
+        south, west, north, east = (float(part) for part in raw.split(","))
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be four numbers: south,west,north,east, not {raw!r}"
+        ) from None
+    if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
+        raise ConfigError(f"{name}: need -90 <= south < north <= 90 and -180 <= west < east <= 180")
+    return south, west, north, east
 
 
 def _business_hours(raw: str) -> tuple[tuple[time, time], ...]:
@@ -196,6 +213,7 @@ def build_config(
         "AGENT_NUMBER": env.get("HOTLINE_AGENT_NUMBER") or None,
         "QUEUE_MAX_WAIT_SECONDS": _int(env, "HOTLINE_QUEUE_MAX_WAIT_SECONDS", 120),
         "OPEN311_JURISDICTION": env.get("HOTLINE_OPEN311_JURISDICTION", "yunjiang.gov.cn"),
+        "SERVICE_AREA_BOUNDS": _bounds(env.get("HOTLINE_SERVICE_AREA_BOUNDS") or ""),
         "BUSINESS_HOURS": _business_hours(
             env.get("HOTLINE_BUSINESS_HOURS") or "09:00-12:00,13:30-17:30"
         ),

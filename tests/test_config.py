@@ -109,3 +109,13 @@ def test_every_variable_in_the_readme_table_is_listed_in_environment_and_back() 
         for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1])
     }
     assert documented == set(ENVIRONMENT)
+
+
+def test_service_area_bounds_are_four_ordered_numbers(tmp_path: Path) -> None:
+    bounds = {"HOTLINE_SERVICE_AREA_BOUNDS": "27.9, 112.6, 28.6, 113.3"}
+    config = build_config(str(tmp_path), environ=bounds)
+    assert config["SERVICE_AREA_BOUNDS"] == (27.9, 112.6, 28.6, 113.3)
+    assert build_config(str(tmp_path), environ={})["SERVICE_AREA_BOUNDS"] is None
+    for bad in ("27.9,112.6,28.6", "north,112.6,28.6,113.3", "28.6,112.6,27.9,113.3"):
+        with pytest.raises(ConfigError, match="HOTLINE_SERVICE_AREA_BOUNDS"):
+            build_config(str(tmp_path), environ={"HOTLINE_SERVICE_AREA_BOUNDS": bad})

@@ -11,6 +11,7 @@ from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from hotline.phones import InvalidPhone, normalise
+from hotline.service_area import outside_service_area
 from routing.glossary import AppealType, Channel, ClockName, TriageOutcome, Urgency
 from routing.workflow import TicketState
 
@@ -95,6 +96,12 @@ class StrictSchema(Schema):
 class LocationSchema(StrictSchema):
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     long = fields.Float(required=True, validate=validate.Range(-180, 180))
+
+    @validates_schema
+    def _in_service_area(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        problem = outside_service_area(data.get("lat"), data.get("long"))
+        if problem is not None:
+            raise ValidationError(problem, "lat")
 
 
 class RequesterSchema(StrictSchema):

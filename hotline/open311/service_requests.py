@@ -43,6 +43,7 @@ from hotline.open311.schemas import (
 from hotline.open311.services import ATTRIBUTES, ATTRIBUTES_BY_CODE, is_service
 from hotline.phones import InvalidPhone, normalise
 from hotline.routing_context import routing_context
+from hotline.service_area import outside_service_area
 from hotline.transaction import commit
 from routing.glossary import Channel
 from routing.locating import area_in_address
@@ -131,6 +132,8 @@ def submission_from(params: dict[str, Any]) -> Submission:
     lat, long = params.get("lat"), params.get("long")
     if (lat is None) != (long is None):
         problems.append("lat 与 long 必须同时提供")
+    elif (outside := outside_service_area(lat, long)) is not None:
+        problems.append(f"lat、long：{outside}")
     address = params.get("address_string")
     address_id = params.get("address_id")
     if lat is None and long is None and not address and not address_id:

@@ -191,3 +191,17 @@ def test_an_unknown_ticket_is_404(client: Any) -> None:
     response = client.get("/api/v1/tickets/20990101-000001", headers=API_KEY)
     assert response.status_code == 404
     assert _error(response)["code"] == "not_found"
+
+
+def test_a_location_outside_the_configured_service_area_is_refused(
+    client: Any, app: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setitem(app.config, "SERVICE_AREA_BOUNDS", (27.9, 112.6, 28.6, 113.3))
+    response = _post(client, ELEVATOR | {"location": {"lat": 39.9, "long": 116.4}})
+    assert response.status_code == 400
+    error = _error(response)
+    assert error["details"]["field"] == "location.lat"
+    assert "不在本市服务范围内" in error["message"]
+    assert _nothing_written()
+    inside = _post(client, ELEVATOR | {"location": {"lat": 28.2, "long": 112.9}})
+    assert inside.status_code == 201

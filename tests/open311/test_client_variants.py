@@ -145,3 +145,14 @@ def test_a_request_posted_without_a_description_is_published_without_one(client:
     described = _ticket(client.post("/open311/v2/requests.json", data=post_body()))
     item = client.get(f"/open311/v2/requests/{described.number}.json").json[0]
     assert item["description"] == described.text
+
+
+def test_coordinates_outside_the_configured_service_area_are_another_citys_matter(
+    client: Any, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "SERVICE_AREA_BOUNDS", (27.9, 112.6, 28.6, 113.3))
+    outside = client.post(URL, data=post_body(lat="37.76524078", long="-122.4212043"))
+    assert outside.status_code == 400
+    assert "不在本市服务范围内" in error_descriptions(outside)[0]
+    inside = client.post(URL, data=post_body(lat="28.2", long="112.9"))
+    assert inside.status_code == 200
