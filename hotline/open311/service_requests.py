@@ -45,7 +45,7 @@ from hotline.phones import InvalidPhone, normalise
 from hotline.routing_context import routing_context
 from hotline.service_area import outside_service_area
 from hotline.transaction import commit
-from routing.glossary import Channel
+from routing.glossary import Channel, TriageOutcome
 from routing.locating import area_in_address
 from routing.workflow import Role, TicketState
 
@@ -270,6 +270,12 @@ def _filtered(statement: Select[Ticket], query: dict[str, Any]) -> Select[Ticket
     if end - start > window:
         raise Open311Error(400, f"start_date 与 end_date 相差不能超过 {window.days} 天")
     statement = statement.where(Ticket.accepted_at >= start, Ticket.accepted_at <= end)
+    # The public list holds service requests: a contact not accepted (abuse, a joke, a misdial)
+    # is none, and one no matter was given yet has no service_code the spec could show. Either
+    # is still answered when asked for by its id.
+    statement = statement.where(
+        Ticket.triage_outcome != TriageOutcome.NOT_ACCEPTED, Ticket.matter_code.is_not(None)
+    )
     if query.get("service_code"):
         statement = statement.where(Ticket.matter_code.in_(query["service_code"]))
     statuses = set(query.get("status") or ())

@@ -286,3 +286,24 @@ def test_published_descriptions_carry_no_html_but_keep_their_line_breaks(client:
     ticket = accepted(at=MONDAY_TEN, text="<p>电梯坏了三天</p>\n<b>请尽快维修</b><br/>谢谢")
     [item] = client.get(f"/open311/v2/requests/{ticket.number}.json").json
     assert item["description"] == "电梯坏了三天\n请尽快维修谢谢"
+
+
+def test_the_list_leaves_out_contacts_not_accepted_and_requests_with_no_service_yet(
+    client: Any,
+) -> None:
+    listed = accepted(at=MONDAY_TEN).number
+    unclassified = accepted(at=MONDAY_TEN, matter_code=None).number
+    refused = lifecycle.accept(
+        db.session,
+        AGENT,
+        intake(text="你们这些吃干饭的废物", matter_code=None),
+        TriageOutcome.NOT_ACCEPTED,
+        at=MONDAY_TEN,
+    ).number
+    assert _numbers(client.get(f"/open311/v2/requests.json?{WEEK}")) == [listed]
+    for number in (unclassified, refused):
+        one = client.get(f"/open311/v2/requests/{number}.json")
+        assert one.status_code == 200
+        assert _numbers(client.get(f"/open311/v2/requests.json?service_request_id={number}")) == [
+            number
+        ]
