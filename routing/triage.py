@@ -256,6 +256,30 @@ def _refuse(reason: str, matched: str | None = None) -> TriageResult:
     return TriageResult(TriageOutcome.NOT_ACCEPTED, None, None, reason, None, matched)
 
 
+# Keys in a keyboard row: "asdkjh" and "qwe" are mashed, "power out" and "no water" are not.
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_LATIN_WORD = re.compile(r"[a-z]+")
+_NOT_LATIN_CONTENT = re.compile(r"[^a-z\W\d_啊嗯哦呃哈]")
+
+
+def _mashed(word: str) -> bool:
+    """A Latin word typed by running over the keys: no vowel at all, or all of it in one
+    keyboard row starting with three neighbouring keys."""
+    if len(word) >= 3 and not any(v in word for v in "aeiouy"):
+        return True
+    return len(word) >= 3 and any(
+        word[:3] in row and all(c in row for c in word) for row in _KEYBOARD_ROWS
+    )
+
+
+def latin_mash(text: str) -> bool:
+    """Whether a message is only mashed Latin words, punctuation, digits and fillers (asdkjh ;;;
+    啊啊啊 qwe): read on the text as typed, where spaces still part the words."""
+    folded = text.lower()
+    words = _LATIN_WORD.findall(folded)
+    return bool(words) and not _NOT_LATIN_CONTENT.search(folded) and all(map(_mashed, words))
+
+
 def _meaningless(text: str, rules: NotAcceptedRules) -> TriageResult | None:
     if not text:
         return _refuse("诉求内容为空，不予受理。")
@@ -310,10 +334,15 @@ def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
     # unless it also says the danger is happening now (还在, 刚才, 快来人).
     if not calm or now is not None:
         best = _strongest((rule, _precise_match(rule, text, now)) for rule in rules.emergency)
-    if best is None and _wider_look_barred(calm, text, rules) is None:
-        best = _strongest(
+    # A bare cry for help (priority below 0: 救命 and nothing else) gives way to what the
+    # wider lexicon recognises (救命 + 被砖头压着 is a rescue for 119, not a case for 110).
+    bare_cry = best is not None and best[1].priority < 0
+    if (best is None or bare_cry) and _wider_look_barred(calm, text, rules) is None:
+        wider = _strongest(
             (rule, rule.matcher.longest_match(text)) for rule in rules.emergency_broad
         )
+        if wider is not None or not bare_cry:
+            best = wider
         if best is None and rules.emergency_model is not None:
             # Masked as the rules read it: a past clause or a fire already out says nothing
             # of a danger now (the damping keeps what is left from reading as sure).
@@ -328,6 +357,10 @@ def _wider_look_barred(calm: bool, masked_text: str, rules: TriageRules) -> str 
     """Why neither the wider lexicon nor the model may read a message (None: they may)."""
     if calm:
         return "the message reads as calm (emergency_calm)"
+    na = rules.not_accepted
+    if any(p.search(masked_text) for p in (*na.trolling_patterns, *na.outside_remit_patterns)):
+        # A joke or a private request (查前女友的手机号) is refused, not read for dangers.
+        return "a joke or a private request (trolling_patterns, outside_remit_patterns)"
     # A bare "着火" is too short to act on: the wider looks need a report around their word.
     if substantive_chars(masked_text) < rules.not_accepted.min_substantive_chars:
         return "too short to act on"
@@ -477,6 +510,8 @@ def triage(
     code to route name also says which guidance to give.
     """
     normalised = normalise(text)
+    if latin_mash(text):
+        return _refuse("诉求内容无实际意义（乱码或随手敲击的字母），不予受理。", normalised)
     return (
         _meaningless(normalised, rules.not_accepted)
         or _emergency(normalised, rules)

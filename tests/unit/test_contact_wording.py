@@ -113,3 +113,23 @@ def test_a_real_appeal_that_mentions_a_game_a_spouse_or_a_misdial_is_accepted(te
 def test_an_insult_inside_a_longer_insult_leaves_no_content_behind() -> None:
     # 吃干饭的 alone, and 你们这些吃干饭的废物 as a whole: the longer is taken out first.
     assert refused("你们这些吃干饭的 废物 一群*** 挂了")
+
+
+@pytest.mark.parametrize("text", ["asdkjh ;;; 啊啊啊 qwe", "hjkl", "qwe qwe", "sdfsdf 123"])
+def test_letters_run_over_the_keyboard_are_not_accepted(text: str) -> None:
+    assert refused(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["no water", "power out", "street light broken", "noise", "there is no water again"]
+)
+def test_a_short_appeal_in_english_is_no_keyboard_mash(text: str) -> None:
+    assert not refused(text)
+
+
+def test_a_private_request_is_refused_even_where_the_model_reads_a_danger() -> None:
+    # The model read 0.85 for 110 in 她、女、我: a private request is no message to read for one.
+    result = triage(
+        "帮我把前女友的新手机号查出来 她把我拉黑了 我有话跟她讲", TriageRules.load_default()
+    )
+    assert result.outcome is TriageOutcome.NOT_ACCEPTED

@@ -590,3 +590,24 @@ def test_a_cooking_smell_or_a_work_injury_claim_is_no_emergency(
     rules: TriageRules, text: str
 ) -> None:
     assert triage(text, rules).outcome is None
+
+
+def test_a_cry_for_help_under_a_collapse_goes_to_the_rescue_service(rules: TriageRules) -> None:
+    result = triage(
+        "对面那栋老房子塌了半边 底下有人喊救命 听得到声音 被砖头压着 我们几个扒不动", rules
+    )
+    assert result.outcome is TriageOutcome.EMERGENCY
+    assert result.service == "119"
+
+
+def test_a_fire_whose_victims_are_not_yet_known_is_still_a_fire(rules: TriageRules) -> None:
+    result = triage(
+        "来电人称其所在工业园一仓库起火，火势较大伴有浓烟，暂不清楚是否有人员被困。", rules
+    )
+    assert result.outcome is TriageOutcome.EMERGENCY
+    assert result.service == "119"
+
+
+def test_a_fight_the_police_already_settled_is_no_emergency(rules: TriageRules) -> None:
+    text = "昨晚隔壁两口子吵架打起来了 警察来过处理完了 今天楼道里还一地碎玻璃 没人扫"
+    assert triage(text, rules).outcome is None

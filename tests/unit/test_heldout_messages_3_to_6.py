@@ -1,4 +1,4 @@
-"""The third, fourth and fifth held-out sets, each written after every triage change before it and
+"""The third to sixth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -41,7 +41,28 @@ messages, the same mix, 12 near misses among the ordinary appeals), on arrival:
     dispatched                       49/50   a ramp seen while visiting the petitions office
 
 Its revision: 119/120 (30, 24, 15, 50), with no other text among the 8,946 of tests/data and the
-emergency examples changing outcome; only the chat about a cat stays accepted.
+emergency examples changing outcome; only the chat about a cat stays accepted. 90 ordinary appeals
+then written to sit at the edge of every other outcome (tests/data/ordinary_probes.jsonl): 9 were
+not dispatched, all by rules older than the revision (不会打官司, 本来想去信访局, a lost
+document read as a missing father, a dog that 不咬人, bikes 推进楼道); 0/90 after.
+
+tests/data/heldout_messages_6.jsonl, written meanwhile by another writer who saw no rule, on
+arrival:
+
+    emergency to the right service   27/30   a drowned child (冒得气了) sent to 119, a collapse
+                                             with a cry for help sent to 110, a child in a river
+                                             to 110 (the rules' convention, left alone)
+    referral to the right route      11/24   二倍工资, 经济补偿 (not 经济补偿金), 劝退 while
+                                             pregnant, a judgment not paid, a debt with an IOU, an
+                                             inheritance dispute, 结论我不服, a window clerk who
+                                             hints at a 红包, 扶贫款 shared out, 环评报告全文
+    not accepted                      7/16   flirting, homework, fortune telling, game tips, a
+                                             partner's phone location, a test, keyboard mash
+    dispatched                       46/50   a fight the police settled, a judgment shown for a
+                                             户口 transfer, a paid arbitration award
+
+Its revision: 119/120 (29, 24, 16, 50); a bare cry for help gives way to the danger the wider
+lexicon names, and jokes or private requests are not read for dangers by the model.
 """
 
 from __future__ import annotations
@@ -57,6 +78,7 @@ FLOORS = {
     3: {"emergency": 27, "referral": 22, "not_accepted": 15, "dispatch": 49},
     4: {"emergency": 27, "referral": 23, "not_accepted": 15, "dispatch": 49},
     5: {"emergency": 30, "referral": 24, "not_accepted": 15, "dispatch": 50},
+    6: {"emergency": 29, "referral": 24, "not_accepted": 16, "dispatch": 50},
 }
 
 
@@ -76,15 +98,22 @@ def right(row: dict[str, str]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("number", [3, 4, 5])
+@pytest.mark.parametrize("number", [3, 4, 5, 6])
 def test_each_set_has_every_outcome_in_its_proportions(number: int) -> None:
     counts = Counter(row["outcome"] for row in rows(number))
     assert counts == {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50}
     assert len({row["text"] for row in rows(number)}) == 120
 
 
-@pytest.mark.parametrize("number", [3, 4, 5])
+@pytest.mark.parametrize("number", [3, 4, 5, 6])
 def test_each_outcome_holds_what_it_measured_after_its_revision(number: int) -> None:
     got = Counter(row["outcome"] for row in rows(number) if right(row))
     for outcome, floor in FLOORS[number].items():
         assert got[outcome] >= floor, (outcome, got[outcome])
+
+
+def test_ordinary_appeals_at_the_edge_of_every_other_outcome_are_dispatched() -> None:
+    probes = jsonl("ordinary_probes.jsonl")
+    assert len(probes) == 90
+    rules = TriageRules.load_default()
+    assert [r["text"] for r in probes if triage(r["text"], rules).outcome is not None] == []
