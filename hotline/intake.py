@@ -20,7 +20,7 @@ from hotline.models import Requester, Ticket
 from hotline.phones import normalise, phone_key
 from hotline.postgres import run
 from hotline.routing_context import RoutingContext, routing_context
-from routing.classify import Classification
+from routing.classify import Classification, matter_outside
 from routing.glossary import (
     AREA_LEVEL_DEPTH,
     AppealType,
@@ -271,13 +271,15 @@ class Assessment:
 def assess(context: RoutingContext, text: str, matter_code: str | None) -> Assessment:
     """Triage (not accepted, emergency, legal route) and the matter, the agent's if given.
 
-    A matter that the classifier puts under a legal route is triaged again as a referral.
+    A legal-route matter the agent chose is a referral. One the classifier chose is not: the
+    triage rules read the legal routes with their masks (我不想打官司，想请街道调解), the keyword
+    classifier one word; its next candidate is taken instead (decisions.classifier_legal_matters).
     """
     triaged = triage(text, context.triage_rules, matter_code, context.legal_route_matters)
     classification = context.classifier.classify(text, matter_code)
     matter = classification.matter_code
-    if triaged.outcome is None and matter in context.legal_route_matters:
-        triaged = triage(text, context.triage_rules, matter, context.legal_route_matters)
+    if matter_code is None and triaged.outcome is not TriageOutcome.REFERRAL:
+        matter = matter_outside(classification, context.legal_route_matters)
     return Assessment(triaged, classification, matter)
 
 

@@ -10,7 +10,7 @@ import re
 import sys
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -44,6 +44,14 @@ class Classification:
 
 
 NO_MATTER = Classification(None, 0.0, "none", ())
+
+
+def matter_outside(classification: Classification, excluded: Collection[str]) -> str | None:
+    """The classified matter, or, where it is one of `excluded` (the legal-route matters a
+    classifier reads from one word: 仲裁, 信访), its best candidate that is not; else None."""
+    if classification.matter_code not in excluded:
+        return classification.matter_code
+    return next((code for code, _ in classification.candidates if code not in excluded), None)
 
 
 def _split_keywords(keywords: str | Sequence[str]) -> list[str]:

@@ -91,8 +91,6 @@ def assessed() -> tuple[Assessed, ...]:
     for message in messages():
         triaged = triage(message.text, rules, None, legal)
         classification = keyword_rules().classify(message.text)
-        if triaged.outcome is None and classification.matter_code in legal:
-            triaged = triage(message.text, rules, classification.matter_code, legal)
         out.append(Assessed(message, triaged, classification))
     return tuple(out)
 

@@ -35,7 +35,7 @@ import pytest
 
 from routing.glossary import TriageOutcome
 from routing.triage import TriageResult, TriageRules, triage
-from tests.unit.test_heldout_messages import keyword_rules, routed_legal_matters
+from tests.unit.test_heldout_messages import routed_legal_matters
 from tests.unit.wording_data import jsonl
 
 
@@ -44,13 +44,9 @@ def rows() -> tuple[dict[str, object], ...]:
 
 
 def assessed(text: str) -> TriageResult:
-    """Triage, and again with the classifier's matter, as intake assesses an appeal."""
-    rules, legal = TriageRules.load_default(), routed_legal_matters()
-    result = triage(text, rules, None, legal)
-    matter = keyword_rules().classify(text).matter_code
-    if result.outcome is None and matter in legal:
-        result = triage(text, rules, matter, legal)
-    return result
+    """Triage as intake assesses an appeal: the classifier's legal-route matter is no referral
+    on its own (decisions.classifier_legal_matters)."""
+    return triage(text, TriageRules.load_default(), None, routed_legal_matters())
 
 
 def test_appeals_on_a_legal_route_are_referred_to_that_route() -> None:
