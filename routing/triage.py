@@ -289,9 +289,13 @@ def _meaningless(text: str, rules: NotAcceptedRules) -> TriageResult | None:
     return None
 
 
+_LAUGHTER = re.compile(r"[哈呵嘿嘻啊哦嗯呃]+")
+
+
 def content_chars(text: str) -> int:
-    """Characters of the words that carry content: filler such as 你们都是 does not count."""
-    return sum(len(word) for word in segment.tokens(text))
+    """Characters of the words that carry content: filler such as 你们都是 and laughter
+    (哈哈哈) do not count."""
+    return sum(len(word) for word in segment.tokens(text) if not _LAUGHTER.fullmatch(word))
 
 
 def _not_accepted(text: str, rules: NotAcceptedRules) -> TriageResult | None:
@@ -357,10 +361,6 @@ def _wider_look_barred(calm: bool, masked_text: str, rules: TriageRules) -> str 
     """Why neither the wider lexicon nor the model may read a message (None: they may)."""
     if calm:
         return "the message reads as calm (emergency_calm)"
-    na = rules.not_accepted
-    if any(p.search(masked_text) for p in (*na.trolling_patterns, *na.outside_remit_patterns)):
-        # A joke or a private request (查前女友的手机号) is refused, not read for dangers.
-        return "a joke or a private request (trolling_patterns, outside_remit_patterns)"
     # A bare "着火" is too short to act on: the wider looks need a report around their word.
     if substantive_chars(masked_text) < rules.not_accepted.min_substantive_chars:
         return "too short to act on"
@@ -415,6 +415,11 @@ def _model_emergency(text: str, rules: TriageRules) -> TriageResult | None:
 def _kept_from_model(text: str, rules: TriageRules) -> str | None:
     if any(pattern.search(text) for pattern in rules.emergency_model_leaves_to_rules):
         return "left to the rules (leave_to_rules)"
+    na = rules.not_accepted
+    if any(p.search(text) for p in (*na.trolling_patterns, *na.outside_remit_patterns)):
+        # A joke or a private request (查前女友的手机号) is no message for the model to read
+        # dangers into; the rules and the lexicon, which name a danger, still read it.
+        return "a joke or a private request (trolling_patterns, outside_remit_patterns)"
     if chinese_share(text) < rules.emergency_model_min_chinese_share:
         return "not mostly Chinese (min_chinese_share)"
     return None

@@ -133,3 +133,27 @@ def test_a_private_request_is_refused_even_where_the_model_reads_a_danger() -> N
         "帮我把前女友的新手机号查出来 她把我拉黑了 我有话跟她讲", TriageRules.load_default()
     )
     assert result.outcome is TriageOutcome.NOT_ACCEPTED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有没有大神知道社保断缴了怎么补缴",
+        "我看我老公手机上收到一条短信说医保卡要冻结，是不是诈骗",
+        "我女儿放学到现在还没回家，电话也打不通，能不能帮我查一下她的手机定位",
+        "燃气表上这个数是多少才算正常，这个月燃气费特别高",
+        "城管骂完了就把我的摊子收走了",
+        "网吧里那些妹子看着才多大了，网吧根本不查身份证",
+        "查一下我老公手机为什么欠费停机了",
+    ],
+)
+def test_a_real_appeal_near_a_refusal_pattern_is_accepted(text: str) -> None:
+    assert not refused(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["有没有大神，宝宝发高烧抽起来了", "有没有大神 有个大爷被困在车里出不来了"]
+)
+def test_no_refusal_pattern_keeps_a_danger_from_being_transferred(text: str) -> None:
+    result = triage(text, TriageRules.load_default())
+    assert result.outcome is TriageOutcome.EMERGENCY

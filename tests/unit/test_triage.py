@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re._constants as sre_constants
+import re._parser as sre_parse
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -556,7 +559,7 @@ def _rule_patterns(node: object) -> list[str]:
     if isinstance(node, dict):
         found: list[str] = []
         for key, value in node.items():
-            if key in {"patterns", "masks", "emergency_masks", "abusive_patterns"} and isinstance(
+            if (key.endswith(("patterns", "masks")) or key == "leave_to_rules") and isinstance(
                 value, list
             ):
                 found += [v for v in value if isinstance(v, str)]
@@ -577,6 +580,69 @@ def test_no_rule_pattern_scans_the_rest_of_the_text_from_every_position() -> Non
     for pattern in patterns:
         assert not pattern.startswith((".*", "(.*")), pattern
         assert pattern.startswith("^") or "(?=.*" not in pattern, pattern
+
+
+_UNBOUNDED = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
+
+
+def _unbounded(op: object, av: object) -> bool:
+    return op in _UNBOUNDED and av[1] == sre_constants.MAXREPEAT  # type: ignore[index]
+
+
+def _children(op: object, av: Any) -> list[Any]:
+    if op in _UNBOUNDED:
+        return [av[2]]
+    if op is sre_constants.SUBPATTERN:
+        return [av[-1]]
+    if op is sre_constants.BRANCH:
+        return list(av[1])
+    if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+        return [av[1]]
+    return []  # atomic groups and possessive repeats never backtrack into themselves
+
+
+def _repeats_unboundedly(items: Any) -> bool:
+    return any(
+        _unbounded(op, av) or any(_repeats_unboundedly(c) for c in _children(op, av))
+        for op, av in items
+    )
+
+
+def _nests_unbounded_repeats(items: Any) -> bool:
+    for op, av in items:
+        if _unbounded(op, av) and _repeats_unboundedly(av[2]):
+            return True
+        if any(_nests_unbounded_repeats(c) for c in _children(op, av)):
+            return True
+    return False
+
+
+def test_no_rule_pattern_repeats_a_repetition_that_could_backtrack() -> None:
+    # ((测试|test)+[\W\d_]*)+ splits "测试测试…x" in exponentially many ways before it fails: a
+    # 60-character text held a worker for seconds. Such a loop must be possessive (++, *+).
+    data = json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    nested = [p for p in _rule_patterns(data) if _nests_unbounded_repeats(sre_parse.parse(p))]
+    assert nested == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["测试" * 26 + "x", "说话啊" * 30 + "x", "打错，" * 40 + "x", "test " * 40 + "please ignore"],
+)
+def test_texts_that_once_made_the_filler_patterns_backtrack_are_read_as_appeals(
+    rules: TriageRules, text: str
+) -> None:
+    assert triage(text, rules).outcome is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["测试测试 123 收到请回复", "喂喂 你好 有人吗", "不好意思打错了 再见", "新年快乐 你们辛苦了"],
+)
+def test_the_possessive_filler_patterns_still_refuse_what_they_refused(
+    rules: TriageRules, text: str
+) -> None:
+    assert triage(text, rules).outcome is TriageOutcome.NOT_ACCEPTED
 
 
 @pytest.mark.parametrize(
@@ -610,4 +676,28 @@ def test_a_fire_whose_victims_are_not_yet_known_is_still_a_fire(rules: TriageRul
 
 def test_a_fight_the_police_already_settled_is_no_emergency(rules: TriageRules) -> None:
     text = "昨晚隔壁两口子吵架打起来了 警察来过处理完了 今天楼道里还一地碎玻璃 没人扫"
+    assert triage(text, rules).outcome is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "法院判决生效半年了，前夫一分钱抚养费没给，孩子户口还在他那边",
+        "离婚官司一审判我输了，我不服想上诉，另外孩子户口怎么迁",
+    ],
+)
+def test_a_court_case_that_also_mentions_a_household_register_is_still_referred(
+    rules: TriageRules, text: str
+) -> None:
+    result = triage(text, rules)
+    assert (result.outcome, result.route) == (TriageOutcome.REFERRAL, "litigation")
+
+
+def test_a_judgment_shown_only_to_move_a_household_register_is_dispatched(
+    rules: TriageRules,
+) -> None:
+    text = (
+        "离婚判决书下来了孩子判给我 现在要给孩子把户口迁过来 派出所说还要前夫到场签字 "
+        "判决书不管用吗 前夫又联系不上"
+    )
     assert triage(text, rules).outcome is None
