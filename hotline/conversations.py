@@ -41,6 +41,9 @@ OPTED_OUT = (
     "回复“订阅”可恢复；反映诉求请直接发送内容或拨打12345。"
 )
 OPTED_IN = "【12345】您已恢复接收本热线的短信通知。回复“TD”可退订。"
+START_NEEDED = (
+    "【12345】您此前回复了 STOP，短信平台仍在拦截发往本号码的短信。请回复 START 恢复接收。"
+)
 QUERY = re.compile(r"^(?:查询|查|CX)[:：]?(\d{8})-?(\d{6})$", re.IGNORECASE)
 # 查询/CX followed by no ticket number, or a malformed one ("查询 abc", "CX12"): the command
 # was meant, so it gets the format, not a ticket. "查询一下社保..." is an appeal.

@@ -17,6 +17,12 @@ def record(session: DbSession, key: str, keyword: str, sid: str | None) -> None:
         session.flush()
 
 
+def keyword(session: DbSession, key: str) -> str | None:
+    """The word the number unsubscribed with, if it did."""
+    row = session.get(SmsOptOut, key)
+    return row.keyword if row is not None else None
+
+
 def clear(session: DbSession, key: str) -> bool:
     """The number subscribed again; whether it had unsubscribed."""
     row = session.get(SmsOptOut, key)

@@ -54,16 +54,18 @@ _warned_without_callback = False
 
 
 def status_callback_url(app: Flask) -> str | None:
-    """Where Twilio reports delivery: below HOTLINE_PUBLIC_URL, or, in a request, the base the
-    webhooks' signatures are checked against (trusted proxies and mount point included). A
-    worker without HOTLINE_PUBLIC_URL cannot know the public address: no callback, said once."""
+    """Where Twilio reports delivery: in a request, on the base the webhooks' signatures are
+    checked against (HOTLINE_PUBLIC_URL, trusted proxies and mount point as there); in a worker,
+    below HOTLINE_PUBLIC_URL. A worker without it cannot know the public address: no callback,
+    said once."""
     global _warned_without_callback
-    if app.config.get("PUBLIC_URL"):
-        return str(app.config["PUBLIC_URL"]).rstrip("/") + "/webhooks/twilio/status"
     if has_request_context():
         from hotline.webhooks.twilio_request import callback_url
 
         return callback_url("webhooks.twilio_status")
+    if app.config.get("PUBLIC_URL"):
+        # A worker knows no mount point: HOTLINE_PUBLIC_URL is the whole base (README).
+        return str(app.config["PUBLIC_URL"]).rstrip("/") + "/webhooks/twilio/status"
     if not _warned_without_callback:
         _warned_without_callback = True
         log.warning(

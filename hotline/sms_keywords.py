@@ -49,3 +49,9 @@ def answered_by_twilio(body: str, opt_out_type: str = "") -> bool:
     """Whether Twilio has already replied to this keyword: it says so with OptOutType (Advanced
     Opt-Out, custom words included), and always answers its default words."""
     return bool(opt_out_type) or _word(body) in TWILIO_WORDS
+
+
+def blocked_by_twilio(word: str) -> bool:
+    """Whether an unsubscribe by `word` is one Twilio enforces itself: it then sends nothing to
+    the number until it texts one of Twilio's own START words (订阅 does not unblock it)."""
+    return _word(word) in TWILIO_WORDS

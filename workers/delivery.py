@@ -36,6 +36,10 @@ TEMPLATES = {
     "callback_survey": "【12345回访】您反映的问题（工单号 {number}）已办理答复。请回复数字评价："
     "1 满意，2 基本满意，3 不满意。",
 }
+# Texts to citizens, which an unsubscribe stops. Duty texts to units, their heads and the centre
+# (notices, reminders, supervision and escalation orders) are no subscription: a reflexive
+# "TD" to a 【12345督办】 text must not silence the next order.
+OPT_OUT_KINDS = frozenset({"sms_requester", "sms"})
 # How long a callback survey waits for the requester's reply before an agent calls instead.
 SURVEY_OPEN = timedelta(days=2)
 
@@ -174,6 +178,12 @@ def _open_survey(message: OutboxMessage) -> None:
 
 
 def _finish(message: OutboxMessage, sent: Sent) -> str:
+    # Locked and read again: a status callback may have written the row since `sending` was
+    # committed, and must not be overwritten by what was read before.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.refresh(message, with_for_update=True)
+    else:
+        db.session.refresh(message)
     if message.payload.get("template") == "callback_survey":
         _open_survey(message)
     message.state = "sent"
@@ -228,8 +238,12 @@ def deliver(message_id: int) -> str:
             message.last_error,
         )
         return message.state
-    if message.state == "pending" and (refused := opt_outs.refusal(db.session, to)):
-        # The number texted 退订 / TD / STOP: the row says so, and the requester is reached
+    if (
+        message.state == "pending"
+        and message.kind in OPT_OUT_KINDS
+        and (refused := opt_outs.refusal(db.session, to))
+    ):
+        # The requester texted 退订 / TD / STOP: the row says so, and the requester is reached
         # another way (the callback clock goes on to an agent's call).
         message.state = "skipped"
         message.last_error = refused

@@ -9,7 +9,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from hotline import conversations, opt_outs
 from hotline.extensions import db
 from hotline.phones import phone_key
-from hotline.sms_keywords import Keyword, answered_by_twilio, keyword_of
+from hotline.sms_keywords import Keyword, answered_by_twilio, blocked_by_twilio, keyword_of
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
 from hotline.webhooks.inbound import claim, find, record_reply
@@ -65,6 +65,10 @@ def keyword_reply(keyword: Keyword, form: dict[str, str]) -> conversations.SmsRe
         reply = conversations.opt_out(db.session, key, word, form["sid"])
         return reply if ours else conversations.SmsReply("", reply.outcome)
     if keyword is Keyword.START:
+        stopped_with = opt_outs.keyword(db.session, key) if key is not None else None
+        if ours and stopped_with is not None and blocked_by_twilio(stopped_with):
+            # Twilio still blocks the number for its STOP: only its own START lifts that.
+            return conversations.SmsReply(conversations.START_NEEDED, "opt_in_refused")
         if key is not None:
             opt_outs.clear(db.session, key)
         return conversations.SmsReply(conversations.OPTED_IN if ours else "", "opt_in")

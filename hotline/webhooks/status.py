@@ -39,7 +39,8 @@ def twilio_status() -> Response:
         # The callback came before the sending worker saved the provider's id: the URL we
         # gave Twilio names the row (and is covered by the signature).
         candidate = db.session.get(OutboxMessage, int(reference))
-        if candidate is not None and candidate.provider_id in (None, form["sid"]):
+        # Only a row being sent, with no provider id yet, is waiting for this callback.
+        if candidate is not None and candidate.state == "sending" and candidate.provider_id is None:
             candidate.provider_id = form["sid"]
             message = candidate
     # Unknown ids (a message sent by another system on the account) are acknowledged and ignored.

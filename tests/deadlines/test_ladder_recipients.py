@@ -10,11 +10,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from hotline import lifecycle
+from hotline import lifecycle, opt_outs
 from hotline.domain import reset_domain
 from hotline.extensions import db
 from hotline.lifecycle.deadlines import record_breach
 from hotline.models import OutboxMessage, Ticket, TicketEvent, Unit
+from hotline.phones import phone_key
 from hotline.recipients import contact_for
 from routing.escalation import DEMO_LADDER_MAPPING
 from tests import factories
@@ -141,3 +142,22 @@ def _record(sent: list[str], to: str) -> Any:
 
     sent.append(to)
     return Sent(provider_id=f"SM{len(sent)}", status="queued")
+
+
+def test_a_unit_head_who_texted_td_still_receives_the_supervision_order(app: Flask) -> None:
+    # Duty texts are no subscription: a reflexive "TD" to a 【12345督办】 text must not
+    # silence the next order (an unsubscribe stops only texts to citizens).
+    ticket = factories.dispatched()
+    head = _phone(LEAD_UNIT, "head_phone")
+    assert head
+    opt_outs.record(db.session, phone_key(head), "TD", None)
+    assert ticket.handle_due_at is not None
+    at = ticket.handle_due_at + timedelta(days=4)
+    assert record_breach(db.session, ticket, "handle", "supervise", ticket.handle_due_at, at)
+    db.session.commit()
+    (order,) = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.ticket_id == ticket.id, OutboxMessage.kind == "supervise"
+        )
+    )
+    assert deliver(order.id) == "sent"

@@ -166,3 +166,13 @@ def test_a_sentence_that_starts_with_stop_is_still_an_appeal(twilio_app: Flask) 
     body = "Stop the construction noise at night near 3 号楼, it goes on past midnight"
     post_signed(twilio_app.test_client(), PATH, as_twilio_sends(Body=body))
     assert ticket_for("SM" + "1" * 32).text == body
+
+
+def test_subscribing_again_after_twilios_stop_asks_for_start(twilio_app: Flask) -> None:
+    client = twilio_app.test_client()
+    post_signed(client, PATH, as_twilio_sends(Body="STOP"))
+    response = post_signed(client, PATH, as_twilio_sends(MessageSid="SM" + "6" * 32, Body="订阅"))
+    assert "回复 START" in reply_text(response)
+    assert opt_outs.refusal(db.session, SENDER) is not None
+    post_signed(client, PATH, as_twilio_sends(MessageSid="SM" + "7" * 32, Body="START"))
+    assert opt_outs.refusal(db.session, SENDER) is None

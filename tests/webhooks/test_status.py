@@ -167,3 +167,35 @@ def test_a_callback_naming_another_messages_row_changes_nothing(twilio_app: Flas
     post_signed(twilio_app.test_client(), path, status("SM" + "2" * 32, "failed"))
     assert other.provider_id == "SM" + "1" * 32
     assert other.delivery_status == "sent"
+
+
+def test_a_callback_naming_a_row_that_is_not_being_sent_changes_nothing(
+    twilio_app: Flask,
+) -> None:
+    skipped = OutboxMessage(
+        kind="sms",
+        idempotency_key="test:skipped-row",
+        payload={"to": "+8613800138000", "body": "测试"},
+        state="skipped",
+    )
+    db.session.add(skipped)
+    db.session.commit()
+    db.session.info.clear()
+    path = f"{PATH}?outbox={skipped.id}"
+    post_signed(twilio_app.test_client(), path, status("SM" + "3" * 32, "delivered"))
+    assert skipped.provider_id is None
+    assert skipped.delivery_status is None
+
+
+def test_in_a_request_the_status_callback_keeps_the_mount_of_a_host_only_public_url(
+    twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotline.sms import status_callback_url
+
+    monkeypatch.setitem(twilio_app.config, "PUBLIC_URL", "https://gov.example.cn")
+    with twilio_app.test_request_context(
+        "/webhooks/twilio/sms", environ_overrides={"SCRIPT_NAME": "/hotline"}
+    ):
+        assert status_callback_url(twilio_app) == (
+            "https://gov.example.cn/hotline/webhooks/twilio/status"
+        )
