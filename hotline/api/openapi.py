@@ -27,6 +27,7 @@ from hotline.api.schemas import (
 )
 
 OPENAPI_VERSION = "3.0.3"
+NULL_ONLY: dict[str, Any] = {"type": "object", "nullable": True, "enum": [None]}
 ERROR_TEXT = {
     "400": "参数错误（validation_error、invalid_json、invalid_phone、invalid_cursor）",
     "401": "未登录或 API key 无效",
@@ -76,8 +77,13 @@ class Components:
         document = self._type(item)
         for validator in item.validators:
             document.update(_validator(validator, isinstance(item, fields.List)))
-        if item.allow_none and "$ref" not in document:
-            document["nullable"] = True
+        if item.allow_none:
+            if "$ref" in document:
+                # OpenAPI 3.0 ignores what stands beside a $ref, and "nullable" needs a "type"
+                # beside it: a nullable object is the object or a null-only object schema.
+                document = {"anyOf": [document, NULL_ONLY]}
+            else:
+                document["nullable"] = True
         default = item.load_default
         if default is not missing and not callable(default):
             document["default"] = default
