@@ -78,6 +78,24 @@ TICKET_TABLES = (
 )
 
 
+def ensure_database(url: str) -> None:
+    """Create the benchmark's database when the server has none of that name yet."""
+    import psycopg
+    from psycopg import sql
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    parts = urllib.parse.urlsplit(plain)
+    name = urllib.parse.unquote(parts.path.lstrip("/"))
+    try:
+        psycopg.connect(plain).close()
+    except psycopg.OperationalError as error:
+        if "does not exist" not in str(error) or not name:
+            raise
+        maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(maintenance, autocommit=True) as connection:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def empty_the_queue(url: str) -> None:
     import psycopg
 
@@ -313,6 +331,7 @@ def main() -> None:
     env.setdefault("HOTLINE_LOG_LEVEL", "WARNING")
     env.setdefault("GUNICORN_LOG_LEVEL", "warning")
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    ensure_database(url)
     subprocess.run(
         [*flask, "db", "upgrade"],
         cwd=ROOT,
