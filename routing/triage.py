@@ -420,6 +420,9 @@ def _kept_from_model(text: str, rules: TriageRules) -> str | None:
         # A joke or a private request (查前女友的手机号) is no message for the model to read
         # dangers into; the rules and the lexicon, which name a danger, still read it.
         return "a joke or a private request (trolling_patterns, outside_remit_patterns)"
+    if any(route.matcher.longest_match(text) for route in rules.legal_routes):
+        # An inheritance dispute read 0.82 for 110 in 我、女、着: a legal route is no danger.
+        return "a legal-route matter (legal_routes)"
     if chinese_share(text) < rules.emergency_model_min_chinese_share:
         return "not mostly Chinese (min_chinese_share)"
     return None

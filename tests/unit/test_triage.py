@@ -701,3 +701,10 @@ def test_a_judgment_shown_only_to_move_a_household_register_is_dispatched(
         "判决书不管用吗 前夫又联系不上"
     )
     assert triage(text, rules).outcome is None
+
+
+def test_a_legal_route_matter_is_not_read_for_dangers_by_the_model(rules: TriageRules) -> None:
+    # The model read 0.82 for 110 in 我、女、着; the message is an inheritance dispute.
+    text = "我爸去年走了，没留遗嘱，老房子我哥一家住着，他说女儿嫁出去了就没份，我和我妹都想分"
+    result = triage(text, rules)
+    assert (result.outcome, result.route) == (TriageOutcome.REFERRAL, "litigation")

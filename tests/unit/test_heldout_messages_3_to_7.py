@@ -1,4 +1,4 @@
-"""The third to sixth held-out sets, each written after every triage change before it and
+"""The third to seventh held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -63,6 +63,21 @@ arrival:
 
 Its revision: 119/120 (29, 24, 16, 50); a bare cry for help gives way to the danger the wider
 lexicon names, and jokes or private requests are not read for dangers by the model.
+
+tests/data/heldout_messages_7.jsonl, written after both revisions by a third writer who saw no
+rule, on arrival:
+
+    emergency to the right service   29/30   smoke filling a corridor, in Cantonese (燶味, 快啲嚟)
+    referral to the right route      11/24   N+1, 证明我是他们的人, 推翻这个处罚, 决定不对,
+                                             信访办递过材料, a copy of a 规划许可证, 八十多桌
+    not accepted                      8/16   机器人还是真人, homework, an essay, fortune telling,
+                                             a husband's phone location, 按错了…想打给
+    dispatched                       46/50   a judgment shown for a 户口 move, arbitration records
+                                             as evidence, a sagging wire "没冒火花", an earlier
+                                             信访 "已经解决了"
+
+Its revision: 119/120 (30, 24, 15, 50); a message on a legal route is not read for dangers by the
+model (an inheritance dispute had read 0.82 for 110).
 """
 
 from __future__ import annotations
@@ -79,6 +94,7 @@ FLOORS = {
     4: {"emergency": 27, "referral": 23, "not_accepted": 15, "dispatch": 49},
     5: {"emergency": 30, "referral": 24, "not_accepted": 15, "dispatch": 50},
     6: {"emergency": 29, "referral": 24, "not_accepted": 16, "dispatch": 50},
+    7: {"emergency": 30, "referral": 24, "not_accepted": 15, "dispatch": 50},
 }
 
 
@@ -98,14 +114,14 @@ def right(row: dict[str, str]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7])
 def test_each_set_has_every_outcome_in_its_proportions(number: int) -> None:
     counts = Counter(row["outcome"] for row in rows(number))
     assert counts == {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50}
     assert len({row["text"] for row in rows(number)}) == 120
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7])
 def test_each_outcome_holds_what_it_measured_after_its_revision(number: int) -> None:
     got = Counter(row["outcome"] for row in rows(number) if right(row))
     for outcome, floor in FLOORS[number].items():
