@@ -77,7 +77,10 @@ rule, on arrival:
                                              信访 "已经解决了"
 
 Its revision: 119/120 (30, 24, 15, 50); a message on a legal route is not read for dangers by the
-model (an inheritance dispute had read 0.82 for 110).
+model (an inheritance dispute had read 0.82 for 110). A second batch of 100 ordinary appeals at
+the edges (tests/data/ordinary_probes_2.jsonl), written after it: 95/100 dispatched on arrival
+(a robot question and a misdial inside real appeals refused, a 信访 already solved and a threat
+to sue the caller referred); 100/100 after.
 """
 
 from __future__ import annotations
@@ -128,8 +131,11 @@ def test_each_outcome_holds_what_it_measured_after_its_revision(number: int) -> 
         assert got[outcome] >= floor, (outcome, got[outcome])
 
 
-def test_ordinary_appeals_at_the_edge_of_every_other_outcome_are_dispatched() -> None:
-    probes = jsonl("ordinary_probes.jsonl")
-    assert len(probes) == 90
+@pytest.mark.parametrize(("name", "count"), [("ordinary_probes", 90), ("ordinary_probes_2", 100)])
+def test_ordinary_appeals_at_the_edge_of_every_other_outcome_are_dispatched(
+    name: str, count: int
+) -> None:
+    probes = jsonl(f"{name}.jsonl")
+    assert len(probes) == count
     rules = TriageRules.load_default()
     assert [r["text"] for r in probes if triage(r["text"], rules).outcome is not None] == []
