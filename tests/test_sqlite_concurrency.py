@@ -1,0 +1,89 @@
+"""The embedded SQLite database (`make run`) under concurrent requests: a write that begins after
+another has written waits its turn instead of failing with "database is locked"."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from hotline.demo.loader import load_demo
+from hotline.extensions import db
+from hotline.models import Ticket
+from tests.conftest import make_test_app
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[BaseWSGIServer, object]]:
+    """A fresh file database behind werkzeug's threaded development server, as `make run`."""
+    app = make_test_app(f"sqlite:///{tmp_path / 'hotline.sqlite3'}")
+    with app.app_context():
+        upgrade()
+        load_demo(db.session, "test-password", "test-api-key")
+        db.session.commit()
+    wsgi = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=wsgi.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield wsgi, app
+    finally:
+        wsgi.shutdown()
+        thread.join()
+
+
+def _post(port: int, text: str, key: str | None, results: Counter[int]) -> None:
+    headers = {"Authorization": "Bearer test-api-key", "Content-Type": "application/json"}
+    if key:
+        headers["Idempotency-Key"] = key
+    body = json.dumps({"channel": "web", "text": text}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/tickets", data=body, headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            results[response.status] += 1
+    except urllib.error.HTTPError as error:
+        results[error.code] += 1
+
+
+def test_concurrent_intakes_on_sqlite_all_succeed_and_one_key_makes_one_ticket(
+    server: tuple[BaseWSGIServer, object],
+) -> None:
+    wsgi, app = server
+    results: Counter[int] = Counter()
+    threads = [
+        threading.Thread(
+            target=_post,
+            args=(
+                wsgi.server_port,
+                f"翠苑社区{n}号楼门口的路灯坏了一个星期，晚上很黑",
+                None,
+                results,
+            ),
+        )
+        for n in range(6)
+    ]
+    threads += [
+        threading.Thread(
+            target=_post,
+            args=(wsgi.server_port, "南湖公园东门的井盖丢了，很危险", "same-key", results),
+        )
+        for _ in range(6)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {201: 12}
+    with app.app_context():  # type: ignore[attr-defined]
+        created = db.session.scalar(select(func.count()).select_from(Ticket))
+    assert created == 7
