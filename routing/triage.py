@@ -586,6 +586,35 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return (shared / len(a | b) + shared / min(len(a), len(b))) / 2
 
 
+# What names one spot among many in the same area: a building or house number (3号楼, 5栋, 12
+# 单元) and a road (人民路, 解放大道; 街道 is an administrative area, not a street).
+# A date (11月28号) or a metro line (3号线) is no place.
+_PLACE_NUMBER = re.compile(r"(?<![月\d])(\d+)\s*(?:号楼|号院|栋|幢|单元|号(?![线码]))")
+_ROAD = re.compile(r"([\u4e00-\u9fff]{2})(?:大道|路(?![灯面边])|街(?!道)|巷)")
+# Characters no road name holds before 路 (门口的路灯, 摆到马路上, 这条路, 修路).
+_NOT_A_ROAD_NAME = frozenset("的了在到上这那条马走修过公道门口一")
+
+
+@lru_cache(maxsize=8192)
+def places(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The building numbers and the roads a text names (kept, like text_features)."""
+    folded = fold.fold(text)
+    roads = (m.group(0) for m in _ROAD.finditer(folded))
+    return (
+        frozenset(m.group(1) for m in _PLACE_NUMBER.finditer(folded)),
+        frozenset(road for road in roads if not _NOT_A_ROAD_NAME & set(road[:2])),
+    )
+
+
+def different_places(a: str, b: str) -> bool:
+    """Whether two texts name different buildings or different roads (both name some, and
+    none in common): 3号楼 and 5号楼 of one community are two lifts, not one."""
+    (numbers_a, roads_a), (numbers_b, roads_b) = places(a), places(b)
+    return bool(numbers_a and numbers_b and not numbers_a & numbers_b) or bool(
+        roads_a and roads_b and not roads_a & roads_b
+    )
+
+
 def find_duplicate(
     text: str,
     phone: str | None,
@@ -598,7 +627,10 @@ def find_duplicate(
 ) -> DuplicateMatch | None:
     """The earlier ticket this appeal repeats: same caller or place, same matter, in the window.
 
-    An open candidate is preferred (the appeal is merged into it), then the most similar.
+    An open candidate is preferred (the appeal is merged into it), then the most similar. A
+    closed one is repeated only by its own caller (the same facts again, DOMAIN: not accepted):
+    another caller at the place is a new occurrence, and two texts naming different buildings
+    or roads are about different places (text features leave numbers out).
     """
     words = text_features(text)
     appeal = MergeFacts(_phone_key(phone), area_code, matter_code)
@@ -613,10 +645,10 @@ def find_duplicate(
                 _phone_key(candidate.requester_phone), candidate.area_code, candidate.matter_code
             ),
         )
-        if ground is None:
+        if ground is None or (not candidate.open and ground != "same_requester"):
             continue
         score = similarity(words, text_features(candidate.text))
-        if score < similarity_threshold:
+        if score < similarity_threshold or different_places(text, candidate.text):
             continue
         who = "同一诉求人" if ground == "same_requester" else "同一地点"
         state = "正在办理" if candidate.open else "已办结"

@@ -708,3 +708,35 @@ def test_a_legal_route_matter_is_not_read_for_dangers_by_the_model(rules: Triage
     text = "我爸去年走了，没留遗嘱，老房子我哥一家住着，他说女儿嫁出去了就没份，我和我妹都想分"
     result = triage(text, rules)
     assert (result.outcome, result.route) == (TriageOutcome.REFERRAL, "litigation")
+
+
+def test_another_caller_at_the_place_of_a_closed_ticket_is_a_new_appeal() -> None:
+    match = find_duplicate(
+        ELEVATOR_AGAIN, "13900002222", "3101", "A01.01.01", NOW,
+        [candidate(1, ELEVATOR, phone="13800001111", open=False)], WEEK,
+    )  # fmt: skip
+    assert match is None
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("翠苑社区3栋电梯坏了", "江城区南湖街道翠苑社区5栋电梯坏了"),
+        ("南湖街道人民路与解放路交叉口的红绿灯坏了", "南湖街道建设路与中山路交叉口的红绿灯坏了"),
+    ],
+)
+def test_texts_naming_different_buildings_or_roads_are_no_duplicate(
+    earlier: str, later: str
+) -> None:
+    match = find_duplicate(
+        later, "13900002222", "3101", "A01.01.01", NOW, [candidate(1, earlier)], WEEK
+    )
+    assert match is None
+
+
+def test_the_same_building_named_again_is_still_a_duplicate() -> None:
+    match = find_duplicate(
+        "阳光花园3号楼的电梯又停了", "13900002222", "3101", "A01.01.01", NOW,
+        [candidate(1, ELEVATOR)], WEEK,
+    )  # fmt: skip
+    assert match is not None
