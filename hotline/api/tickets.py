@@ -131,11 +131,11 @@ def create_ticket() -> tuple[Response, int]:
         raise validation_error(error) from None
     _refuse_duplicate_external_id(data)
     for _attempt in range(INTAKE_ATTEMPTS):
-        result = submit(db.session, caller.actor, submission(data))
-        view = ticket_view(
-            db.session, result.ticket, caller.actor, purpose=None, accept=result.accept_payload
-        )
         try:
+            result = submit(db.session, caller.actor, submission(data))
+            view = ticket_view(
+                db.session, result.ticket, caller.actor, purpose=None, accept=result.accept_payload
+            )
             if idem is not None:
                 idempotency.remember(db.session, idem, CREATED, view)
             commit()
@@ -145,12 +145,14 @@ def create_ticket() -> tuple[Response, int]:
             db.session.rollback()
             continue
         except IntegrityError:
-            # A concurrent retry with the same key won the race: answer as it did.
+            # A concurrent request won a race: the same idempotency key (answer as it did) or
+            # the same channel and external id (the 409 it would have got a moment later).
             db.session.rollback()
             record = idempotency.find(db.session, idem) if idem is not None else None
-            if record is None or idem is None:
-                raise ApiError(409, "conflict", "并发请求冲突，请重试") from None
-            return idempotency.replay(record, idem)
+            if record is not None and idem is not None:
+                return idempotency.replay(record, idem)
+            _refuse_duplicate_external_id(data)
+            raise ApiError(409, "conflict", "并发请求冲突，请重试") from None
         return jsonify(view), CREATED
     raise ApiError(409, "concurrent_change", "工单并发修改冲突，请重试")
 

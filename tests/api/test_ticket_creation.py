@@ -169,6 +169,36 @@ def test_a_second_ticket_with_the_same_external_id_is_refused(
     assert again.get_json()["error"]["code"] == "duplicate_external_id"
 
 
+def test_an_external_id_that_a_concurrent_request_took_first_is_a_409_not_a_500(
+    client: Any, no_catalogue: None, monkeypatch: Any
+) -> None:
+    # The race: this request's check ran before the other request committed the same id.
+    from hotline.api import tickets
+
+    create(client, external_id="APP-2")
+    checked = tickets._refuse_duplicate_external_id
+    calls: list[int] = []
+
+    def check_too_early(data: dict[str, Any]) -> None:
+        calls.append(1)
+        if len(calls) > 1:
+            checked(data)
+
+    monkeypatch.setattr(tickets, "_refuse_duplicate_external_id", check_too_early)
+    again = client.post(
+        "/api/v1/tickets",
+        json=ELEVATOR | {"external_id": "APP-2", "text": "路灯不亮"},
+        headers=API_KEY,
+    )
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "duplicate_external_id"
+    assert len(calls) == 2
+    count = db.session.scalar(
+        select(func.count()).select_from(Ticket).where(Ticket.external_id == "APP-2")
+    )
+    assert count == 1
+
+
 def _without_area(**fields: Any) -> dict[str, Any]:
     body = {key: value for key, value in ELEVATOR.items() if key != "area_code"}
     return body | fields
