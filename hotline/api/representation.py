@@ -15,7 +15,7 @@ from hotline.domain import local_iso
 from hotline.extensions import DbSession
 from hotline.lifecycle import Actor
 from hotline.models import CLOCKS, Requester, Ticket, TicketEvent
-from routing.workflow import Action, Role
+from routing.workflow import Action, Role, TicketState
 
 # What an integration (an API key: another system) reads instead of a 举报's or a confidential
 # appeal's content. The public Open311 feed withholds it the same way; staff and units read it.
@@ -65,11 +65,14 @@ def clocks(ticket: Ticket) -> dict[str, dict[str, str | None]]:
 
 
 def is_overdue(ticket: Ticket, now: datetime) -> bool:
+    """As search.overdue_condition: a breach, or an open ticket's clock past due and unmet."""
+    still_open = ticket.state != TicketState.CLOSED
     for name in CLOCKS:
         due = getattr(ticket, f"{name}_due_at")
         if getattr(ticket, f"{name}_breached_at") is not None:
             return True
-        if due is not None and getattr(ticket, f"{name}_met_at") is None and due < now:
+        late = due is not None and getattr(ticket, f"{name}_met_at") is None and due < now
+        if still_open and late:
             return True
     return False
 

@@ -19,7 +19,7 @@ from hotline.lifecycle import Actor, DomainError
 from hotline.models import CLOCKS, Ticket, TicketAssignment, Unit
 from hotline.routing_context import RoutingContext
 from routing.tree import CodeTree
-from routing.workflow import Role
+from routing.workflow import Role, TicketState
 
 # A ticket number as the centre gives it (20261128-000001): `q` finds the ticket by it too.
 TICKET_NUMBER = re.compile(r"[0-9]{8}-[0-9]{6}")
@@ -62,12 +62,15 @@ def check_unit(code: str) -> None:
 
 
 def overdue_condition(now: datetime) -> ColumnElement[bool]:
-    """Any clock breached, or due in the past and not yet met."""
+    """Any clock breached, or, on a ticket still open, due in the past and not yet met (closing
+    stops the clocks: a ticket merged into another is not late for ever)."""
     terms: list[ColumnElement[bool]] = []
+    still_open = Ticket.state != TicketState.CLOSED
     for name in CLOCKS:
         due = getattr(Ticket, f"{name}_due_at")
         terms.append(getattr(Ticket, f"{name}_breached_at").is_not(None))
-        terms.append(and_(due.is_not(None), due < now, getattr(Ticket, f"{name}_met_at").is_(None)))
+        late = and_(due.is_not(None), due < now, getattr(Ticket, f"{name}_met_at").is_(None))
+        terms.append(and_(still_open, late))
     return or_(*terms)
 
 

@@ -169,3 +169,25 @@ def test_the_list_filters_by_the_merged_legacy_line_an_appeal_came_in_on(
     assert [(item["id"], item["source_line"]) for item in items] == [(consumer["id"], "12315")]
     bad = client.get("/api/v1/tickets?source_line=abc", headers=API_KEY)
     assert bad.status_code == 400
+
+
+def test_a_closed_ticket_whose_clocks_were_never_met_is_not_overdue(
+    client: Any, no_catalogue: None
+) -> None:
+    # A ticket merged into another is closed without meeting its clocks; closing stops them.
+    seeded = _seed(client)
+    merged = db.session.get(Ticket, seeded[0]["id"])
+    merged.state = "closed"
+    merged.closed_at = utcnow()
+    merged.sign_due_at = utcnow() - timedelta(hours=1)
+    breached = db.session.get(Ticket, seeded[1]["id"])
+    breached.state = "closed"
+    breached.handle_breached_at = utcnow() - timedelta(days=1)
+    db.session.flush()
+    overdue = set(_numbers(client, "overdue=true"))
+    assert seeded[0]["number"] not in overdue
+    assert seeded[1]["number"] in overdue  # a breach in its life stays on the record
+    listed = client.get("/api/v1/tickets?state=closed", headers=API_KEY).get_json()["items"]
+    flags = {item["number"]: item["overdue"] for item in listed}
+    assert flags[seeded[0]["number"]] is False
+    assert flags[seeded[1]["number"]] is True
