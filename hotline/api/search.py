@@ -7,7 +7,7 @@ import binascii
 import json
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
@@ -25,6 +25,11 @@ from routing.workflow import Role, TicketState
 TICKET_NUMBER = re.compile(r"[0-9]{8}-[0-9]{6}")
 
 
+MAX_ID = 2**31 - 1
+MIN_CURSOR_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_CURSOR_TIME = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def encode_cursor(ticket: Ticket) -> str:
     raw = json.dumps([ticket.accepted_at.isoformat(), ticket.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -35,9 +40,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         moment, ticket_id = json.loads(raw)
         at = datetime.fromisoformat(moment)
-        if at.tzinfo is None or not isinstance(ticket_id, int):
+        # A bool is an int to Python; ids are 32-bit; a time the database cannot hold (year
+        # 9999 at -23:59 overflows in UTC) was never written by encode_cursor.
+        if (
+            at.tzinfo is None
+            or type(ticket_id) is not int
+            or not 0 < ticket_id <= MAX_ID
+            or not MIN_CURSOR_TIME <= at.astimezone(UTC) <= MAX_CURSOR_TIME
+        ):
             raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error):
+    except (ValueError, TypeError, OverflowError, binascii.Error):
         raise ApiError(400, "invalid_cursor", "分页游标无效", {"field": "cursor"}) from None
     return at, ticket_id
 

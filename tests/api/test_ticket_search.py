@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.models import Ticket
@@ -191,3 +193,27 @@ def test_a_closed_ticket_whose_clocks_were_never_met_is_not_overdue(
     flags = {item["number"]: item["overdue"] for item in listed}
     assert flags[seeded[0]["number"]] is False
     assert flags[seeded[1]["number"]] is True
+
+
+def _cursor(value: Any) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ["2026-11-28T16:10:49+00:00", True],
+        ["9999-12-31T23:59:59-23:59", 16],
+        ["2026-11-28T16:10:49+00:00", 10**20],
+        ["2026-11-28T16:10:49+00:00", -1],
+        ["2026-11-28T16:10:49", 3],
+        "not a pair",
+    ],
+)
+def test_a_forged_cursor_is_a_400_invalid_cursor_on_every_database(client: Any, value: Any) -> None:
+    response = client.get(f"/api/v1/tickets?cursor={_cursor(value)}", headers=API_KEY)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_cursor"
