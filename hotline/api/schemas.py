@@ -85,6 +85,28 @@ class Moment(fields.Field):  # type: ignore[type-arg]
         return moment
 
 
+class JsonBoolean(fields.Boolean):
+    """A JSON true or false, nothing else: marshmallow's Boolean also takes "yes", "on", 1."""
+
+    default_error_messages = {"invalid": "必须是 true 或 false"}  # noqa: RUF012
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class JsonNumber(fields.Float):
+    """A JSON number, nothing else: marshmallow's Float also takes the string "28.1"."""
+
+    default_error_messages = {"invalid": "必须是数字"}  # noqa: RUF012
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -94,8 +116,8 @@ class StrictSchema(Schema):
 
 
 class LocationSchema(StrictSchema):
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    long = fields.Float(required=True, validate=validate.Range(-180, 180))
+    lat = JsonNumber(required=True, validate=validate.Range(-90, 90))
+    long = JsonNumber(required=True, validate=validate.Range(-180, 180))
 
     @validates_schema
     def _in_service_area(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -109,8 +131,8 @@ class RequesterSchema(StrictSchema):
     phone = fields.String(validate=[validate.Length(max=32), phone_number], allow_none=True)
     email = fields.Email(validate=validate.Length(max=255), allow_none=True)
     id_number = fields.String(validate=validate.Length(max=32), allow_none=True)
-    anonymous = fields.Boolean(load_default=False)
-    confidential = fields.Boolean(load_default=False)
+    anonymous = JsonBoolean(load_default=False)
+    confidential = JsonBoolean(load_default=False)
 
 
 class TicketCreateSchema(StrictSchema):
@@ -171,7 +193,7 @@ class ReturnSchema(StrictSchema):
 
 
 class ArbitrateSchema(StrictSchema):
-    approve = fields.Boolean(required=True)
+    approve = JsonBoolean(required=True)
     note = _note()
     lead = fields.String(validate=validate.Length(min=1, max=32), allow_none=True)
     assists = _units()
@@ -189,18 +211,18 @@ class ExtensionSchema(StrictSchema):
 
 
 class DecisionSchema(StrictSchema):
-    approve = fields.Boolean(required=True)
+    approve = JsonBoolean(required=True)
     note = _note()
 
 
 class CallbackSchema(StrictSchema):
-    reachable = fields.Boolean(required=True)
-    contacted = fields.Boolean(allow_none=True, load_default=None)
-    solved = fields.Boolean(allow_none=True, load_default=None)
+    reachable = JsonBoolean(required=True)
+    contacted = JsonBoolean(allow_none=True, load_default=None)
+    solved = JsonBoolean(allow_none=True, load_default=None)
     satisfaction = fields.String(
         allow_none=True, load_default=None, validate=validate.OneOf(SATISFACTION)
     )
-    unit_fault = fields.Boolean(allow_none=True, load_default=None)
+    unit_fault = JsonBoolean(allow_none=True, load_default=None)
     note = _note()
 
 
@@ -211,7 +233,7 @@ class ReasonSchema(StrictSchema):
 class MergeSchema(StrictSchema):
     into = TicketRef(required=True, metadata={"type": "string"})
     # Merge tickets that share neither requester nor place and matter; needs a reason.
-    override = fields.Boolean(load_default=False)
+    override = JsonBoolean(load_default=False)
     reason = _note()
 
 

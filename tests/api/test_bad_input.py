@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from hotline.extensions import db
@@ -205,3 +206,21 @@ def test_a_location_outside_the_configured_service_area_is_refused(
     assert _nothing_written()
     inside = _post(client, ELEVATOR | {"location": {"lat": 28.2, "long": 112.9}})
     assert inside.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"requester": {"anonymous": "yes"}}, "requester.anonymous"),
+        ({"requester": {"confidential": 1}}, "requester.confidential"),
+        ({"location": {"lat": "28.1", "long": 112.9}}, "location.lat"),
+        ({"location": {"lat": True, "long": 112.9}}, "location.lat"),
+    ],
+)
+def test_a_value_of_the_wrong_json_type_is_refused_not_coerced(
+    client: Any, body: dict[str, Any], field: str
+) -> None:
+    response = _post(client, ELEVATOR | body)
+    assert response.status_code == 400
+    assert _error(response)["details"]["field"] == field
+    assert _nothing_written()
