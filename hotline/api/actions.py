@@ -33,7 +33,7 @@ from hotline.api.search import visible_to
 from hotline.api.tickets import find_ticket
 from hotline.auth import ANY_ROLE, authenticate, require_roles
 from hotline.extensions import db
-from hotline.lifecycle import Actor, PermissionDenied
+from hotline.lifecycle import Actor, NotFound
 from hotline.models import Ticket
 from hotline.transaction import commit
 
@@ -154,13 +154,14 @@ ACTIONS: tuple[ActionEndpoint, ...] = (
 )
 
 
-def _check_unit_reach(ticket: Ticket, actor: Actor) -> None:
-    """Unit staff may act only on tickets their unit holds (lead or assisting)."""
+def _check_unit_reach(ticket: Ticket, actor: Actor, ident: str) -> None:
+    """Unit staff may act only on tickets their unit holds (lead or assisting); one it does
+    not hold does not exist for it, as on GET (a 403 would tell which ids exist)."""
     visibility = visible_to(actor)
     if visibility is None:
         return
     if not db.session.scalar(select(Ticket.id).where(Ticket.id == ticket.id, visibility)):
-        raise PermissionDenied(f"单位 {actor.unit_code} 不承办此工单")
+        raise NotFound("工单", ident)
 
 
 def _view_for(endpoint: ActionEndpoint) -> Callable[[str], Response]:
@@ -170,7 +171,7 @@ def _view_for(endpoint: ActionEndpoint) -> Callable[[str], Response]:
         actor = authenticate().actor
         data = load_body(endpoint.schema())
         ticket = find_ticket(ident)
-        _check_unit_reach(ticket, actor)
+        _check_unit_reach(ticket, actor, ident)
         endpoint.perform(ticket, actor, data)
         body = detail_view(db.session, ticket, actor, "ticket_action")
         commit()
