@@ -128,6 +128,15 @@ def load_body(schema: Schema) -> dict[str, Any]:
 
 
 def load_query(schema: Schema) -> dict[str, Any]:
+    repeated = sorted({key for key, values in request.args.lists() if len(values) > 1})
+    if repeated:
+        # state=a&state=b would silently read only a: the list form is one comma-separated value.
+        raise ApiError(
+            400,
+            "validation_error",
+            f"请求参数不正确（{repeated[0]}）：只能出现一次，多个值请用逗号分隔",
+            {"field": repeated[0]},
+        )
     check_storable(request.args.to_dict())
     try:
         return cast(dict[str, Any], schema.load(request.args.to_dict()))

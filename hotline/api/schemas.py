@@ -261,6 +261,12 @@ class TicketListQuery(StrictSchema):
             if state and state not in allowed:
                 raise ValidationError(f"未知的工单状态 {state}", "state")
 
+    @validates_schema
+    def _ordered_range(self, data: dict[str, Any], **kwargs: Any) -> None:
+        start, end = data.get("accepted_from"), data.get("accepted_to")
+        if start is not None and end is not None and start > end:
+            raise ValidationError("accepted_from 不能晚于 accepted_to", "accepted_from")
+
 
 class LookupQuery(StrictSchema):
     phone = fields.String(required=True, validate=validate.Length(min=1, max=40))

@@ -217,3 +217,18 @@ def test_a_forged_cursor_is_a_400_invalid_cursor_on_every_database(client: Any, 
     response = client.get(f"/api/v1/tickets?cursor={_cursor(value)}", headers=API_KEY)
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_cursor"
+
+
+def test_a_query_parameter_given_twice_is_a_400_not_its_first_value(client: Any) -> None:
+    response = client.get("/api/v1/tickets?state=dispatched&state=closed", headers=API_KEY)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["details"]["field"] == "state"
+    listed = client.get("/api/v1/tickets?state=dispatched,closed", headers=API_KEY)
+    assert listed.status_code == 200
+
+
+def test_a_date_range_that_ends_before_it_starts_is_a_400(client: Any) -> None:
+    query = "accepted_from=2026-11-28&accepted_to=2026-11-01"
+    response = client.get(f"/api/v1/tickets?{query}", headers=API_KEY)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["details"]["field"] == "accepted_from"
