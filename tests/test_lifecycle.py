@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hotline import lifecycle
 from hotline.extensions import db
-from hotline.lifecycle import DomainError, NotFound, PermissionDenied, TransitionError
+from hotline.lifecycle import DomainError, PermissionDenied, TransitionError
 from hotline.models import Breach, OutboxMessage, Ticket, TicketEvent, Unit
 from routing.glossary import TriageOutcome
 from routing.workflow import replay
@@ -90,8 +90,9 @@ def test_dispatch_starts_the_clocks_and_notifies_every_unit(app: Flask) -> None:
 
 def test_dispatch_to_an_unknown_unit_is_refused_and_changes_nothing(app: Flask) -> None:
     ticket = accepted()
-    with pytest.raises(NotFound):
+    with pytest.raises(DomainError) as refused:
         lifecycle.dispatch(db.session, ticket, DISPATCHER, "NO-SUCH-UNIT", at=MONDAY)
+    assert refused.value.code == "unknown_code"
     assert ticket.state == "pending_dispatch"
     assert [e.action for e in events_of(ticket.id)] == ["accept"]
 

@@ -14,7 +14,7 @@ from hotline.domain import Domain, current_domain
 from hotline.extensions import DbSession
 from hotline.lifecycle.actor import SYSTEM, Actor
 from hotline.lifecycle.clocks import WORK_CLOCKS, Fired, refresh_next_due, start_work_clocks
-from hotline.lifecycle.errors import DomainError, NotFound, require_lead
+from hotline.lifecycle.errors import DomainError, require_lead
 from hotline.lifecycle.record import begin, record
 from hotline.lifecycle.supervision import escalate
 from hotline.models import OutboxMessage, Ticket, TicketAssignment, TicketEvent, Unit
@@ -29,7 +29,9 @@ def _require_units(session: DbSession, codes: Sequence[str]) -> None:
     for code in codes:
         unit = session.get(Unit, code)
         if unit is None:
-            raise NotFound("承办单位", code)
+            # The same answer as an unknown code at intake or in a filter: a 422, not the
+            # 404 that says the ticket addressed does not exist.
+            raise DomainError("unknown_code", "编码不存在", {"unit": f"未知的编码 {code}"})
         if not unit.active:
             raise DomainError(
                 "unit_inactive",

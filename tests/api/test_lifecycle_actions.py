@@ -305,12 +305,14 @@ def test_a_domain_rule_broken_is_422(client: Any, district: Any, no_catalogue: N
     assert response.get_json()["error"]["code"] == "extension_too_long"
 
 
-def test_dispatching_to_an_unknown_unit_is_404_and_writes_nothing(
+def test_dispatching_to_an_unknown_unit_is_an_unknown_code_and_writes_nothing(
     client: Any, dispatcher: Any, no_catalogue: None
 ) -> None:
     ticket = pending(client)
     response = act(dispatcher, ticket, "dispatch", {"lead": "NOPE"})
-    assert response.status_code == 404
+    # As an unknown code at intake: 422, not the 404 that says the ticket does not exist.
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "unknown_code"
     detail = dispatcher.get(f"/api/v1/tickets/{ticket['id']}").get_json()
     assert detail["state"] == "pending_dispatch"
     assert len(detail["events"]) == 1
