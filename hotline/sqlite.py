@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context, request
+from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -23,15 +23,11 @@ def harden(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
+    # A request's transaction begins IMMEDIATE. Any request may write, a GET too (every view
+    # of personal data goes to the audit log), and a transaction that reads and then writes,
+    # begun DEFERRED, fails at once with "database is locked" when another request has written
+    # meanwhile: a lock SQLite cannot upgrade. Begun IMMEDIATE it waits its turn (the busy
+    # timeout) instead. The CLI and jobs keep deferred transactions.
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
-
-
-def _request_writes() -> bool:
-    """Whether the transaction serves a request that may write (any method but GET, HEAD and
-    OPTIONS). Such a transaction reads, then writes (the number counter, an idempotency
-    record): begun DEFERRED it fails at once with "database is locked" when another request
-    has written meanwhile, a lock SQLite cannot upgrade. Begun IMMEDIATE it waits its turn
-    (the busy timeout) instead. Reads, the CLI and jobs keep deferred transactions."""
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if has_request_context() else "BEGIN")
