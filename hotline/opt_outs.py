@@ -3,17 +3,15 @@ cleared when they text 订阅 or START, and never sent to in between (workers.de
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from hotline.extensions import DbSession
 from hotline.models import SmsOptOut
 from hotline.phones import phone_key
 
 
-def record(session: DbSession, key: str, keyword: str, sid: str | None) -> None:
+def record(session: DbSession, key: str, word: str, sid: str | None) -> None:
     """Keep the first unsubscribe: a repeated 退订 changes nothing. Flushes, never commits."""
     if session.get(SmsOptOut, key) is None:
-        session.add(SmsOptOut(phone_key=key, keyword=keyword[:32], message_sid=sid))
+        session.add(SmsOptOut(phone_key=key, keyword=word[:32], message_sid=sid))
         session.flush()
 
 
@@ -35,7 +33,5 @@ def clear(session: DbSession, key: str) -> bool:
 
 def refusal(session: DbSession, e164: str) -> str | None:
     """Why nothing may be sent to this number (None: it may)."""
-    row = session.scalars(select(SmsOptOut).where(SmsOptOut.phone_key == phone_key(e164))).first()
-    if row is None:
-        return None
-    return f"该号码已退订短信（回复 {row.keyword}）"
+    word = keyword(session, phone_key(e164) or "")
+    return None if word is None else f"该号码已退订短信（回复 {word}）"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
 
 from flask import Flask, has_request_context
@@ -50,7 +51,9 @@ class TwilioSender:
         return Sent(provider_id=str(message.sid), status=str(message.status))
 
 
-_warned_without_callback = False
+@cache
+def _say_no_public_url() -> None:
+    log.warning("HOTLINE_PUBLIC_URL is not set: texts sent by workers ask for no delivery status")
 
 
 def status_callback_url(app: Flask) -> str | None:
@@ -58,7 +61,6 @@ def status_callback_url(app: Flask) -> str | None:
     checked against (HOTLINE_PUBLIC_URL, trusted proxies and mount point as there); in a worker,
     below HOTLINE_PUBLIC_URL. A worker without it cannot know the public address: no callback,
     said once."""
-    global _warned_without_callback
     if has_request_context():
         from hotline.webhooks.twilio_request import callback_url
 
@@ -66,11 +68,7 @@ def status_callback_url(app: Flask) -> str | None:
     if app.config.get("PUBLIC_URL"):
         # A worker knows no mount point: HOTLINE_PUBLIC_URL is the whole base (README).
         return str(app.config["PUBLIC_URL"]).rstrip("/") + "/webhooks/twilio/status"
-    if not _warned_without_callback:
-        _warned_without_callback = True
-        log.warning(
-            "HOTLINE_PUBLIC_URL is not set: texts sent by workers ask for no delivery status"
-        )
+    _say_no_public_url()
     return None
 
 

@@ -14,6 +14,7 @@ from hotline.models import Ticket, TicketEvent, Unit
 from hotline.open311.formats import format_datetime
 from hotline.open311.schemas import MARKUP
 from hotline.open311.scrubbing import scrub
+from hotline.routing_context import routing_context
 from routing.glossary import TriageOutcome
 from routing.tree import AreaTree, CodeTree
 from routing.workflow import STATE_LABELS, Action, TicketState
@@ -48,12 +49,14 @@ def public_text(ticket: Ticket) -> str | None:
     return text
 
 
-# The emergency triage's reason names the service: "涉及紧急情况（消防救援），请立即转接119。"
-_EMERGENCY_REASON = re.compile(r"（(?P<label>[^（）]+)）.*?(?P<service>110|119|120|122)")
-
-
-def notice(ticket: Ticket, unit_name: str | None, parent: Ticket | None = None) -> str:
-    """The service_notice: the triage outcome in words a citizen understands."""
+def notice(
+    ticket: Ticket,
+    unit_name: str | None,
+    parent: Ticket | None = None,
+    service: str | None = None,
+) -> str:
+    """The service_notice: the triage outcome in words a citizen understands. `service` is
+    the emergency service triage transferred to (recorded with the accept event)."""
     outcome = TriageOutcome(ticket.triage_outcome)
     head = f"工单 {ticket.number} 已受理（{OUTCOME_LABELS[outcome]}）。"
     if outcome is TriageOutcome.DISPATCH:
@@ -65,15 +68,14 @@ def notice(ticket: Ticket, unit_name: str | None, parent: Ticket | None = None) 
     if outcome is TriageOutcome.MERGE:
         into = f"（工单 {parent.number}）" if parent is not None else ""
         return head + f"与正在办理的同一诉求{into}合并办理，结果将一并答复。"
-    if outcome is TriageOutcome.EMERGENCY:
+    if outcome is TriageOutcome.EMERGENCY and service:
         # The reason is written for the operator who transfers a call; a citizen who posted
         # must make the call themselves.
-        found = _EMERGENCY_REASON.search(ticket.triage_reason or "")
-        if found is not None:
-            return (
-                f"工单 {ticket.number} 已记录。您反映的情况紧急，请立即拨打{found['service']}"
-                f"（{found['label']}）；网上提交不能代替紧急电话。"
-            )
+        label = routing_context().triage_rules.label_of(service)
+        return (
+            f"工单 {ticket.number} 已记录。您反映的情况紧急，请立即拨打{service}"
+            f"（{label}）；网上提交不能代替紧急电话。"
+        )
     return head + (scrub(ticket.triage_reason) or "")
 
 
@@ -111,10 +113,15 @@ def unit_names(session: DbSession, tickets: Iterable[Ticket]) -> dict[str, str]:
     return {code: name for code, name in rows}
 
 
-def open311_extras(session: DbSession, tickets: Iterable[Ticket]) -> dict[int, dict[str, Any]]:
-    """What a request posted through Open311 carried besides the ticket's columns (media_url,
-    whether its description was written for it), kept in the accept event's payload."""
-    ids = [t.id for t in tickets if t.channel == "open311"]
+def accept_facts(session: DbSession, tickets: Iterable[Ticket]) -> dict[int, dict[str, Any]]:
+    """What the accept event recorded that the ticket's columns do not: for a request posted
+    through Open311 its media_url and whether its description was written for it ("open311"),
+    for an emergency transfer the service ("service")."""
+    ids = [
+        t.id
+        for t in tickets
+        if t.channel == "open311" or t.triage_outcome == TriageOutcome.EMERGENCY
+    ]
     if not ids:
         return {}
     rows = session.execute(
@@ -124,9 +131,11 @@ def open311_extras(session: DbSession, tickets: Iterable[Ticket]) -> dict[int, d
     )
     found = {}
     for ticket_id, payload in rows:
-        extra = ((payload or {}).get("extra") or {}).get("open311") or {}
-        if extra:
-            found[ticket_id] = extra
+        payload = payload or {}
+        found[ticket_id] = {
+            "open311": (payload.get("extra") or {}).get("open311") or {},
+            "service": (payload.get("triage") or {}).get("service"),
+        }
     return found
 
 
@@ -135,7 +144,7 @@ def public_request(
     matters: CodeTree,
     areas: AreaTree,
     units: Mapping[str, str],
-    extras: Mapping[int, Mapping[str, Any]],
+    facts: Mapping[int, Mapping[str, Any]],
     parent: Ticket | None = None,
 ) -> dict[str, Any]:
     """One <request> of GET requests, in the spec's element order.
@@ -150,7 +159,8 @@ def public_request(
     # phone, SMS or counter appeal's address is often the caller's home: its area only.
     exact_place = not secret and ticket.channel == "open311"
     service_code = ticket.matter_code
-    extra = extras.get(ticket.id) or {}
+    fact = facts.get(ticket.id) or {}
+    extra = fact.get("open311") or {}
     # A request posted without a description is published without one: the words triage
     # read ("路灯不亮：解放路") were the system's, not the poster's.
     description = None if extra.get("no_description") else public_text(ticket)
@@ -164,7 +174,7 @@ def public_request(
         "service_code": service_code,
         "description": WITHHELD if secret else description,
         "agency_responsible": unit_name,
-        "service_notice": notice(ticket, unit_name, parent),
+        "service_notice": notice(ticket, unit_name, parent, fact.get("service")),
         "requested_datetime": format_datetime(ticket.accepted_at),
         "updated_datetime": format_datetime(max(_updated_at(ticket), _updated_at(handling))),
         "expected_datetime": format_datetime(handling.handle_due_at),

@@ -27,8 +27,8 @@ from hotline.open311.encoding import FORM_TYPE, MULTIPART_TYPE
 from hotline.open311.formats import Open311Error, render
 from hotline.open311.jurisdiction import check_jurisdiction, setting, submitted
 from hotline.open311.publication import (
+    accept_facts,
     notice,
-    open311_extras,
     parents,
     public_request,
     unit_names,
@@ -213,6 +213,7 @@ def create_request(fmt: str) -> Response:
                 ticket,
                 unit_names(db.session, [handling]).get(handling.lead_unit_code or ""),
                 parent,
+                result.triage.service,
             ),
             "account_id": params.get("account_id"),
         }
@@ -226,9 +227,9 @@ def _render_tickets(fmt: str, tickets: list[Ticket]) -> Response:
     context = routing_context()
     joined = parents(db.session, tickets)
     units = unit_names(db.session, [*tickets, *joined.values()])
-    extras = open311_extras(db.session, tickets)
+    facts = accept_facts(db.session, tickets)
     body = [
-        public_request(t, context.matters, context.areas, units, extras, joined.get(t.id))
+        public_request(t, context.matters, context.areas, units, facts, joined.get(t.id))
         for t in tickets
     ]
     return render(fmt, "service_requests", body)

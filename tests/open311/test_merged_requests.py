@@ -76,6 +76,7 @@ def test_a_merged_request_closes_with_the_ticket_it_joined_and_shows_its_reply(
 
 
 def test_an_emergency_posted_online_tells_the_citizen_to_call_the_service(client: Any) -> None:
-    _, notice = _post(client, "解放路一栋居民楼着火了，浓烟滚滚，楼上还有人", "c@example.com")
-    assert "请立即拨打119" in notice
+    number, notice = _post(client, "解放路一栋居民楼着火了，浓烟滚滚，楼上还有人", "c@example.com")
+    assert "请立即拨打119（消防救援）" in notice
     assert "转接" not in notice
+    assert _one(client, number)["service_notice"] == notice

@@ -33,6 +33,20 @@ def sent_message(provider_id: str, status: str = "queued") -> OutboxMessage:
     return message
 
 
+def unsent_message(state: str) -> OutboxMessage:
+    """A row with no provider id yet, committed as a worker would have left it."""
+    message = OutboxMessage(
+        kind="sms",
+        idempotency_key=f"test:{state}-row",
+        payload={"to": "+8613800138000", "body": "测试"},
+        state=state,
+    )
+    db.session.add(message)
+    db.session.commit()
+    db.session.info.clear()  # written by the worker's session: nothing for this one to relay
+    return message
+
+
 def status(sid: str, value: str, **extra: str) -> dict[str, str]:
     return {
         "MessageSid": sid,
@@ -134,15 +148,7 @@ def test_a_callback_before_the_provider_id_is_saved_finds_its_row_by_the_outbox_
     twilio_app: Flask,
 ) -> None:
     # As the worker leaves it while Twilio's answer is on its way: committed as sending.
-    message = OutboxMessage(
-        kind="sms",
-        idempotency_key="test:early-callback",
-        payload={"to": "+8613800138000", "body": "测试"},
-        state="sending",
-    )
-    db.session.add(message)
-    db.session.commit()
-    db.session.info.clear()  # written by the worker's session, not this one's
+    message = unsent_message("sending")
     sid = "SM" + "e" * 32
     path = f"{PATH}?outbox={message.id}"
     response = post_signed(twilio_app.test_client(), path, status(sid, "failed", ErrorCode="30006"))
@@ -172,15 +178,7 @@ def test_a_callback_naming_another_messages_row_changes_nothing(twilio_app: Flas
 def test_a_callback_naming_a_row_that_is_not_being_sent_changes_nothing(
     twilio_app: Flask,
 ) -> None:
-    skipped = OutboxMessage(
-        kind="sms",
-        idempotency_key="test:skipped-row",
-        payload={"to": "+8613800138000", "body": "测试"},
-        state="skipped",
-    )
-    db.session.add(skipped)
-    db.session.commit()
-    db.session.info.clear()
+    skipped = unsent_message("skipped")
     path = f"{PATH}?outbox={skipped.id}"
     post_signed(twilio_app.test_client(), path, status("SM" + "3" * 32, "delivered"))
     assert skipped.provider_id is None
