@@ -31,6 +31,8 @@ ENVIRONMENT: Mapping[str, str] = {
     "HOTLINE_SESSION_HOURS": "hours a console login stays valid (12)",
     "HOTLINE_CLASSIFIER_MODEL": "trained classifier model file (default instance/classifier.json)",
     "HOTLINE_CLASSIFIER_THRESHOLD": "model confidence below which keyword rules decide (0.6)",
+    "HOTLINE_MATTER_EXAMPLES": "labelled example appeals that help the keyword rules, JSON lines"
+    " of text and matter_code (default instance/matter_examples.jsonl, written by `demo load`)",
     "HOTLINE_BUSINESS_HOURS": "business hours of a working day (default 09:00-12:00,13:30-17:30)",
     "HOTLINE_END_OF_DAY": "when a working-day limit ends on its last day (default 23:59:59)",
     "HOTLINE_POLICY_FILE": "JSON file of time-limit tiers and rules (default: the demo policy)",
@@ -225,6 +227,8 @@ def build_config(
         "CLASSIFIER_THRESHOLD": _fraction(env, "HOTLINE_CLASSIFIER_THRESHOLD", 0.6),
         "CLASSIFIER_MODEL_PATH": env.get("HOTLINE_CLASSIFIER_MODEL")
         or str(Path(instance_path) / "classifier.json"),
+        "MATTER_EXAMPLES_PATH": env.get("HOTLINE_MATTER_EXAMPLES")
+        or str(Path(instance_path) / "matter_examples.jsonl"),
         # Matters under these roots are legal-route referrals (诉讼, 仲裁, 信访, 依申请公开...).
         "LEGAL_ROUTE_MATTER_ROOTS": ["19"],
         "SESSION_COOKIE_HTTPONLY": True,

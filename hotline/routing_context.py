@@ -4,6 +4,7 @@ the classifier and the triage rules; cached per process and reloaded when the ca
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import threading
 import time
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from hotline.extensions import db
 from hotline.models import Area, CatalogueEntryRecord, CatalogueVersion, Matter, Unit
 from routing.catalogue import Catalogue, CatalogueEntry, UnitDirectory, UnitRef
-from routing.classify import Classifier, KeywordRules, NaiveBayesModel
+from routing.classify import Classifier, KeywordRules, NaiveBayesModel, catalogue_documents
 from routing.glossary import AppealType, AreaLevel, UnitKind
 from routing.tree import AreaNode, AreaTree, CodeTree, TreeNode
 from routing.triage import TriageRules
@@ -105,6 +106,10 @@ def build_classifier(
         ((code, matters.name(code), keywords.get(code, "")) for code in matters.leaves()),
         extra,
     )
+    leaves = tuple((code, matters.name(code), keywords.get(code, "")) for code in matters.leaves())
+    assist = catalogue_model(
+        leaves, {code: tuple(words) for code, words in extra.items()}, matter_examples(app, matters)
+    )
     model = None
     path = Path(app.config["CLASSIFIER_MODEL_PATH"])
     if path.exists():
@@ -112,7 +117,70 @@ def build_classifier(
             model = NaiveBayesModel.from_json(path.read_text(encoding="utf-8"))
         except ValueError:
             log.exception("classifier model %s is unreadable; using keyword rules only", path)
-    return Classifier(model=model, rules=rules, threshold=float(app.config["CLASSIFIER_THRESHOLD"]))
+    return Classifier(
+        model=model,
+        rules=rules,
+        threshold=float(app.config["CLASSIFIER_THRESHOLD"]),
+        assist=assist,
+    )
+
+
+def matter_examples(app: Flask, matters: CodeTree) -> tuple[tuple[str, str], ...]:
+    """Labelled example appeals (HOTLINE_MATTER_EXAMPLES, JSON lines of text and matter_code)
+    for the leaves of `matters`; rows of other codes are skipped, an unreadable file is logged
+    and read as none: the keyword rules still classify without it."""
+    path = Path(app.config["MATTER_EXAMPLES_PATH"])
+    if not path.exists():
+        return ()
+    leaves = set(matters.leaves())
+    rows: list[tuple[str, str]] = []
+    skipped = 0
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for number, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                if not isinstance(row, dict):
+                    raise ValueError(f"line {number} is not an object")
+                text, code = row.get("text"), row.get("matter_code")
+                if isinstance(text, str) and text.strip() and code in leaves:
+                    rows.append((text, str(code)))
+                else:
+                    skipped += 1
+    except (OSError, UnicodeDecodeError, ValueError):
+        log.exception("matter examples %s are unreadable; classifying without them", path)
+        return ()
+    if skipped:
+        log.warning("matter examples %s: %d rows skipped (no text or no such leaf)", path, skipped)
+    return tuple(rows)
+
+
+_AssistKey = tuple[object, ...]
+_ASSIST_CACHE: dict[_AssistKey, NaiveBayesModel] = {}
+_ASSIST_CACHE_SIZE = 4
+
+
+def catalogue_model(
+    leaves: tuple[tuple[str, str, str], ...],
+    extra: Mapping[str, tuple[str, ...]],
+    examples: tuple[tuple[str, str], ...],
+) -> NaiveBayesModel | None:
+    """The model of the catalogue's own words and the examples, trained once per content (about
+    0.15 s for the demo city's 248 leaves and 800 examples); the last few are kept."""
+    key: _AssistKey = (leaves, tuple(sorted(extra.items())), examples)
+    model = _ASSIST_CACHE.pop(key, None)
+    if model is not None:
+        _ASSIST_CACHE[key] = model  # the most recently used last
+    else:
+        rows = catalogue_documents(leaves, extra) + list(examples)
+        if not rows:
+            return None
+        model = NaiveBayesModel.train(rows)
+        _ASSIST_CACHE[key] = model
+        while len(_ASSIST_CACHE) > _ASSIST_CACHE_SIZE:  # an edited catalogue's old models go
+            del _ASSIST_CACHE[next(iter(_ASSIST_CACHE))]
+    return model
 
 
 def legal_route_matters(app: Flask, matters: CodeTree, rules: TriageRules) -> dict[str, str | None]:

@@ -18,7 +18,8 @@ from typing import Any, Literal
 from routing import segment
 from routing.fold import fold as fold_text
 
-Method = Literal["model", "rules", "agent", "none"]
+# "combined": the keyword rules' candidates weighed together with the catalogue model's.
+Method = Literal["model", "rules", "combined", "agent", "none"]
 
 MODEL_FORMAT = "hotline.matter-naive-bayes"
 MODEL_FORMAT_VERSION = 1
@@ -31,6 +32,11 @@ _TOP = 3
 # squared lengths let any three-character object or place word (人行道, 卫生间, 取暖费) outweigh
 # the two-character problem words (井盖, 漏水, 不热) that say what the appeal is about.
 _LENGTH_POWER = 1.5
+# How much the catalogue model (names, keywords and labelled example appeals) counts beside the
+# keyword rules. Chosen on batches of new wording, each model trained only on what existed before
+# the batch and the rules as they stood on its arrival (docs/benchmarks/classification.md):
+# weights 0.15-0.35 all helped.
+ASSIST_WEIGHT = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -492,13 +498,49 @@ def evaluate(
     return score_predictions(gold, predicted)
 
 
+def catalogue_documents(
+    matters: Iterable[tuple[str, str, str | Sequence[str]]],
+    extra_keywords: Mapping[str, Sequence[str]] | None = None,
+) -> list[tuple[str, str]]:
+    """(text, code) training rows from the catalogue itself: each leaf's name and each of its
+    keywords (the matter's own and its catalogue entries') as one short document."""
+    rows: list[tuple[str, str]] = []
+    for code, name, keywords in matters:
+        words = [name, *_split_keywords(keywords), *(extra_keywords or {}).get(code, ())]
+        rows.extend((word, code) for word in dict.fromkeys(w for w in words if w))
+    return rows
+
+
+def combine(by_rules: Classification, by_model: Classification, weight: float) -> Classification:
+    """The rules' candidate scores plus `weight` times the model's posteriors: the model breaks
+    the rules' near-ties and overrules a lone place word, and never outvotes a clear keyword."""
+    scores: dict[str, float] = defaultdict(float)
+    for code, score in by_rules.candidates:
+        scores[code] += score
+    for code, probability in by_model.candidates:
+        scores[code] += weight * probability
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:_TOP]
+    total = sum(scores.values())
+    return Classification(
+        ranked[0][0],
+        round(ranked[0][1] / total, 4),
+        "combined",
+        tuple((code, round(score / total, 4)) for code, score in ranked),
+    )
+
+
 @dataclass(slots=True)
 class Classifier:
-    """The order of authority: the agent, then a confident model, then the rules, else nobody."""
+    """The order of authority: the agent, then a confident history model, then the keyword
+    rules helped by the catalogue model, else nobody."""
 
     model: NaiveBayesModel | None
     rules: KeywordRules
     threshold: float
+    # Trained on the catalogue (catalogue_documents) and any labelled example appeals: too
+    # little data to decide first, like a model of the city's history, but it knows words
+    # that no keyword does.
+    assist: NaiveBayesModel | None = None
 
     def classify(self, text: str, agent_matter: str | None = None) -> Classification:
         """The matter for `text`; method "none" sends the ticket to the manual dispatch queue."""
@@ -510,7 +552,11 @@ class Classifier:
             if guess.confidence >= self.threshold:
                 return guess
         by_rules = self.rules.classify(text)
+        helped = self.assist.predict(text) if self.assist is not None else None
         if by_rules.matter_code is not None:
-            return by_rules
-        # Keep the unsure model's candidates: the dispatcher of the manual queue may use them.
-        return Classification(None, 0.0, "none", guess.candidates if guess else ())
+            return by_rules if helped is None else combine(by_rules, helped, ASSIST_WEIGHT)
+        # No keyword at all: the catalogue model alone is sure of matters in texts that name
+        # none (今天天气不错 0.80, 喂你好我想咨询一下 0.94), so a person decides. Keep the
+        # models' candidates: the dispatcher of the manual queue may use them.
+        unsure = guess or helped
+        return Classification(None, 0.0, "none", unsure.candidates if unsure else ())

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from hotline import create_app
+from hotline.demo.loader import DATA as DEMO_DATA
 from hotline.extensions import db
 
 BACKENDS = ("postgresql", "sqlite")
@@ -26,6 +27,9 @@ def postgres_url() -> str:
     if not url:
         pytest.fail("DATABASE_URL is not set: run the suite with `make test`")
     return url
+
+
+DEMO_MATTER_EXAMPLES = DEMO_DATA / "matter_examples.jsonl"
 
 
 def _fresh_postgres_database(url: str, name: str) -> str:
@@ -45,6 +49,8 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": None,
+        # Classify as `make run` does, whatever a developer's instance folder holds.
+        "MATTER_EXAMPLES_PATH": str(DEMO_MATTER_EXAMPLES),
     }
     config.update(overrides)
     return create_app(config)

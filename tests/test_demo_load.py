@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from hotline.apikeys import find_key
-from hotline.demo.loader import load_demo
+from hotline.demo.loader import DATA, load_demo
 from hotline.extensions import db
 from hotline.models import Area, Matter, Unit, User
+from hotline.routing_context import invalidate
 
 
 def counts() -> dict[str, int]:
@@ -36,14 +39,40 @@ def test_demo_users_get_the_configured_password_and_the_api_key_works(app: Flask
     assert find_key(db.session, "wrong") is None
 
 
-def test_the_demo_load_command_reports_what_it_loaded(app: Flask) -> None:
-    app.config["DEMO_PASSWORD"] = "pw"
+def _load_command(app: Flask, examples: Path) -> str:
+    configured = app.config["MATTER_EXAMPLES_PATH"]
+    app.config.update(DEMO_PASSWORD="pw", MATTER_EXAMPLES_PATH=str(examples))
     try:
         result = app.test_cli_runner().invoke(args=["demo", "load"])
     finally:
-        app.config["DEMO_PASSWORD"] = None
+        app.config.update(DEMO_PASSWORD=None, MATTER_EXAMPLES_PATH=configured)
+        invalidate(app)
     assert result.exit_code == 0, result.output
-    assert "demo city loaded" in result.output
+    return result.output
+
+
+def test_the_demo_load_command_reports_what_it_loaded(app: Flask, tmp_path: Path) -> None:
+    assert "demo city loaded" in _load_command(app, tmp_path / "examples.jsonl")
+
+
+def test_the_demo_load_command_puts_the_demo_examples_where_the_classifier_reads_them(
+    app: Flask, tmp_path: Path
+) -> None:
+    target = tmp_path / "instance" / "matter_examples.jsonl"
+    output = _load_command(app, target)
+    assert target.read_bytes() == (DATA / "matter_examples.jsonl").read_bytes()
+    assert "left as it is" not in output
+    assert "left as it is" not in _load_command(app, target)  # the same file: nothing to say
+
+
+def test_the_demo_load_command_leaves_a_citys_own_examples_alone(
+    app: Flask, tmp_path: Path
+) -> None:
+    target = tmp_path / "matter_examples.jsonl"
+    target.write_text('{"text": "路灯不亮", "matter_code": "02.03.01"}\n', encoding="utf-8")
+    output = _load_command(app, target)
+    assert f"{target} holds other matter examples; left as it is" in output
+    assert target.read_text(encoding="utf-8") == '{"text": "路灯不亮", "matter_code": "02.03.01"}\n'
 
 
 def _hashes() -> dict[str, str]:

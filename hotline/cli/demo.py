@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 
-from hotline.demo.loader import load_demo
+from hotline.demo.loader import load_demo, write_matter_examples
 from hotline.extensions import db
+from hotline.routing_context import invalidate
 from hotline.transaction import commit
 
 
@@ -22,6 +25,10 @@ def load() -> None:
         db.session, current_app.config.get("DEMO_PASSWORD"), current_app.config.get("DEMO_API_KEY")
     )
     commit()
+    examples = Path(current_app.config["MATTER_EXAMPLES_PATH"])
+    if not write_matter_examples(examples):
+        click.echo(f"{examples} holds other matter examples; left as it is")
+    invalidate(current_app._get_current_object())  # type: ignore[attr-defined]
     counts = ", ".join(f"{name}: {count}" for name, count in report.counts.items())
     click.echo(f"demo city loaded ({counts})")
     if report.generated_password:

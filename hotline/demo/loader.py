@@ -182,3 +182,16 @@ def load_catalogue(session: DbSession) -> int:
     # Units, matters and areas may have changed even when the catalogue did not.
     invalidate(current_app._get_current_object())  # type: ignore[attr-defined]
     return version.entry_count
+
+
+def write_matter_examples(target: Path) -> bool:
+    """Put the demo city's labelled example appeals where the classifier reads them, unless a
+    file of other examples is there already; True when the file now holds the demo's."""
+    source = (DATA / "matter_examples.jsonl").read_bytes()
+    if target.exists():
+        return target.read_bytes() == source
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.write_bytes(source)
+    partial.replace(target)
+    return True

@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from routing.classify import (
+    ASSIST_WEIGHT,
     Classification,
     Classifier,
     KeywordRules,
     NaiveBayesModel,
+    catalogue_documents,
+    combine,
     evaluate,
     stratified_folds,
 )
@@ -284,3 +287,62 @@ def test_the_model_learns_the_sample_history_well() -> None:
     report = NaiveBayesModel.cross_validate(rows, folds=3, seed=0)
     assert report["accuracy"] >= 0.8
     assert report["macro_f1"] >= 0.8
+
+
+def test_the_catalogue_documents_are_each_leafs_name_and_keywords_once() -> None:
+    rows = catalogue_documents(LEAVES[:2], {"B01.02": ["车位", "地库"]})
+    assert rows == [
+        ("电梯故障", "B01.01"),
+        ("电梯", "B01.01"),
+        ("电梯坏了", "B01.01"),
+        ("电梯困人", "B01.01"),
+        ("电梯停运", "B01.01"),
+        ("小区停车", "B01.02"),
+        ("停车位", "B01.02"),
+        ("车位", "B01.02"),
+        ("停车费", "B01.02"),
+        ("地库", "B01.02"),
+    ]
+
+
+def test_combining_adds_a_quarter_of_the_models_belief_to_the_rules_scores() -> None:
+    by_rules = Classification("B02.02", 0.3, "rules", (("B02.02", 0.40), ("B02.01", 0.35)))
+    by_model = Classification("B02.01", 0.9, "model", (("B02.01", 0.9), ("B03.01", 0.1)))
+    result = combine(by_rules, by_model, weight=0.25)
+    # B02.01: 0.35 + 0.225 = 0.575; B02.02: 0.40; B03.01: 0.025; total 1.0
+    assert result.matter_code == "B02.01"
+    assert result.method == "combined"
+    assert result.candidates == (("B02.01", 0.575), ("B02.02", 0.4), ("B03.01", 0.025))
+    assert result.confidence == 0.575
+
+
+def test_a_clear_keyword_is_not_outvoted_by_a_sure_model() -> None:
+    by_rules = Classification("B04.01", 0.7, "rules", (("B04.01", 0.7),))
+    by_model = Classification("B01.01", 1.0, "model", (("B01.01", 1.0),))
+    assert combine(by_rules, by_model, weight=ASSIST_WEIGHT).matter_code == "B04.01"
+
+
+def test_the_catalogue_model_helps_the_rules_when_they_match(rules: KeywordRules) -> None:
+    assist = NaiveBayesModel.train(ROWS)
+    result = Classifier(None, rules, threshold=0.9, assist=assist).classify("欠薪三个月了")
+    assert (result.matter_code, result.method) == ("B04.01", "combined")
+
+
+def test_the_catalogue_model_alone_never_decides_where_no_keyword_matched(
+    rules: KeywordRules,
+) -> None:
+    assist = NaiveBayesModel.train(ROWS)
+    text = "楼下饭馆的味道往楼上窜"
+    assert rules.classify(text).matter_code is None
+    assert assist.predict(text).matter_code == "B03.01"
+    result = Classifier(None, rules, threshold=0.9, assist=assist).classify(text)
+    assert (result.matter_code, result.method) == (None, "none")
+    assert result.candidates[0][0] == "B03.01"  # offered to the dispatcher of the manual queue
+
+
+def test_a_confident_history_model_still_decides_before_the_rules_and_the_catalogue_model(
+    model: NaiveBayesModel, rules: KeywordRules
+) -> None:
+    assist = NaiveBayesModel.train([("电梯", "B01.01")])
+    result = Classifier(model, rules, threshold=0.5, assist=assist).classify("工地半夜打桩")
+    assert (result.matter_code, result.method) == ("B02.01", "model")
