@@ -1,4 +1,4 @@
-"""The third to seventh held-out sets, each written after every triage change before it and
+"""The third to eighth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -81,6 +81,30 @@ model (an inheritance dispute had read 0.82 for 110). A second batch of 100 ordi
 the edges (tests/data/ordinary_probes_2.jsonl), written after it: 95/100 dispatched on arrival
 (a robot question and a misdial inside real appeals refused, a 信访 already solved and a threat
 to sue the caller referred); 100/100 after.
+
+tests/data/heldout_messages_8.jsonl, written in a later session by a writer who saw no rule and
+was asked to avoid the scenarios the earlier sets over-used, on arrival:
+
+    emergency to the right service   26/30   money being sent to a 安全账户 at a bank counter;
+                                             a seizure in Cantonese (叫佢都唔应); a driver trapped
+                                             after a pile-up sent to 119, an elevator with a child
+                                             short of breath sent to 120 (both left alone)
+    referral to the right route      12/24   调解没用…钱找谁要, a house left by a grandmother, a
+                                             tenant eight months behind, overtime claimed after
+                                             leaving, 让我走人…补偿, 罚得没道理, 不予受理…不认可,
+                                             复查意见…复核, 公家的车, 塞两条中华就好办, 收购物卡,
+                                             a road contract given to a 小舅子
+    not accepted                      6/16   flirting, matchmaking, what to eat, a joke about the
+                                             number, weather, a Cantonese hello, an invitation,
+                                             a misdial and a homework joke transferred to 110
+    dispatched                       47/50   救命啊 before a square-dance complaint (110), straw
+                                             smoke (119), a parents' group that 炸了 (119)
+
+Its revision: 117/120 (28, 24, 15, 50); of the 5,553 other texts of tests/data and the emergency
+examples, three changed outcome, each to its label or a fair reading: straw smoke is no fire, a
+dismissal without compensation is referred to arbitration, 罚得没道理 is referred to
+reconsideration. The abuse "吃干饭的废物…打了八百遍有个屁用" stays accepted (an insult beside
+words is read as a complaint).
 """
 
 from __future__ import annotations
@@ -98,6 +122,7 @@ FLOORS = {
     5: {"emergency": 30, "referral": 24, "not_accepted": 15, "dispatch": 50},
     6: {"emergency": 29, "referral": 24, "not_accepted": 16, "dispatch": 50},
     7: {"emergency": 30, "referral": 24, "not_accepted": 15, "dispatch": 50},
+    8: {"emergency": 28, "referral": 24, "not_accepted": 15, "dispatch": 50},
 }
 
 
@@ -117,14 +142,14 @@ def right(row: dict[str, str]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8])
 def test_each_set_has_every_outcome_in_its_proportions(number: int) -> None:
     counts = Counter(row["outcome"] for row in rows(number))
     assert counts == {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50}
     assert len({row["text"] for row in rows(number)}) == 120
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8])
 def test_each_outcome_holds_what_it_measured_after_its_revision(number: int) -> None:
     got = Counter(row["outcome"] for row in rows(number) if right(row))
     for outcome, floor in FLOORS[number].items():
