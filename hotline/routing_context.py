@@ -98,18 +98,13 @@ def load_trees() -> tuple[CodeTree, AreaTree, UnitDirectory]:
 def build_classifier(
     app: Flask, matters: CodeTree, catalogue: Catalogue, keywords: dict[str, str]
 ) -> Classifier:
-    extra: dict[str, list[str]] = {}
+    extra: dict[str, tuple[str, ...]] = {}
     for entry in catalogue.entries:
         if entry.keywords:
-            extra.setdefault(entry.matter_code, []).extend(entry.keywords)
-    rules = KeywordRules.from_matters(
-        ((code, matters.name(code), keywords.get(code, "")) for code in matters.leaves()),
-        extra,
-    )
+            extra[entry.matter_code] = (*extra.get(entry.matter_code, ()), *entry.keywords)
     leaves = tuple((code, matters.name(code), keywords.get(code, "")) for code in matters.leaves())
-    assist = catalogue_model(
-        leaves, {code: tuple(words) for code, words in extra.items()}, matter_examples(app, matters)
-    )
+    rules = KeywordRules.from_matters(leaves, extra)
+    assist = catalogue_model(leaves, extra, matter_examples(app, matters))
     model = None
     path = Path(app.config["CLASSIFIER_MODEL_PATH"])
     if path.exists():

@@ -24,13 +24,12 @@ candidates, as before.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from functools import cache
 
 from hotline.routing_context import catalogue_model
 from routing.classify import Classifier
 from tests.unit.test_matter_wording import lead_unit, messages
-from tests.unit.test_real_messages import DEMO, keyword_rules, matter_tree, read_csv
+from tests.unit.test_real_messages import DEMO, demo_leaves, keyword_rules, matter_tree
 from tests.unit.wording_data import jsonl
 
 BATCH_8_RULES = (47, 55)  # matter, lead unit, of 80
@@ -46,13 +45,7 @@ def examples() -> tuple[tuple[str, str], ...]:
 @cache
 def classifiers() -> tuple[Classifier, Classifier]:
     """The rules alone, and the rules with the catalogue model, built as the app builds them."""
-    tree = matter_tree()
-    keywords = {row["code"]: row["keywords"] for row in read_csv(DEMO / "matters.csv")}
-    extra: dict[str, list[str]] = defaultdict(list)
-    for entry in read_csv(DEMO / "catalogue.csv"):
-        extra[entry["事项编码"]].extend(w for w in entry["关键词"].split("、") if w)
-    leaves = tuple((code, tree.name(code), keywords.get(code, "")) for code in tree.leaves())
-    assist = catalogue_model(leaves, {c: tuple(w) for c, w in extra.items()}, examples())
+    assist = catalogue_model(*demo_leaves(), examples())
     return (
         Classifier(None, keyword_rules(), threshold=0.6),
         Classifier(None, keyword_rules(), threshold=0.6, assist=assist),

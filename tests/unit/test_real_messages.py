@@ -95,15 +95,21 @@ def matter_tree() -> CodeTree:
 
 
 @cache
-def keyword_rules() -> KeywordRules:
+def demo_leaves() -> tuple[tuple[tuple[str, str, str], ...], dict[str, tuple[str, ...]]]:
+    """The demo's leaves (code, name, keywords) and its catalogue's keywords per matter, as the
+    app reads them."""
     tree = matter_tree()
     keywords = {row["code"]: row["keywords"] for row in read_csv(DEMO / "matters.csv")}
     extra: dict[str, list[str]] = defaultdict(list)
     for entry in read_csv(DEMO / "catalogue.csv"):
         extra[entry["事项编码"]].extend(w for w in entry["关键词"].split("、") if w)
-    return KeywordRules.from_matters(
-        ((code, tree.name(code), keywords.get(code, "")) for code in tree.leaves()), extra
-    )
+    leaves = tuple((code, tree.name(code), keywords.get(code, "")) for code in tree.leaves())
+    return leaves, {code: tuple(words) for code, words in extra.items()}
+
+
+@cache
+def keyword_rules() -> KeywordRules:
+    return KeywordRules.from_matters(*demo_leaves())
 
 
 @cache
