@@ -76,6 +76,7 @@ def test_a_genuine_appeal_that_looks_like_a_rule_of_refusal_is_accepted(text: st
         "小姐姐声音真好听 加个微信呗 下班一起吃饭",
         "让市长来给我唱首歌 不然我天天打",
         "新年快乐 祝12345的工作人员身体健康万事如意",
+        "你好，祝你们接线员新年快乐，辛苦了",
     ],
 )
 def test_jokes_wishes_and_harassment_of_the_operator_are_not_accepted(text: str) -> None:
@@ -86,6 +87,7 @@ def test_jokes_wishes_and_harassment_of_the_operator_are_not_accepted(text: str)
 
 def test_a_polite_word_to_the_operator_is_no_harassment() -> None:
     assert not refused("美女你好，我想问下社保卡电话多少")
+    assert not refused("你好，辛苦了，我家门口路灯不亮")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The third to eighth held-out sets, each written after every triage change before it and
+"""The third to ninth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -105,6 +105,32 @@ examples, three changed outcome, each to its label or a fair reading: straw smok
 dismissal without compensation is referred to arbitration, 罚得没道理 is referred to
 reconsideration. The abuse "吃干饭的废物…打了八百遍有个屁用" stays accepted (an insult beside
 words is read as a complaint).
+
+tests/data/heldout_messages_9.jsonl, written in a later session by a fifth writer who saw no rule,
+told to avoid the scenarios the earlier sets over-used and to mix agents' summaries, sloppy text
+messages and transcribed speech (some in dialect, in traditional characters or in English), on
+arrival:
+
+    emergency to the right service   23/30   a child not home hours after school, money about to
+                                             go to a "安全账户" (quoted), a worker hanging from a
+                                             billboard, a collapse with cries from the rubble; a
+                                             child in a river sent to 110 (the writer: 119); two
+                                             road accidents with the injured sent to 120 (the
+                                             writer: 122; left alone, as the rules' convention)
+    referral to the right route      18/24   进行复议, 申请农村土地承包仲裁, 怀孕…逼着辞职, a
+                                             公务用车 taken home, 公款请客; five years of 社保 not
+                                             paid (the writer: arbitration; left alone, the
+                                             social-insurance office collects arrears)
+    not accepted                      9/16   the operator's favourite colour, a maths problem, 逗你
+                                             耍的, 不是外卖店啊…打错了, 测试…能不能打通, 你多大了
+                                             有对象没, a lonely chat
+    dispatched                       48/50   救命啊 before three months of a neighbour's noise
+                                             (110), playground rust 怕小孩受伤 (120)
+
+Its revision: 117/120 (28, 23, 16, 50). Falling into water now goes to 119 (the fire and rescue
+service does water rescue): five labelled sets had said 119 and two 110, and those two labels
+and their emergency examples were changed, the model retrained. Of the 8,261 other texts, only
+those 15 drowning texts changed outcome.
 """
 
 from __future__ import annotations
@@ -123,6 +149,7 @@ FLOORS = {
     6: {"emergency": 29, "referral": 24, "not_accepted": 16, "dispatch": 50},
     7: {"emergency": 30, "referral": 24, "not_accepted": 15, "dispatch": 50},
     8: {"emergency": 28, "referral": 24, "not_accepted": 15, "dispatch": 50},
+    9: {"emergency": 28, "referral": 23, "not_accepted": 16, "dispatch": 50},
 }
 
 
@@ -142,14 +169,14 @@ def right(row: dict[str, str]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9])
 def test_each_set_has_every_outcome_in_its_proportions(number: int) -> None:
     counts = Counter(row["outcome"] for row in rows(number))
     assert counts == {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50}
     assert len({row["text"] for row in rows(number)}) == 120
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9])
 def test_each_outcome_holds_what_it_measured_after_its_revision(number: int) -> None:
     got = Counter(row["outcome"] for row in rows(number) if right(row))
     for outcome, floor in FLOORS[number].items():
