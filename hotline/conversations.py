@@ -21,7 +21,7 @@ from hotline.extensions import DbSession
 from hotline.intake import IntakeResult, Submission, submit
 from hotline.lifecycle import Actor
 from hotline.models import Conversation, Ticket
-from hotline.phones import InvalidPhone, normalise, phone_key
+from hotline.phones import InvalidPhone, caller_number, phone_key
 from hotline.postgres import run
 from hotline.sms_keywords import WORDS, Keyword
 from routing.glossary import AppealType, TriageOutcome
@@ -95,7 +95,7 @@ class SmsReply:
 def requester_phone(raw: str | None) -> str | None:
     """The sender in E.164 (+86 by default), or None for a withheld or impossible number."""
     try:
-        return normalise(raw or "") if raw else None
+        return caller_number(raw or "") if raw else None
     except InvalidPhone:
         return None
 

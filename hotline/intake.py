@@ -17,7 +17,7 @@ from hotline.control_characters import without_controls
 from hotline.extensions import DbSession
 from hotline.lifecycle import Actor, DomainError, Intake
 from hotline.models import Requester, Ticket
-from hotline.phones import normalise, phone_key
+from hotline.phones import caller_number, phone_key
 from hotline.postgres import run
 from hotline.routing_context import RoutingContext, routing_context
 from routing.classify import Classification, matter_outside
@@ -324,7 +324,7 @@ def submit(
     context = routing_context()
     check_codes(context, submission)
     submission = with_located_area(context, submission)
-    phone = normalise(submission.requester_phone) if submission.requester_phone else None
+    phone = caller_number(submission.requester_phone) if submission.requester_phone else None
     key = phone_key(phone)
     requester = _requester(submission, phone)
     config = current_app.config
@@ -380,6 +380,10 @@ def submit(
         | ({"model_probability": triaged.probability} if triaged.probability is not None else {}),
         "duplicate": duplicate.number if duplicate else None,
     } | ({"extra": submission.extra} if submission.extra else {})
+    if submission.answer and outcome is not TriageOutcome.ANSWER:
+        # What the agent told the caller is kept even when triage decided otherwise (a
+        # transfer, a referral, a repeat): the accept event holds it.
+        intake_facts["agent_answer"] = submission.answer
     intake = Intake(
         channel=submission.channel,
         appeal_type=submission.appeal_type,

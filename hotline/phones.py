@@ -14,12 +14,18 @@ class InvalidPhone(ValueError):
     """A number that cannot be a real telephone number."""
 
 
+# Full-width digits, plus and hyphen (１３８ ００１３, ＋８６), as Chinese input methods type them.
+_FULL_WIDTH = str.maketrans(
+    {chr(0xFF10 + n): str(n) for n in range(10)} | {"＋": "+", "－": "-", "\u3000": " "}
+)
+
+
 def normalise(raw: str, default_country: str = "86") -> str:
     """'138 0013 8000', '010-6512 3456', '+86 13800138000', '008613800138000' → E.164.
 
     Normalising is idempotent: an E.164 number this returns is returned unchanged.
     """
-    text = _SEPARATORS.sub("", raw or "")
+    text = _SEPARATORS.sub("", (raw or "").translate(_FULL_WIDTH))
     if text.startswith("00"):
         text = "+" + text[2:]
     if text.startswith("+"):
@@ -58,6 +64,15 @@ def _chinese_national(number: str, raw: str) -> str:
     if _LANDLINE.fullmatch(national):
         return national
     raise InvalidPhone(f"不是有效的中国大陆电话号码：{raw}")
+
+
+def caller_number(raw: str, default_country: str = "86") -> str:
+    """A citizen's number in E.164: as normalise(), but the hotline's own number and the
+    emergency and merged-line service numbers (12345, 110, 12315...) are nobody's phone."""
+    number = normalise(raw, default_country)
+    if number.startswith("+86") and _SERVICE_NUMBERS.fullmatch(number[3:]):
+        raise InvalidPhone(f"服务号码不能作为诉求人电话：{raw}")
+    return number
 
 
 def phone_key(e164: str | None) -> str | None:

@@ -86,6 +86,7 @@ def triage_view(ticket: Ticket, accept_payload: dict[str, Any]) -> dict[str, Any
         "route": details.get("route"),
         "guidance": details.get("guidance"),
         "model_probability": details.get("model_probability"),
+        "agent_answer": accept_payload.get("agent_answer"),
     }
 
 

@@ -16,7 +16,7 @@ from hotline.auth import CENTRE_ROLES, authenticate, require_roles
 from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.models import Requester, Ticket
-from hotline.phones import InvalidPhone, mask, normalise, phone_key
+from hotline.phones import InvalidPhone, caller_number, mask, phone_key
 from hotline.transaction import commit
 from routing.workflow import Role
 
@@ -30,7 +30,7 @@ def lookup_requester() -> Response:
     actor = authenticate().actor
     query = load_query(LookupQuery())
     try:
-        phone = normalise(query["phone"])
+        phone = caller_number(query["phone"])
     except InvalidPhone as error:
         raise ApiError(400, "invalid_phone", str(error), {"field": "phone"}) from None
     tickets = list(

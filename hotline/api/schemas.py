@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from hotline.phones import InvalidPhone, normalise
+from hotline.phones import InvalidPhone, caller_number
 from hotline.service_area import outside_service_area
 from routing.glossary import AppealType, Channel, ClockName, TriageOutcome, Urgency
 from routing.workflow import TicketState
@@ -34,7 +34,7 @@ def text_length(value: str) -> None:
 
 def phone_number(value: str) -> None:
     try:
-        normalise(value)
+        caller_number(value)
     except InvalidPhone as error:
         raise ValidationError(str(error)) from None
 
@@ -314,6 +314,9 @@ class TriageSchema(Schema):
     guidance = fields.String(allow_none=True)
     # Set when the emergency model's reading, not a rule, made the transfer (0.8 to 1).
     model_probability = fields.Float(allow_none=True)
+    # What the agent told the caller at intake when triage then transferred, referred or
+    # merged the appeal instead of closing it as a direct answer.
+    agent_answer = fields.String(allow_none=True)
 
 
 class DispatchDecisionSchema(Schema):

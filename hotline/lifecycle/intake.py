@@ -199,6 +199,7 @@ def answer(
     at = at or utcnow()
     ticket.state = TicketState.CLOSED
     ticket.triage_outcome = TriageOutcome.ANSWER
+    ticket.triage_reason = "坐席直接答复，未派单"
     ticket.reply_text = text
     ticket.closed_at = at
     ticket.next_due_at = None

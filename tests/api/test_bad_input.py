@@ -123,6 +123,16 @@ def test_a_malformed_phone_names_the_field(client: Any) -> None:
     assert _nothing_written()
 
 
+def test_the_hotline_s_own_or_an_emergency_number_is_no_caller_s_phone(client: Any) -> None:
+    for number in ("12345", "110"):
+        response = _post(client, ELEVATOR | {"requester": {"phone": number}})
+        assert response.status_code == 400
+        error = _error(response)
+        assert error["details"]["field"] == "requester.phone"
+        assert "服务号码不能作为诉求人电话" in error["message"]
+    assert _nothing_written()
+
+
 def test_invalid_json_is_invalid_json(client: Any) -> None:
     response = client.post(
         "/api/v1/tickets", data='{"text": ', content_type="application/json", headers=API_KEY

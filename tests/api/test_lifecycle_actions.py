@@ -170,6 +170,10 @@ def test_a_waiting_ticket_can_be_answered_or_merged(
     body = ok(act(dispatcher, answered, "answer", {"text": "已电话解答"}))
     assert body["state"] == "closed"
     assert body["reply_text"] == "已电话解答"
+    assert body["triage"] == body["triage"] | {
+        "outcome": "answer",
+        "reason": "坐席直接答复，未派单",
+    }
     target = create(client, text="小区门口路灯不亮已经一周", matter_code=None, requester=None)
     folded = create(
         client,

@@ -89,6 +89,22 @@ def test_an_appeal_answered_at_intake_is_closed_with_the_answer(
     assert body["reply_text"] == "携带身份证到任一社保网点即可补办。"
 
 
+def test_an_answer_given_to_a_caller_who_is_then_transferred_is_kept_on_the_ticket(
+    client: Any, no_catalogue: None
+) -> None:
+    body = create(
+        client,
+        text="我家老人突然晕倒了，叫不醒",
+        matter_code=None,
+        answer="已告知马上拨打120",
+    )
+    assert body["triage"]["outcome"] == "emergency"
+    assert body["triage"]["agent_answer"] == "已告知马上拨打120"
+    stored = client.get(f"/api/v1/tickets/{body['id']}", headers=API_KEY).get_json()
+    assert stored["triage"]["agent_answer"] == "已告知马上拨打120"
+    assert stored["events"][0]["payload"]["agent_answer"] == "已告知马上拨打120"
+
+
 def test_the_same_appeal_again_is_linked_to_the_first(client: Any, no_catalogue: None) -> None:
     first = create(client)
     second = create(client)

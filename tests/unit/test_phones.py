@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.phones import InvalidPhone, mask, normalise, phone_key
+from hotline.phones import InvalidPhone, caller_number, mask, normalise, phone_key
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,28 @@ def test_landlines_with_or_without_the_trunk_zero_are_one_line(raw: str, e164: s
 def test_numbers_outside_china_s_numbering_plan_are_refused(raw: str) -> None:
     with pytest.raises(InvalidPhone):
         normalise(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("１３８００１３８０００", "+8613800138000"),
+        ("＋８６ １３８－００１３－８０００", "+8613800138000"),
+        ("０７３１－８４５６７８９０", "+8673184567890"),
+    ],
+)
+def test_full_width_digits_as_chinese_input_methods_type_them_are_read(raw: str, e164: str) -> None:
+    assert normalise(raw) == e164
+    assert caller_number(raw) == e164
+
+
+@pytest.mark.parametrize("raw", ["12345", "110", "+86 120", "12315", "１２３４５"])
+def test_a_service_number_is_nobody_s_phone(raw: str) -> None:
+    with pytest.raises(InvalidPhone, match="服务号码不能作为诉求人电话"):
+        caller_number(raw)
+
+
+def test_digits_of_other_scripts_stay_refused() -> None:
+    for raw in ("١٣٨٠٠١٣٨٠٠٠", "¹³⁸⁰⁰¹³⁸⁰⁰⁰"):
+        with pytest.raises(InvalidPhone):
+            normalise(raw)
