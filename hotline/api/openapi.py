@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
-from marshmallow import Schema, fields, missing, validate
+from marshmallow import RAISE, Schema, fields, missing, validate
 
 from hotline.api import blueprint
 from hotline.api.actions import ACTIONS
@@ -24,6 +24,7 @@ from hotline.api.schemas import (
     TicketPageSchema,
     TicketSchema,
     UserSchema,
+    text_length,
 )
 
 OPENAPI_VERSION = "3.0.3"
@@ -69,7 +70,8 @@ class Components:
         document: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
             document["required"] = required
-        if getattr(instance.Meta, "unknown", None) == "raise":
+        # marshmallow refuses unknown fields unless a schema says otherwise (Open311's exclude).
+        if instance.unknown == RAISE:
             document["additionalProperties"] = False
         return document
 
@@ -125,6 +127,8 @@ class Components:
 
 
 def _validator(validator: Any, is_list: bool) -> dict[str, Any]:
+    if validator is text_length:
+        return {"minLength": 1, "maxLength": int(current_app.config["MAX_TEXT_LENGTH"])}
     if isinstance(validator, validate.Length):
         low, high = ("minItems", "maxItems") if is_list else ("minLength", "maxLength")
         found = {low: validator.min, high: validator.max}
@@ -264,13 +268,21 @@ def other_operations() -> list[Operation]:
         Operation(
             "post",
             "/api/v1/catalogue/versions/{version_id}/activate",
-            "启用某一版本（可指定生效时间），原启用版本随之停用",
+            "启用某一版本，原启用版本随之停用；可指定生效时间：晚于当前时间则预定生效"
+            "（state 为 scheduled），此前仍按原启用版本派单",
             "catalogue",
             None,
             body=ActivateBody,
             body_required=False,
             errors=("400", "401", "403", "404", "409", "413", "415", "422"),
-            error_text=(("404", "版本不存在"), ("409", "版本状态不允许启用")),
+            error_text=(
+                ("404", "版本不存在"),
+                (
+                    "409",
+                    "启用冲突（catalogue_activation_conflict）：已启用的版本不能更改生效时间，"
+                    "或已有另一版本待生效",
+                ),
+            ),
         ),
         Operation(
             "get",

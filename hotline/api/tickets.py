@@ -27,13 +27,12 @@ from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.intake import Submission, submit
 from hotline.lifecycle import Actor, NotFound
-from hotline.models import Ticket
+from hotline.models import MAX_ROW_ID, Ticket
 from hotline.routing_context import routing_context
 from hotline.transaction import commit
 
 CREATED = 201
 MAX_NUMBER_LENGTH = 32  # tickets.number is String(32)
-MAX_TICKET_ID = 2**31 - 1
 
 
 def find_ticket(ident: str) -> Ticket:
@@ -45,7 +44,7 @@ def find_ticket(ident: str) -> Ticket:
     if ident.isascii() and ident.isdigit() and len(ident) < 12:
         ticket_id = int(ident)
         # tickets.id is a 32-bit integer: PostgreSQL refuses a larger one rather than finding none.
-        ticket = db.session.get(Ticket, ticket_id) if ticket_id <= MAX_TICKET_ID else None
+        ticket = db.session.get(Ticket, ticket_id) if ticket_id <= MAX_ROW_ID else None
     else:
         ticket = db.session.scalars(select(Ticket).where(Ticket.number == ident)).first()
     if ticket is None:

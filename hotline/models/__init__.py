@@ -13,8 +13,13 @@ from hotline.models.people import ApiKey, PersonalDataAccess, Requester, User
 from hotline.models.reference import Area, Matter, Unit
 from hotline.models.ticket import CLOCKS, Ticket, TicketAssignment, TicketEvent, TicketNumberCounter
 
+# Integer primary keys are 32-bit on PostgreSQL: a larger id names no row, and would overflow
+# the driver's parameter if it were looked up.
+MAX_ROW_ID = 2**31 - 1
+
 __all__ = [
     "CLOCKS",
+    "MAX_ROW_ID",
     "ApiKey",
     "Area",
     "Breach",

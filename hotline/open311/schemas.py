@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
@@ -50,9 +50,15 @@ class CommaList(fields.Field[list[str]]):
 class W3CDateTime(fields.Field[datetime]):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         try:
-            return parse_datetime(str(value))
+            moment = parse_datetime(str(value))
         except ValueError as error:
             raise ValidationError(str(error)) from error
+        try:
+            # The database stores UTC: a moment that has none (year 1 at +14:00) is refused.
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("日期超出可表示的范围") from None
+        return moment
 
 
 class Open311Schema(Schema):

@@ -7,6 +7,7 @@ once. A token is nevertheless resolvable: the token of a request is its internal
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.intake import Submission, submit
 from hotline.lifecycle import Actor
-from hotline.models import Ticket
+from hotline.models import MAX_ROW_ID, Ticket
 from hotline.open311 import blueprint
 from hotline.open311.encoding import FORM_TYPE, MULTIPART_TYPE
 from hotline.open311.formats import Open311Error, render
@@ -41,7 +42,7 @@ from hotline.open311.schemas import (
     query_parameters,
 )
 from hotline.open311.services import ATTRIBUTES, ATTRIBUTES_BY_CODE, is_service
-from hotline.phones import InvalidPhone, normalise
+from hotline.phones import InvalidPhone, caller_number
 from hotline.routing_context import routing_context
 from hotline.service_area import outside_service_area
 from hotline.transaction import commit
@@ -51,7 +52,6 @@ from routing.workflow import Role, TicketState
 
 # The length of requesters.name: first_name and last_name (60 each) joined by a space can exceed it.
 NAME_LIMIT = 120
-MAX_TICKET_ID = 2**31 - 1
 # Han characters: a name written in them is family name first, with no space.
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -74,6 +74,19 @@ def check_body_type() -> None:
             f"请求体类型 {request.mimetype or '（未声明）'} 不受支持："
             "应为 application/x-www-form-urlencoded、multipart/form-data 或 application/json",
         )
+    if has_body and request.is_json:
+        # A broken JSON body would otherwise read as one without an api_key (403).
+        try:
+            body = json.loads(request.get_data(cache=True))
+        except json.JSONDecodeError as error:
+            raise Open311Error(
+                400,
+                f"请求体不是合法的 JSON：第 {error.lineno} 行第 {error.colno} 列附近有误",
+            ) from None
+        except (UnicodeDecodeError, RecursionError):
+            raise Open311Error(400, "请求体不是合法的 JSON") from None
+        if not isinstance(body, dict):
+            raise Open311Error(400, "JSON 请求体必须是对象")
 
 
 def _posted() -> dict[str, Any]:
@@ -143,7 +156,7 @@ def submission_from(params: dict[str, Any]) -> Submission:
     phone = params.get("phone")
     if phone:
         try:
-            phone = normalise(phone)
+            phone = caller_number(phone)
         except InvalidPhone as error:
             problems.append(f"phone：{error}")
     description = params.get("description") or ""
@@ -261,11 +274,17 @@ def _filtered(statement: Select[Ticket], query: dict[str, Any]) -> Select[Ticket
     window = timedelta(days=int(setting("OPEN311_WINDOW_DAYS")))
     start: datetime | None = query.get("start_date")
     end: datetime | None = query.get("end_date")
-    if start is None:
-        end = end or utcnow()
-        start = end - window
-    elif end is None:
-        end = start + window
+    try:
+        if start is None:
+            end = end or utcnow()
+            start = end - window
+        elif end is None:
+            end = start + window
+    except OverflowError:
+        named = "end_date" if start is None else "start_date"
+        raise Open311Error(
+            400, f"{named}：日期超出可表示的范围（未给出的另一端按 {window.days} 天推算）"
+        ) from None
     if end < start:
         raise Open311Error(400, "end_date 不能早于 start_date")
     if end - start > window:
@@ -306,7 +325,7 @@ def get_token(token: str, fmt: str) -> Response:
     is_id = token.isascii() and token.isdigit() and len(token) < 12
     ticket_id = int(token) if is_id else None
     # tickets.id is a 32-bit integer: PostgreSQL refuses a larger one rather than finding none.
-    ticket = db.session.get(Ticket, ticket_id) if ticket_id and ticket_id <= MAX_TICKET_ID else None
+    ticket = db.session.get(Ticket, ticket_id) if ticket_id and ticket_id <= MAX_ROW_ID else None
     if ticket is None:
         raise Open311Error(404, f"令牌 {token} 不存在")
     body = [{"service_request_id": ticket.number, "token": token_for(ticket)}]

@@ -7,7 +7,7 @@ from marshmallow import EXCLUDE, Schema, fields
 from sqlalchemy import select
 
 from hotline.extensions import db
-from hotline.models import OutboxMessage
+from hotline.models import MAX_ROW_ID, OutboxMessage
 from hotline.sms import advances
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
@@ -35,7 +35,12 @@ def twilio_status() -> Response:
         select(OutboxMessage).where(OutboxMessage.provider_id == form["sid"])
     ).first()
     reference = request.args.get("outbox", "")
-    if message is None and reference.isascii() and reference.isdigit():
+    if (
+        message is None
+        and reference.isascii()
+        and reference.isdigit()
+        and int(reference) <= MAX_ROW_ID
+    ):
         # The callback came before the sending worker saved the provider's id: the URL we
         # gave Twilio names the row (and is covered by the signature).
         candidate = db.session.get(OutboxMessage, int(reference))

@@ -9,7 +9,7 @@ from openapi_spec_validator import validate
 
 from hotline.api.actions import ACTIONS
 from hotline.api.schemas import TicketSchema
-from tests.api.conftest import create
+from tests.api.conftest import API_KEY, create
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -89,6 +89,16 @@ def test_the_creation_body_comes_from_the_marshmallow_schema(client: Any) -> Non
     assert body["properties"]["location"]["anyOf"][0] == {"$ref": "#/components/schemas/Location"}
     assert document["components"]["schemas"]["Location"]["properties"]["lat"]["maximum"] == 90
     assert body["additionalProperties"] is False
+    assert body["properties"]["text"]["maxLength"] == 4000
+
+
+def test_a_schema_that_refuses_unknown_fields_is_documented_as_closed(client: Any) -> None:
+    schemas = _document(client)["components"]["schemas"]
+    assert schemas["ExplainBody"]["additionalProperties"] is False
+    response = client.post(
+        "/api/v1/routing/explain", json={"text": "路灯不亮", "colour": "red"}, headers=API_KEY
+    )
+    assert response.status_code == 400
 
 
 def test_the_documented_ticket_matches_what_the_api_returns(
@@ -164,8 +174,6 @@ def test_a_ticket_with_no_dispatch_and_no_location_matches_its_documented_schema
 ) -> None:
     # A contact not accepted has no dispatch decision and this one no location: null where the
     # schema documents an object, which OpenAPI 3.0 allows only as a nullable allOf.
-    from tests.api.conftest import API_KEY
-
     response = client.post(
         "/api/v1/tickets",
         json={"channel": "web", "appeal_type": "other", "text": "喂喂 你好"},

@@ -66,6 +66,12 @@ def test_a_number_outside_chinas_numbering_plan_is_a_400_naming_the_phone(client
     assert error_descriptions(response) == ["phone：不是有效的中国大陆电话号码：010-1234567"]
 
 
+def test_a_service_number_as_the_phone_is_a_400_naming_the_phone(client: Any) -> None:
+    response = client.post(URL, data=post_body(phone="12345"))
+    assert response.status_code == 400
+    assert error_descriptions(response) == ["phone：服务号码不能作为诉求人电话：12345"]
+
+
 def test_angle_brackets_in_plain_text_are_no_html(client: Any) -> None:
     text = "路口信号灯绿灯时间 < 10 秒，行人过不去 > 这是第三次反映了"
     ticket = _ticket(client.post("/open311/v2/requests.json", data=post_body(description=text)))

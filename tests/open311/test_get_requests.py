@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from hotline import lifecycle
@@ -113,6 +114,25 @@ def test_an_invalid_date_or_a_too_wide_window_is_a_400(client: Any) -> None:
         "/open311/v2/requests.json?start_date=2026-11-02T00:00:00Z&end_date=2026-11-01T00:00:00Z"
     )
     assert backwards.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("start_date=9999-12-31", "start_date"),
+        ("end_date=0001-01-01", "end_date"),
+        ("start_date=0001-01-01T00:00:00%2B14:00", "start_date"),
+        ("end_date=9999-12-31T23:59:59-12:00", "end_date"),
+    ],
+)
+def test_a_date_at_the_end_of_the_calendar_is_a_400_naming_it(
+    client: Any, query: str, named: str
+) -> None:
+    response = client.get(f"/open311/v2/requests.xml?{query}")
+    assert response.status_code == 400
+    (description,) = error_descriptions(response)
+    assert description.startswith(named)
+    assert "日期超出可表示的范围" in description
 
 
 def test_the_status_filter_separates_open_and_closed_tickets(client: Any) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotline.extensions import db
 from hotline.models import Requester, Ticket, Unit
 from hotline.open311 import service_requests
 from hotline.open311.services import ATTRIBUTES, ATTRIBUTES_BY_CODE, AttributeDefinition
-from tests.open311.helpers import ADDRESS, error_descriptions, post_body, xml
+from tests.open311.helpers import ADDRESS, API_KEY, error_descriptions, post_body, xml
 
 URL = "/open311/v2/requests.xml"
 
@@ -75,6 +75,18 @@ def test_a_json_body_is_accepted_with_nested_attributes(client: Any) -> None:
     ticket = _ticket(response.json[0]["service_request_id"])
     assert ticket.appeal_type == "suggestion"
     assert ticket.urgency == "urgent"
+
+
+def test_a_broken_or_non_object_json_body_is_a_400_not_a_missing_api_key(client: Any) -> None:
+    for body, says in (
+        ("{bad", "请求体不是合法的 JSON：第 1 行第 2 列附近有误"),
+        ("[1, 2]", "JSON 请求体必须是对象"),
+    ):
+        for url in ("/open311/v2/requests.xml", "/open311/v2/requests.xml?api_key=" + API_KEY):
+            response = client.post(url, data=body, content_type="application/json")
+            assert response.status_code == 400
+            assert error_descriptions(response) == [says]
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
 
 
 def test_a_request_without_an_api_key_is_forbidden(client: Any) -> None:

@@ -197,3 +197,12 @@ def test_in_a_request_the_status_callback_keeps_the_mount_of_a_host_only_public_
         assert status_callback_url(twilio_app) == (
             "https://gov.example.cn/hotline/webhooks/twilio/status"
         )
+
+
+def test_a_callback_naming_an_outbox_id_beyond_any_row_is_acknowledged_and_ignored(
+    twilio_app: Flask,
+) -> None:
+    path = f"{PATH}?outbox={'9' * 20}"
+    response = post_signed(twilio_app.test_client(), path, status("SM" + "4" * 32, "delivered"))
+    assert response.status_code == 200
+    assert db.session.query(OutboxMessage).count() == 0
