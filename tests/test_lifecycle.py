@@ -166,6 +166,33 @@ def test_only_an_unsatisfied_callback_for_the_units_fault_can_be_reopened(
     assert len(events_of(ticket.id)) == before
 
 
+def test_a_callback_that_reached_nobody_records_no_rating(app: Flask) -> None:
+    ticket = replied()
+    lifecycle.review(db.session, ticket, DISPATCHER, approve=True, at=MONDAY + timedelta(days=1))
+    with pytest.raises(DomainError) as error:
+        lifecycle.callback(
+            db.session,
+            ticket,
+            AGENT,
+            reachable=False,
+            satisfaction="satisfied",
+            solved=True,
+            at=MONDAY + timedelta(days=2),
+        )
+    assert error.value.code == "survey_unreachable"
+    assert error.value.details["fields"] == ["solved", "satisfaction"]
+    assert ticket.state == "reviewed" and ticket.rating is None
+    lifecycle.callback(db.session, ticket, AGENT, reachable=False, at=MONDAY + timedelta(days=2))
+    assert ticket.state == "rated"
+    assert ticket.rating == {
+        "reachable": False,
+        "contacted": None,
+        "solved": None,
+        "satisfaction": None,
+        "unit_fault": None,
+    }
+
+
 def test_a_return_needs_a_reason_a_legal_basis_and_a_suggested_unit(app: Flask) -> None:
     ticket = dispatched()
     with pytest.raises(DomainError) as error:

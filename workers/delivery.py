@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = {
     "notify_unit": "【12345】您单位有新工单 {number}，请登录系统及时签收办理。",
-    "urge": "【12345催办】工单 {number} 已临近或超过办理时限，请尽快办理。{note}",
-    "supervise": "【12345督办】工单 {number} 办理超期，请单位负责人督促办理。{note}",
+    # A supervisor urges or supervises at any time, not only past a deadline: the texts claim no
+    # lateness; the sweeper's own note names the clock and its due time.
+    "urge": "【12345催办】请尽快办理工单 {number}。{note}",
+    "supervise": "【12345督办】工单 {number} 已列入督办，请单位负责人督促办理。{note}",
     "escalate": "【12345提级督办】工单 {number} 已提级督办：{note}",
     "warning": "【12345预警】工单 {number} 的{clock}时限将于 {due} 到期，请抓紧办理。",
     "overdue": "【12345超期】工单 {number} 的{clock}时限已于 {due} 到期，请立即办理。",

@@ -95,6 +95,24 @@ def callback(
             raise DomainError("survey_incomplete", "回访须记录是否联系、是否解决")
         if satisfaction == "unsatisfied" and unit_fault is None:
             raise DomainError("fault_required", "不满意的回访须判定是否属承办单位责任")
+    else:
+        answered = {
+            name: value
+            for name, value in (
+                ("contacted", contacted),
+                ("solved", solved),
+                ("satisfaction", satisfaction),
+                ("unit_fault", unit_fault),
+            )
+            if value is not None
+        }
+        if answered:
+            # Answers from a citizen nobody reached would count in the satisfaction rates.
+            raise DomainError(
+                "survey_unreachable",
+                "未联系上诉求人的回访不能记录评价：" + "、".join(answered),
+                {"fields": list(answered)},
+            )
     at = at or utcnow()
     ticket.state = TicketState.RATED
     ticket.rating = {

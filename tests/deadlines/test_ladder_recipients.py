@@ -137,6 +137,30 @@ def test_a_supervise_order_reaches_the_units_head_not_its_liaison(
     assert sent != [_phone(LEAD_UNIT, "liaison_phone")]
 
 
+def test_an_urge_or_supervision_order_on_a_fresh_ticket_claims_no_lateness(
+    fresh_domain: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bodies: list[str] = []
+    monkeypatch.setattr(
+        "workers.delivery.sender_for",
+        lambda _app: type(
+            "S",
+            (),
+            {"send": lambda _self, to, body, _reference=None: _record(bodies, body)},
+        )(),
+    )
+    ticket = factories.dispatched()
+    lifecycle.urge(db.session, ticket, DISPATCHER, note="市民再次来电", at=MONDAY)
+    lifecycle.supervise(db.session, ticket, DISPATCHER, note="请督促办理", at=MONDAY)
+    for kind in ("urge", "supervise"):
+        (message,) = _messages(ticket, kind)
+        assert deliver(message.id) == "sent"
+    urged, supervised = bodies
+    assert urged == f"【12345催办】请尽快办理工单 {ticket.number}。市民再次来电"
+    assert supervised.startswith(f"【12345督办】工单 {ticket.number} 已列入督办")
+    assert not any("超期" in body or "超过" in body for body in bodies)
+
+
 def _record(sent: list[str], to: str) -> Any:
     from hotline.sms import Sent
 
