@@ -18,8 +18,25 @@ T = TypeVar("T")
 KNOWN_KEY_SECONDS = 5.0
 
 
+PREFIX_LENGTH = 8
+
+
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def key_prefix(key: str) -> str:
+    """The first characters of a key, stored and listed to tell keys apart: at most 8, and never
+    more than half, so that a short key (a demo's `demo-key`) is not kept or shown whole."""
+    return key[: min(PREFIX_LENGTH, len(key) // 2)]
+
+
+def shown_prefix(record: ApiKey) -> str:
+    """The prefix to list for a stored key; one stored whole by an older version (a short key)
+    is recognised by its digest and cut like a new one."""
+    if digest(record.prefix) == record.key_digest:
+        return key_prefix(record.prefix)
+    return record.prefix
 
 
 class KnownKeys(Generic[T]):
@@ -72,8 +89,9 @@ def create_key(session: DbSession, name: str, key: str | None = None) -> tuple[A
     existing = session.scalars(select(ApiKey).where(ApiKey.key_digest == digest(key))).first()
     if existing is not None:
         existing.revoked_at = None
+        existing.prefix = key_prefix(key)  # a prefix stored whole by an older version goes
         return existing, key
-    record = ApiKey(name=name, key_digest=digest(key), prefix=key[:8], role="integration")
+    record = ApiKey(name=name, key_digest=digest(key), prefix=key_prefix(key), role="integration")
     session.add(record)
     session.flush()
     return record, key

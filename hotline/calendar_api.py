@@ -88,6 +88,22 @@ def _not_covered(error: CalendarNotCovered, **details: Any) -> ApiError:
     )
 
 
+def _covered_start(start: datetime) -> datetime:
+    """`start` in the centre's time zone, refused like any day the calendar does not cover,
+    whatever the limit: natural hours need no calendar, but a start years away is a mistake, and
+    at the ends of the datetime range not even the time zone can be applied."""
+    domain = current_domain()
+    try:
+        local = start.astimezone(domain.tz)
+    except OverflowError:
+        local = start  # year 1 or 9999: far outside any calendar, refused just below
+    try:
+        domain.calendar.day(local.date())
+    except CalendarNotCovered as error:
+        raise _not_covered(error, start=start.isoformat()) from None
+    return local
+
+
 @blueprint.get("/due")
 def due() -> ResponseReturnValue:
     """The due time of a limit counted from `start`, with the lines a clerk would write."""
@@ -96,12 +112,13 @@ def due() -> ResponseReturnValue:
     start, naive = _parse_start(query["start"])
     if naive:
         start = start.replace(tzinfo=domain.tz)
+    start = _covered_start(start)
     name = next(name for name in _AMOUNTS if query.get(name) is not None)
     try:
         limit = Limit(float(query[name]), _AMOUNTS[name])
         result = limit.due(domain.calendar, start)
     except CalendarNotCovered as error:
-        raise _not_covered(error, start=start.astimezone(domain.tz).isoformat()) from None
+        raise _not_covered(error, start=start.isoformat()) from None
     except (PolicyError, ValueError) as error:
         raise ApiError(400, "validation_error", str(error), {"field": name}) from None
     explanation = list(result.explanation)
@@ -109,7 +126,7 @@ def due() -> ResponseReturnValue:
         explanation.insert(0, f"起算时间未带时区，按本地时间（{domain.tz.key}）理解")
     return jsonify(
         {
-            "start": start.astimezone(domain.tz).isoformat(),
+            "start": start.isoformat(),
             "limit": str(limit),
             "due_at": result.due_at.astimezone(domain.tz).isoformat(),
             "provisional": result.provisional,

@@ -101,7 +101,13 @@ def show_version(version_id: int) -> Any:
 
 
 class ActivateBody(Schema):
-    effective_at = fields.AwareDateTime(load_default=None)
+    effective_at = fields.AwareDateTime(
+        load_default=None,
+        metadata={
+            "description": "生效时间（带时区）；省略或不晚于当前时间即刻生效，"
+            "晚于当前时间则预定生效：此前仍按原启用版本派单，届时原版本停用"
+        },
+    )
 
 
 @blueprint.post("/catalogue/versions/<int:version_id>/activate")
@@ -109,12 +115,15 @@ class ActivateBody(Schema):
 @rollback_on_error
 def activate_version(version_id: int) -> Any:
     body = load_body(ActivateBody()) if request.get_data(cache=True).strip() else {}
-    version = catalogue_store.activate(
-        db.session,
-        version_id,
-        actor=current_actor().name,
-        effective_at=body.get("effective_at"),
-    )
+    try:
+        version = catalogue_store.activate(
+            db.session,
+            version_id,
+            actor=current_actor().name,
+            effective_at=body.get("effective_at"),
+        )
+    except catalogue_store.ActivationConflict as error:
+        raise ApiError(409, error.code, error.message, error.details) from None
     commit()
     return catalogue_store.version_mapping(version)
 

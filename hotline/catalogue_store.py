@@ -1,7 +1,8 @@
 """Catalogue (派单目录) versions in the database: import, activate, diff, export, add an entry.
 
 Versions are never deleted or edited after import: a dispatch names the version it used, and an
-arbitration months later must still read that exact entry.
+arbitration months later must still read that exact entry. An activation may be scheduled: the
+version in force at any instant is the activated one with the latest effective time not after it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from routing.catalogue import (
 from routing.glossary import AppealType
 
 DRAFT = "draft"
+SCHEDULED = "scheduled"
 ACTIVE = "active"
 RETIRED = "retired"
 
@@ -64,10 +66,30 @@ def get_version(session: DbSession, version_id: int) -> CatalogueVersion:
     return version
 
 
-def active_version(session: DbSession) -> CatalogueVersion | None:
+class ActivationConflict(DomainError):
+    """An activation that contradicts what is already active or scheduled."""
+
+    def __init__(self, message: str, details: dict[str, Any]) -> None:
+        super().__init__("catalogue_activation_conflict", message, details)
+
+
+def active_version(session: DbSession, at: datetime | None = None) -> CatalogueVersion | None:
+    """The version in force at `at` (default: now)."""
     # The same rule the router uses (hotline.routing_context.active_version_key).
-    key = active_version_key()
+    key = active_version_key(at)
     return session.get(CatalogueVersion, key[0]) if key is not None else None
+
+
+def state_at(version: CatalogueVersion, at: datetime) -> str:
+    """The state as routing sees it at `at`: a scheduled version is active from its effective
+    time on, and the version it replaces retired from then, before anything is written."""
+    if version.state not in (ACTIVE, SCHEDULED):
+        return version.state
+    if version.effective_at is not None and version.effective_at > at:
+        return SCHEDULED
+    if version.retired_at is not None and version.retired_at <= at:
+        return RETIRED
+    return ACTIVE
 
 
 def list_versions(session: DbSession) -> list[CatalogueVersion]:
@@ -147,25 +169,62 @@ def activate(
     actor: str,
     effective_at: datetime | None = None,
 ) -> CatalogueVersion:
-    """Make a version the one the router uses; the previous active version is retired, kept."""
+    """Make a version the one the router uses, now or from a later `effective_at`; the version in
+    force until then is retired at that time, and kept.
+
+    At most one version waits for a later time. Activating the version in force again, or the
+    waiting one with its own time, changes nothing; asking for another time is a conflict for the
+    version in force, and moves the waiting one (an earlier time brings it in at once).
+    """
     version = get_version(session, version_id)
+    now = utcnow()
+    when = effective_at or now
+    current = _settled(session, now)
     if version.state == ACTIVE:
+        if effective_at is not None and effective_at != version.effective_at:
+            raise ActivationConflict(
+                f"第 {version.id} 版已于 {local_iso(version.effective_at)} 起启用，"
+                "不能再更改生效时间",
+                {"version": version.id, "effective_at": local_iso(version.effective_at)},
+            )
         return version
-    when = effective_at or utcnow()
-    for previous in session.scalars(
-        select(CatalogueVersion).where(CatalogueVersion.state == ACTIVE)
-    ):
-        previous.state = RETIRED
-        previous.retired_at = when
-    version.state = ACTIVE
+    if version.state == SCHEDULED and effective_at == version.effective_at:
+        return version
+    waiting = [v for v in current if v.state == SCHEDULED and v.id != version.id]
+    if when > now and waiting:
+        raise ActivationConflict(
+            f"第 {waiting[0].id} 版已定于 {local_iso(waiting[0].effective_at)} 生效，"
+            "同一时间只能有一个待生效的版本；可先改期或立即启用该版本",
+            {"scheduled_version": waiting[0].id},
+        )
+    for previous in current:
+        if previous.state == ACTIVE:
+            previous.retired_at = when
+            if when <= now:
+                previous.state = RETIRED
+    version.state = ACTIVE if when <= now else SCHEDULED
     version.effective_at = when
-    version.retired_at = None
+    # Brought in now while another waits: in force until that one's time.
+    version.retired_at = waiting[0].effective_at if waiting else None
     if not version.note:
         version.note = f"由 {actor} 启用"
     session.flush()
     # The routing cache is keyed by version id, and ids can repeat after a rollback (SQLite).
     invalidate(current_app._get_current_object())  # type: ignore[attr-defined]
     return version
+
+
+def _settled(session: DbSession, now: datetime) -> list[CatalogueVersion]:
+    """The active and scheduled versions, their stored state brought up to `now` (a scheduled
+    time that has passed makes no write of its own)."""
+    versions = list(
+        session.scalars(
+            select(CatalogueVersion).where(CatalogueVersion.state.in_((ACTIVE, SCHEDULED)))
+        )
+    )
+    for version in versions:
+        version.state = state_at(version, now)
+    return [v for v in versions if v.state != RETIRED]
 
 
 def diff_versions(session: DbSession, from_id: int, to_id: int) -> CatalogueDiff:
@@ -253,10 +312,10 @@ def ensure_active(session: DbSession, path: Path, created_by: str) -> CatalogueV
     return activate(session, version.id, actor=created_by)
 
 
-def version_mapping(version: CatalogueVersion) -> dict[str, Any]:
+def version_mapping(version: CatalogueVersion, at: datetime | None = None) -> dict[str, Any]:
     return {
         "id": version.id,
-        "state": version.state,
+        "state": state_at(version, at or utcnow()),
         "source_name": version.source_name,
         "note": version.note,
         "entry_count": version.entry_count,

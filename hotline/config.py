@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Every environment variable the service reads, with its meaning; the README's table mirrors it.
@@ -54,13 +55,23 @@ ENVIRONMENT: Mapping[str, str] = {
 }
 
 EMBEDDED_SECRET = "embedded-development-only"
+# Upper bounds of the numeric settings: past them a setting is a typo, not a policy.
+MAX_WORKING_DAYS = 366  # the calendar API's own limit; the calendar covers about a year ahead
+MAX_DUPLICATE_WINDOW_DAYS = 366
+MAX_CONVERSATION_MINUTES = 24 * 60
+MAX_QUEUE_WAIT_SECONDS = 3600
+MAX_SESSION_HOURS = 24 * 30
 
 
 class ConfigError(RuntimeError):
     """Raised at start-up when the environment is incomplete or contradictory."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(
+    env: Mapping[str, str], name: str, default: int, low: int = 0, high: int | None = None
+) -> int:
+    """A whole number from `low` to `high`: a value that would quietly switch a rule off (an
+    extension limit of 0 refuses every extension) or overflow a date stops start-up instead."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -68,9 +79,41 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative")
+    if value < low:
+        raise ConfigError(
+            f"{name} must not be negative" if low == 0 else f"{name} must be at least {low}"
+        )
+    if high is not None and value > high:
+        raise ConfigError(f"{name} must be at most {high}, not {value}")
     return value
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    """HOTLINE_PUBLIC_URL as an absolute http(s) base: anything else would fail every Twilio
+    signature check and give Twilio callback URLs it cannot call."""
+    name = "HOTLINE_PUBLIC_URL"
+    raw = env.get(name)
+    if not raw:
+        return None
+    refused = ConfigError(
+        f"{name} must be an absolute http:// or https:// URL such as"
+        f" https://12345.example.gov.cn, not {raw!r}"
+    )
+    try:
+        parts = urlsplit(raw)
+        port = parts.port  # a port that is not a number from 0 to 65535 raises ValueError
+    except ValueError:
+        raise refused from None
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or port == 0
+        or parts.query
+        or parts.fragment
+        or raw != raw.strip()
+    ):
+        raise refused
+    return raw
 
 
 def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
@@ -203,17 +246,27 @@ def build_config(
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or None,
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER") or None,
         "TWILIO_WEBHOOK_SHARED_KEY": env.get("TWILIO_WEBHOOK_SHARED_KEY") or None,
-        "PUBLIC_URL": env.get("HOTLINE_PUBLIC_URL") or None,
+        "PUBLIC_URL": _public_url(env),
         "TRUSTED_PROXIES": _int(env, "HOTLINE_TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "MAX_TEXT_LENGTH": 4000,
         "JSON_AS_ASCII": False,
-        "RETURN_WINDOW_WORKING_DAYS": _int(env, "HOTLINE_RETURN_WINDOW_WORKING_DAYS", 2),
-        "MAX_EXTENSION_WORKING_DAYS": _int(env, "HOTLINE_MAX_EXTENSION_WORKING_DAYS", 10),
-        "DUPLICATE_WINDOW_DAYS": _int(env, "HOTLINE_DUPLICATE_WINDOW_DAYS", 7),
-        "SMS_CONVERSATION_MINUTES": _int(env, "HOTLINE_SMS_CONVERSATION_MINUTES", 30),
+        "RETURN_WINDOW_WORKING_DAYS": _int(
+            env, "HOTLINE_RETURN_WINDOW_WORKING_DAYS", 2, low=1, high=MAX_WORKING_DAYS
+        ),
+        "MAX_EXTENSION_WORKING_DAYS": _int(
+            env, "HOTLINE_MAX_EXTENSION_WORKING_DAYS", 10, low=1, high=MAX_WORKING_DAYS
+        ),
+        "DUPLICATE_WINDOW_DAYS": _int(
+            env, "HOTLINE_DUPLICATE_WINDOW_DAYS", 7, low=1, high=MAX_DUPLICATE_WINDOW_DAYS
+        ),
+        "SMS_CONVERSATION_MINUTES": _int(
+            env, "HOTLINE_SMS_CONVERSATION_MINUTES", 30, low=1, high=MAX_CONVERSATION_MINUTES
+        ),
         "AGENT_NUMBER": env.get("HOTLINE_AGENT_NUMBER") or None,
-        "QUEUE_MAX_WAIT_SECONDS": _int(env, "HOTLINE_QUEUE_MAX_WAIT_SECONDS", 120),
+        "QUEUE_MAX_WAIT_SECONDS": _int(
+            env, "HOTLINE_QUEUE_MAX_WAIT_SECONDS", 120, low=1, high=MAX_QUEUE_WAIT_SECONDS
+        ),
         "OPEN311_JURISDICTION": env.get("HOTLINE_OPEN311_JURISDICTION", "yunjiang.gov.cn"),
         "SERVICE_AREA_BOUNDS": _bounds(env.get("HOTLINE_SERVICE_AREA_BOUNDS") or ""),
         "BUSINESS_HOURS": _business_hours(
@@ -236,7 +289,9 @@ def build_config(
         # Served over HTTPS (behind a proxy that terminates TLS): never send the cookie in clear.
         "SESSION_COOKIE_SECURE": (env.get("HOTLINE_PUBLIC_URL") or "").lower().startswith("https:"),
         # A signed cookie cannot be revoked server-side: bound its life to about one shift.
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int(env, "HOTLINE_SESSION_HOURS", 12)),
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            hours=_int(env, "HOTLINE_SESSION_HOURS", 12, low=1, high=MAX_SESSION_HOURS)
+        ),
     }
     if database_url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

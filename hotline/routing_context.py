@@ -10,11 +10,13 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.models import Area, CatalogueEntryRecord, CatalogueVersion, Matter, Unit
 from routing.catalogue import Catalogue, CatalogueEntry, UnitDirectory, UnitRef
@@ -26,7 +28,8 @@ from routing.triage import TriageRules
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 # How long a process trusts its cached catalogue version before checking the database again:
-# an activation elsewhere takes effect within this delay; in this process, at once (invalidate).
+# an activation elsewhere, or a scheduled one reaching its time, takes effect within this delay;
+# an activation in this process, at once (invalidate).
 VERSION_CHECK_SECONDS = 5.0
 
 
@@ -41,12 +44,16 @@ class RoutingContext:
     legal_route_matters: Mapping[str, str | None]
 
 
-def active_version_key() -> tuple[int, str] | None:
-    """(id, effective time) of the active version: a re-activation changes the key too."""
+def active_version_key(at: datetime | None = None) -> tuple[int, str] | None:
+    """(id, effective time) of the version in force at `at` (default: now): of the active and
+    scheduled versions, the one with the latest effective time not after it. A scheduled version
+    thus takes over at its time with no job to run; a re-activation changes the key too."""
+    effective_at = CatalogueVersion.effective_at
     row = db.session.execute(
-        select(CatalogueVersion.id, CatalogueVersion.effective_at)
-        .where(CatalogueVersion.state == "active")
-        .order_by(CatalogueVersion.effective_at.desc(), CatalogueVersion.id.desc())
+        select(CatalogueVersion.id, effective_at)
+        .where(CatalogueVersion.state.in_(("active", "scheduled")))
+        .where(or_(effective_at.is_(None), effective_at <= (at or utcnow())))
+        .order_by(effective_at.desc().nulls_last(), CatalogueVersion.id.desc())
         .limit(1)
     ).first()
     return None if row is None else (row[0], str(row[1]))

@@ -119,3 +119,70 @@ def test_service_area_bounds_are_four_ordered_numbers(tmp_path: Path) -> None:
     for bad in ("27.9,112.6,28.6", "north,112.6,28.6,113.3", "28.6,112.6,27.9,113.3"):
         with pytest.raises(ConfigError, match="HOTLINE_SERVICE_AREA_BOUNDS"):
             build_config(str(tmp_path), environ={"HOTLINE_SERVICE_AREA_BOUNDS": bad})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "notaurl",
+        "12345.example.gov.cn",
+        "/12345",
+        "ftp://12345.example.gov.cn",
+        "https://",
+        "https://12345.example.gov.cn:port",
+        "https://12345.example.gov.cn/?from=twilio",
+        " https://12345.example.gov.cn",
+    ],
+)
+def test_a_public_url_that_is_not_an_absolute_http_url_stops_start_up(
+    tmp_path: Path, url: str
+) -> None:
+    with pytest.raises(ConfigError, match="HOTLINE_PUBLIC_URL"):
+        build_config(str(tmp_path), environ={"HOTLINE_PUBLIC_URL": url})
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://12345.example.gov.cn", "https://gov.example.cn/12345/", "http://127.0.0.1:8000"],
+)
+def test_an_absolute_http_public_url_is_read_as_given(tmp_path: Path, url: str) -> None:
+    assert build_config(str(tmp_path), environ={"HOTLINE_PUBLIC_URL": url})["PUBLIC_URL"] == url
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HOTLINE_MAX_EXTENSION_WORKING_DAYS", "0"),
+        ("HOTLINE_MAX_EXTENSION_WORKING_DAYS", "367"),
+        ("HOTLINE_RETURN_WINDOW_WORKING_DAYS", "0"),
+        ("HOTLINE_RETURN_WINDOW_WORKING_DAYS", "100000"),
+        ("HOTLINE_DUPLICATE_WINDOW_DAYS", "0"),
+        ("HOTLINE_DUPLICATE_WINDOW_DAYS", "1000000"),
+        ("HOTLINE_SMS_CONVERSATION_MINUTES", "0"),
+        ("HOTLINE_SMS_CONVERSATION_MINUTES", "9999999999"),
+        ("HOTLINE_QUEUE_MAX_WAIT_SECONDS", "0"),
+        ("HOTLINE_SESSION_HOURS", "0"),
+        ("HOTLINE_SESSION_HOURS", "99999999999"),
+    ],
+)
+def test_a_number_that_would_switch_a_rule_off_or_overflow_a_date_stops_start_up(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    with pytest.raises(ConfigError, match=name):
+        build_config(str(tmp_path), environ={name: value})
+
+
+def test_the_smallest_sensible_numbers_are_read(tmp_path: Path) -> None:
+    names = (
+        "HOTLINE_MAX_EXTENSION_WORKING_DAYS",
+        "HOTLINE_RETURN_WINDOW_WORKING_DAYS",
+        "HOTLINE_DUPLICATE_WINDOW_DAYS",
+        "HOTLINE_SMS_CONVERSATION_MINUTES",
+        "HOTLINE_QUEUE_MAX_WAIT_SECONDS",
+        "HOTLINE_SESSION_HOURS",
+    )
+    config = build_config(
+        str(tmp_path), environ={**dict.fromkeys(names, "1"), "HOTLINE_TRUSTED_PROXIES": "0"}
+    )
+    assert config["MAX_EXTENSION_WORKING_DAYS"] == config["RETURN_WINDOW_WORKING_DAYS"] == 1
+    assert config["TRUSTED_PROXIES"] == 0

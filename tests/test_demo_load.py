@@ -113,3 +113,21 @@ def test_the_demo_load_command_says_existing_passwords_were_kept(app: Flask) -> 
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert "keep their passwords" in result.output
+
+
+def test_examples_that_cannot_be_written_are_a_clean_error_of_the_demo_load_command(
+    app: Flask, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
+    target = tmp_path / "notes.txt" / "matter_examples.jsonl"
+    configured = app.config["MATTER_EXAMPLES_PATH"]
+    app.config.update(MATTER_EXAMPLES_PATH=str(target))
+    try:
+        result = app.test_cli_runner().invoke(args=["demo", "load"])
+    finally:
+        app.config.update(MATTER_EXAMPLES_PATH=configured)
+        invalidate(app)
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # click's error, not a traceback
+    assert f"无法写入 {target}：路径中有一段不是目录" in result.output
+    assert "HOTLINE_MATTER_EXAMPLES" in result.output

@@ -46,3 +46,16 @@ def test_check_shows_the_outcome_and_the_models_reading(app: Flask) -> None:
     assert "outcome: continue" in ordinary.output
     calm = app.test_cli_runner().invoke(args=["triage", "check", "请问手腕割了血在喷该挂哪个科"])
     assert "not asked: the message reads as calm" in calm.output
+
+
+def test_training_into_a_folder_that_does_not_exist_is_a_clean_cli_error(
+    app: Flask, tmp_path: Path
+) -> None:
+    output = tmp_path / "missing" / "model.json"
+    examples = small_examples(tmp_path)
+    result = app.test_cli_runner().invoke(
+        args=["triage", "train", "--examples", str(examples), "--output", str(output)]
+    )
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # click's error, not a traceback
+    assert f"Error: 无法写入 {output}：所在目录不存在" in result.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from hotline.apikeys import create_key
+from hotline.apikeys import create_key, shown_prefix
 from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.models import ApiKey
@@ -30,7 +30,7 @@ def create(name: str) -> None:
 def list_keys() -> None:
     for record in db.session.scalars(select(ApiKey).order_by(ApiKey.id)):
         state = "revoked" if record.revoked_at else "active"
-        click.echo(f"{record.id}\t{record.name}\t{record.prefix}…\t{state}")
+        click.echo(f"{record.id}\t{record.name}\t{shown_prefix(record)}…\t{state}")
 
 
 @apikey.command("revoke")

@@ -75,7 +75,7 @@ def export_command(version_id: int | None, output: Path) -> None:
             raise click.ClickException("没有启用的派单目录版本；请用 --version 指定")
     else:
         version = _version(version_id)
-    output.write_bytes(catalogue_store.export(db.session, version, fmt))  # type: ignore[arg-type]
+    _write(output, catalogue_store.export(db.session, version, fmt))  # type: ignore[arg-type]
     click.echo(f"第 {version.id} 版 {version.entry_count} 条已导出到 {output}")
 
 
@@ -101,7 +101,10 @@ def diff_command(from_id: int, to_id: int) -> None:
 def activate_command(version_id: int) -> None:
     """Make a version the one the router uses; the previous one is retired (and kept)."""
     _version(version_id)
-    version = catalogue_store.activate(db.session, version_id, actor=_operator())
+    try:
+        version = catalogue_store.activate(db.session, version_id, actor=_operator())
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
     commit()
     click.echo(f"第 {version.id} 版已启用（{version.entry_count} 条）")
 
@@ -109,13 +112,38 @@ def activate_command(version_id: int) -> None:
 @catalogue.command("versions")
 def versions_command() -> None:
     """Every version, newest first."""
-    labels = {"draft": "草稿", "active": "启用", "retired": "停用"}
+    labels = {"draft": "草稿", "scheduled": "待生效", "active": "启用", "retired": "停用"}
+    now = utcnow()
     for version in catalogue_store.list_versions(db.session):
         effective = version.effective_at.isoformat() if version.effective_at else "-"
+        state = catalogue_store.state_at(version, now)
         click.echo(
-            f"{version.id}\t{labels.get(version.state, version.state)}\t{version.entry_count}\t"
+            f"{version.id}\t{labels.get(state, state)}\t{version.entry_count}\t"
             f"{effective}\t{version.source_name}\t{version.note}"
         )
+
+
+def write_problem(error: OSError) -> str:
+    """Why a file could not be written, as an operator reads it."""
+    if isinstance(error, FileNotFoundError):
+        return "所在目录不存在"
+    if isinstance(error, IsADirectoryError):
+        return "这是一个目录"
+    if isinstance(error, NotADirectoryError | FileExistsError):
+        return "路径中有一段不是目录"
+    if isinstance(error, PermissionError):
+        return "没有写入权限"
+    return error.strerror or str(error)
+
+
+def _write(path: Path, data: bytes, *, make_folder: bool = False) -> None:
+    """Write a file; a folder that is missing or not writable is click's clean `Error: ...`."""
+    try:
+        if make_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as error:
+        raise click.ClickException(f"无法写入 {path}：{write_problem(error)}") from None
 
 
 def _version(version_id: int) -> CatalogueVersion:
@@ -160,8 +188,7 @@ def train_command(
     model = NaiveBayesModel.train(rows, created_at=utcnow())
     model.metadata["source"] = input_path.name
     target = output or Path(current_app.config["CLASSIFIER_MODEL_PATH"])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(model.to_json(), encoding="utf-8")
+    _write(target, model.to_json().encode("utf-8"), make_folder=True)
     invalidate(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo(
         f"模型已保存到 {target}：{len(rows)} 行，{len(model.labels)} 个事项，"

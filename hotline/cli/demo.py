@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
+from hotline.cli.catalogue import write_problem
 from hotline.demo.loader import load_demo, write_matter_examples
 from hotline.extensions import db
 from hotline.routing_context import invalidate
@@ -26,7 +27,14 @@ def load() -> None:
     )
     commit()
     examples = Path(current_app.config["MATTER_EXAMPLES_PATH"])
-    if not write_matter_examples(examples):
+    try:
+        written = write_matter_examples(examples)
+    except OSError as error:
+        raise click.ClickException(
+            f"演示城市已载入，但示例诉求无法写入 {examples}：{write_problem(error)}"
+            "（见 HOTLINE_MATTER_EXAMPLES）"
+        ) from None
+    if not written:
         click.echo(f"{examples} holds other matter examples; left as it is")
     invalidate(current_app._get_current_object())  # type: ignore[attr-defined]
     counts = ", ".join(f"{name}: {count}" for name, count in report.counts.items())

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hotline.cli.catalogue import write_problem
 from hotline.emergency_training import TrainingError, read_examples, train, write_model
 from routing.emergency_model import DEFAULT_EXAMPLES_PATH, DEFAULT_MODEL_PATH
 from routing.triage import TriageRules, model_not_asked, model_reading, triage
@@ -38,6 +39,8 @@ def train_command(examples: Path, output: Path) -> None:
         write_model(model, output)  # checked before it replaces the served file
     except TrainingError as error:
         raise click.ClickException(str(error)) from error
+    except OSError as error:
+        raise click.ClickException(f"无法写入 {output}：{write_problem(error)}") from None
     per_class = ", ".join(f"{k} {v}" for k, v in model["trained_on"]["per_class"].items())
     not_read = model["trained_on"]["not_read"]
     click.echo(

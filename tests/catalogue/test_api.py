@@ -121,6 +121,49 @@ def test_activation_and_diff_through_the_api(app: Flask, sign_in: Callable[[str]
     assert client.get("/api/v1/catalogue/diff?from=1").status_code == 400
 
 
+def test_an_activation_for_a_later_time_is_scheduled_and_routing_keeps_the_current_version(
+    app: Flask, sign_in: Callable[[str], Any]
+) -> None:
+    client = sign_in("dispatcher")
+    previous = catalogue_store.active_version(db.session)
+    assert previous is not None
+    created = upload(client, DEMO_XLSX.read_bytes(), "catalogue.xlsx").get_json()
+    response = client.post(
+        f"/api/v1/catalogue/versions/{created['id']}/activate",
+        json={"effective_at": "2099-01-01T00:00:00+08:00"},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["state"] == "scheduled"
+    assert response.get_json()["effective_at"] == "2099-01-01T00:00:00+08:00"
+
+    versions = client.get("/api/v1/catalogue/versions").get_json()["versions"]
+    by_id = {version["id"]: version for version in versions}
+    assert by_id[previous.id]["state"] == "active"
+    assert by_id[previous.id]["retired_at"] == "2099-01-01T00:00:00+08:00"
+    explained = client.post("/api/v1/routing/explain", json={"text": "小区电梯困人了"})
+    assert explained.get_json()["catalogue_version"] == previous.id
+
+
+def test_re_activating_the_active_version_with_another_effective_time_is_a_409(
+    app: Flask, sign_in: Callable[[str], Any]
+) -> None:
+    client = sign_in("dispatcher")
+    active = catalogue_store.active_version(db.session)
+    assert active is not None
+    url = f"/api/v1/catalogue/versions/{active.id}/activate"
+    response = client.post(url, json={"effective_at": "2099-01-01T00:00:00+08:00"})
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "catalogue_activation_conflict"
+    assert "不能再更改生效时间" in error["message"]
+    assert error["details"]["version"] == active.id
+
+    again = client.post(url)  # the same activation again, with no time: nothing to change
+    assert again.status_code == 200
+    assert again.get_json()["state"] == "active"
+    assert again.get_json()["retired_at"] is None
+
+
 def test_a_dispatchers_decision_becomes_an_entry_of_a_new_draft(
     app: Flask, sign_in: Callable[[str], Any]
 ) -> None:

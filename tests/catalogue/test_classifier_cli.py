@@ -98,3 +98,16 @@ def test_a_labelled_table_reads_from_xlsx_and_gbk_csv(tmp_path: Path) -> None:
 
     with pytest.raises(TableError, match="标签"):
         read_labelled(gbk, "诉求内容", "标签")
+
+
+def test_training_into_a_path_below_a_file_is_a_clean_cli_error(
+    pg_app: Flask, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
+    target = tmp_path / "notes.txt" / "model.json"
+    result = pg_app.test_cli_runner().invoke(
+        args=["classifier", "train", *TRAIN, "--output", str(target)]
+    )
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # click's error, not a traceback
+    assert f"Error: 无法写入 {target}：路径中有一段不是目录" in result.output

@@ -4,9 +4,10 @@ version, export and re-import round-trip, and `flask catalogue ...` does the sam
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -94,13 +95,88 @@ def test_activating_a_version_retires_the_previous_one_and_keeps_both(app: Flask
     previous = active()
     draft, _ = catalogue_store.import_catalogue(db.session, DEMO_XLSX, DEMO_XLSX.name, "tester")
     assert draft is not None
-    when = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    when = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)  # a past effective time takes effect at once
     catalogue_store.activate(db.session, draft.id, actor="tester", effective_at=when)
     assert active().id == draft.id
     assert draft.state == "active" and draft.effective_at == when
     assert previous.state == "retired" and previous.retired_at == when
     assert len(catalogue_store.entries_of(db.session, previous.id)) == DEMO_ENTRIES
     assert routing_context().catalogue.version == draft.id
+
+
+LATER = datetime(2099, 1, 1, 0, 0, tzinfo=UTC)
+
+
+def draft_version() -> CatalogueVersion:
+    draft, _ = catalogue_store.import_catalogue(db.session, DEMO_XLSX, DEMO_XLSX.name, "tester")
+    assert draft is not None
+    return draft
+
+
+def test_a_version_activated_for_a_later_time_waits_while_the_current_one_keeps_routing(
+    app: Flask,
+) -> None:
+    previous = active()
+    draft = draft_version()
+    catalogue_store.activate(db.session, draft.id, actor="tester", effective_at=LATER)
+    assert active().id == previous.id
+    assert routing_context().catalogue.version == previous.id
+    assert catalogue_store.version_mapping(draft)["state"] == "scheduled"
+    assert draft.effective_at == LATER
+    assert catalogue_store.version_mapping(previous)["state"] == "active"
+    assert previous.retired_at == LATER
+
+
+def test_a_scheduled_version_is_the_one_in_force_from_its_effective_time_with_nothing_written(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    previous = active()
+    draft = draft_version()
+    catalogue_store.activate(db.session, draft.id, actor="tester", effective_at=LATER)
+    just_before = LATER - timedelta(microseconds=1)
+    assert catalogue_store.active_version(db.session, at=just_before) is previous
+    assert catalogue_store.active_version(db.session, at=LATER) is draft
+    assert catalogue_store.version_mapping(draft, at=LATER)["state"] == "active"
+    assert catalogue_store.version_mapping(previous, at=LATER)["state"] == "retired"
+    monkeypatch.setattr("hotline.routing_context.utcnow", lambda: LATER)
+    assert routing_context().catalogue.version == draft.id
+
+
+def test_activating_the_version_in_force_again_changes_nothing_and_a_new_time_is_refused(
+    app: Flask,
+) -> None:
+    current = active()
+    effective = current.effective_at
+    assert catalogue_store.activate(db.session, current.id, actor="tester") is current
+    again = catalogue_store.activate(db.session, current.id, actor="tester", effective_at=effective)
+    assert again is current
+    for other in (LATER, datetime(2026, 6, 1, tzinfo=UTC)):
+        with pytest.raises(catalogue_store.ActivationConflict, match="不能再更改生效时间"):
+            catalogue_store.activate(db.session, current.id, actor="tester", effective_at=other)
+    assert (current.state, current.effective_at, current.retired_at) == ("active", effective, None)
+
+
+def test_one_version_waits_at_a_time_and_the_waiting_one_can_move_or_come_in_now(
+    app: Flask,
+) -> None:
+    previous, first, second = active(), draft_version(), draft_version()
+    catalogue_store.activate(db.session, first.id, actor="tester", effective_at=LATER)
+    with pytest.raises(catalogue_store.ActivationConflict, match=f"第 {first.id} 版已定于"):
+        catalogue_store.activate(db.session, second.id, actor="tester", effective_at=LATER)
+
+    sooner = datetime(2098, 1, 1, tzinfo=UTC)
+    catalogue_store.activate(db.session, first.id, actor="tester", effective_at=sooner)
+    assert (first.effective_at, previous.retired_at) == (sooner, sooner)
+
+    # Activated now while the first waits: in force until the first's time.
+    catalogue_store.activate(db.session, second.id, actor="tester")
+    assert active() is second and second.retired_at == sooner
+    assert previous.state == "retired"
+    assert catalogue_store.active_version(db.session, at=sooner) is first
+
+    catalogue_store.activate(db.session, first.id, actor="tester")
+    assert active() is first and first.retired_at is None
+    assert catalogue_store.version_mapping(second)["state"] == "retired"
 
 
 def test_an_exported_sheet_edited_in_one_cell_imports_back_with_exactly_that_change(
@@ -197,3 +273,22 @@ def test_the_cli_refuses_an_unknown_tier_and_an_unknown_dispatch_level(
     assert "第 2 行" in result.output and "宇宙级" in result.output
     assert "第 3 行" in result.output and "whatever" in result.output
     assert version_count() == before
+
+
+def test_the_cli_lists_a_version_activated_for_a_later_time_as_waiting(app: Flask) -> None:
+    draft = draft_version()
+    catalogue_store.activate(db.session, draft.id, actor="tester", effective_at=LATER)
+    result = app.test_cli_runner().invoke(args=["catalogue", "versions"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith(f"{draft.id}\t"))
+    assert "\t待生效\t" in line
+
+
+def test_exporting_into_a_folder_that_does_not_exist_is_a_clean_cli_error(
+    app: Flask, tmp_path: Path
+) -> None:
+    target = tmp_path / "missing" / "catalogue.csv"
+    result = app.test_cli_runner().invoke(args=["catalogue", "export", "--output", str(target)])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # click's error, not a traceback
+    assert f"Error: 无法写入 {target}：所在目录不存在" in result.output

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 
 def _due(client: Any, start: str, **amount: int | float) -> Any:
     return client.get("/api/v1/calendar/due", query_string={"start": start, **amount})
@@ -73,6 +75,29 @@ def test_a_year_beyond_the_provisional_one_is_a_clear_400(client: Any) -> None:
     error = response.json["error"]
     assert error["code"] == "calendar_not_covered"
     assert "2028" in error["message"]
+    assert error["details"]["provisional_year"] == 2027
+
+
+@pytest.mark.parametrize(
+    ("start", "amount"),
+    [
+        ("9999-12-31T23:00:00", {"hours": 48}),
+        ("0001-01-01T00:00:00+14:00", {"hours": 1}),
+        ("0001-01-01T00:00:00+14:00", {"working_days": 1}),
+        ("0001-01-01T00:00:00Z", {"hours": 1}),
+        ("0001-01-01T00:00:00Z", {"working_hours": 1}),
+        ("2030-06-03T10:00:00+08:00", {"hours": 24}),
+    ],
+)
+def test_a_start_outside_the_calendar_is_refused_whatever_the_limit(
+    client: Any, start: str, amount: dict[str, int]
+) -> None:
+    response = _due(client, start, **amount)
+    assert response.status_code == 400
+    error = response.json["error"]
+    assert error["code"] == "calendar_not_covered"
+    assert "工作日历不覆盖" in error["message"]
+    assert error["details"]["start"].startswith(start[:19])  # as given, not shifted
     assert error["details"]["provisional_year"] == 2027
 
 
