@@ -3,17 +3,23 @@
 The demo city's classifier is the keyword rules helped by a naive Bayes model of the catalogue's
 own words (each leaf's name and keywords) and of the labelled example appeals the demo ships
 (hotline/demo/data/matter_examples.jsonl: batches 1-7 of matter_wording.jsonl, and the matters of
-real_messages.csv and heldout_messages_2.jsonl; 803 appeals). How it was chosen, on batches each
-measured with the rules as they stood on its arrival and a model trained only on what existed
-before it (docs/benchmarks/classification.md): batch 3 20/60 → 44/60, batch 4 23/40 → 33/40,
-batch 6 52/80 → 58/80, batch 7 53/80 → 59/80.
+real_messages.csv and heldout_messages_2.jsonl, 803 appeals; with batch 8 since, 883). How it was
+chosen, on batches each measured with the rules as they stood on its arrival and a model trained
+only on what existed before it (docs/benchmarks/classification.md): batch 3 20/60 → 44/60,
+batch 4 23/40 → 33/40, batch 6 52/80 → 58/80, batch 7 53/80 → 59/80.
 
 tests/data/matter_wording_8.jsonl (80 leaves drawn at random from the whole catalogue, the legal
 routes left out, written by a writer who saw only the leaves' names) was measured once on arrival,
 after the model was chosen: the rules alone 47/80 (lead unit 55/80, 3 unclassified), with the
 model 53/80 (lead unit 60/80, the same 3 unclassified: the model does not decide alone, below).
-It is kept out of the examples and nothing was revised for it, so it stays a measure of wording
-the product has not seen.
+Nothing was revised for it; a session later it joined the examples (883 appeals).
+
+tests/data/matter_wording_9.jsonl (80 more leaves drawn at random, by another writer who saw only
+their names; the three legal-route leaves it drew are triage's business and left out, 77 remain)
+was measured once on arrival: the rules alone 43/77 (lead unit 53/77, 3 unclassified), with the
+model 50/77 (58/77); with batch 8 among the examples 52/77 (59/77). It is kept out of the
+examples and nothing was revised for it, so it is now the measure of wording the product has not
+seen.
 
 Where no keyword matched, the model was first allowed to decide alone when 0.5 sure (54/80, lead
 unit 61/80 on batch 8), until texts that name no matter at all read as sure (今天天气不错 0.80 for
@@ -32,8 +38,9 @@ from tests.unit.test_matter_wording import lead_unit, messages
 from tests.unit.test_real_messages import DEMO, demo_leaves, keyword_rules, matter_tree
 from tests.unit.wording_data import jsonl
 
-BATCH_8_RULES = (47, 55)  # matter, lead unit, of 80
-BATCH_8_WITH_MODEL = (53, 60)
+HELD_OUT = "matter_wording_9.jsonl"
+RULES_ALONE = (43, 53)  # matter, lead unit, of the 77 rows outside the legal routes
+WITH_MODEL = (52, 59)
 
 
 @cache
@@ -52,8 +59,12 @@ def classifiers() -> tuple[Classifier, Classifier]:
     )
 
 
+def held_out() -> list[dict[str, str]]:
+    return [r for r in jsonl(HELD_OUT) if not r["expected_matter"].startswith("19")]
+
+
 def scores(classifier: Classifier) -> tuple[int, int]:
-    rows = jsonl("matter_wording_8.jsonl")
+    rows = held_out()
     got = [classifier.classify(row["text"]).matter_code for row in rows]
     matter = sum(g == row["expected_matter"] for g, row in zip(got, rows, strict=True))
     lead = sum(
@@ -62,32 +73,33 @@ def scores(classifier: Classifier) -> tuple[int, int]:
     return matter, lead
 
 
-def test_batch_8_is_eighty_different_leaves_outside_the_legal_routes() -> None:
-    rows = jsonl("matter_wording_8.jsonl")
+def test_each_later_batch_is_eighty_different_leaves_of_the_catalogue() -> None:
     leaves = set(matter_tree().leaves())
-    assert len(rows) == 80
-    assert len({row["expected_matter"] for row in rows}) == 80
-    assert all(
-        r["expected_matter"] in leaves and not r["expected_matter"].startswith("19") for r in rows
-    )
+    for name in ("matter_wording_8.jsonl", HELD_OUT):
+        rows = jsonl(name)
+        assert len(rows) == 80
+        assert len({row["expected_matter"] for row in rows}) == 80
+        assert all(r["expected_matter"] in leaves for r in rows)
+    assert len(held_out()) == 77
 
 
-def test_the_examples_are_demo_leaves_and_hold_nothing_of_batch_8() -> None:
+def test_the_examples_are_demo_leaves_holding_batch_8_and_nothing_of_the_held_out_batch() -> None:
     leaves = set(matter_tree().leaves())
-    assert len(examples()) >= 800
+    assert len(examples()) == 883
     assert all(code in leaves for _, code in examples())
     texts = {text for text, _ in examples()}
-    assert not texts & {row["text"] for row in jsonl("matter_wording_8.jsonl")}
+    assert {row["text"] for row in jsonl("matter_wording_8.jsonl")} <= texts
+    assert not texts & {row["text"] for row in jsonl(HELD_OUT)}
     assert {m.text for m in messages()} <= texts
 
 
-def test_the_rules_alone_hold_what_they_measured_on_batch_8() -> None:
+def test_the_rules_alone_hold_what_they_measured_on_the_held_out_batch() -> None:
     matter, lead = scores(classifiers()[0])
-    assert matter >= BATCH_8_RULES[0]
-    assert lead >= BATCH_8_RULES[1]
+    assert matter >= RULES_ALONE[0]
+    assert lead >= RULES_ALONE[1]
 
 
-def test_the_catalogue_model_adds_right_matters_and_right_units_on_batch_8() -> None:
+def test_the_catalogue_model_adds_right_matters_and_right_units_on_the_held_out_batch() -> None:
     rules, with_model = (scores(c) for c in classifiers())
-    assert with_model[0] >= BATCH_8_WITH_MODEL[0] > rules[0]
-    assert with_model[1] >= BATCH_8_WITH_MODEL[1] > rules[1]
+    assert with_model[0] >= WITH_MODEL[0] > rules[0]
+    assert with_model[1] >= WITH_MODEL[1] > rules[1]
