@@ -740,3 +740,16 @@ def test_the_same_building_named_again_is_still_a_duplicate() -> None:
         [candidate(1, ELEVATOR)], WEEK,
     )  # fmt: skip
     assert match is not None
+
+
+def test_loading_the_rules_again_reuses_every_compiled_pattern() -> None:
+    # The rules hold more patterns than the re module caches (512): without a cache of their
+    # own, every load compiled them all again.
+    first, second = TriageRules.load_default(), TriageRules.load_default()
+    patterns = [p for r in first.emergency for p in (*r.matcher.patterns, *r.matcher.masks)]
+    assert patterns and first.emergency_masks
+    again = [p for r in second.emergency for p in (*r.matcher.patterns, *r.matcher.masks)]
+    assert all(a is b for a, b in zip(patterns, again, strict=True))
+    assert all(
+        a is b for a, b in zip(first.emergency_masks, second.emergency_masks, strict=True)
+    )
