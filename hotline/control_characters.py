@@ -4,6 +4,8 @@ a request is read) and what free text must not keep (removed at intake, whatever
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from urllib.parse import unquote_to_bytes
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls. NUL is one of them.
 # None has a meaning in an appeal: they come from terminal pastes (ESC), broken SMS gateways
@@ -48,3 +50,19 @@ def find_unstorable(value: object, path: str = "") -> tuple[str, str] | None:
         elif isinstance(item, list):
             pending.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
     return None
+
+
+def undecodable_parameters(raw: bytes) -> Iterable[str]:
+    """The names of the parameters of a urlencoded string whose name or value is not UTF-8.
+
+    Werkzeug decodes a query or form leniently (%FF arrives as a replacement character), so
+    what a client meant cannot be known: the parameter is refused, not guessed.
+    """
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        try:
+            for part in (name, value):
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            label = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+            yield label if unstorable(label) is None else "?"

@@ -11,7 +11,7 @@ from typing import Any, TypeVar, cast
 from flask import request
 from marshmallow import Schema, ValidationError
 
-from hotline.control_characters import find_unstorable
+from hotline.control_characters import find_unstorable, undecodable_parameters
 from hotline.errors import ApiError
 from hotline.extensions import db
 
@@ -128,6 +128,13 @@ def load_body(schema: Schema) -> dict[str, Any]:
 
 
 def load_query(schema: Schema) -> dict[str, Any]:
+    for name in undecodable_parameters(request.query_string):
+        raise ApiError(
+            400,
+            "validation_error",
+            f"请求参数不正确（{name}）：不是有效的 UTF-8 编码",
+            {"field": name},
+        )
     repeated = sorted({key for key, values in request.args.lists() if len(values) > 1})
     if repeated:
         # state=a&state=b would silently read only a: the list form is one comma-separated value.

@@ -3,12 +3,9 @@ no column can store, each a 400 in the spec's shape naming the parameter, on eve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from urllib.parse import unquote_to_bytes
-
 from flask import request
 
-from hotline.control_characters import find_unstorable, unstorable
+from hotline.control_characters import find_unstorable, undecodable_parameters
 from hotline.open311 import blueprint
 from hotline.open311.formats import Open311Error
 
@@ -29,7 +26,7 @@ def refuse_unreadable_parameters() -> None:
     encoded = [request.query_string]
     if request.method == "POST" and request.mimetype == FORM_TYPE:
         encoded.append(request.get_data(cache=True))  # cached: the form is parsed from it later
-    undecodable = [name for raw in encoded for name in _undecodable(raw)]
+    undecodable = [name for raw in encoded for name in undecodable_parameters(raw)]
     if request.method == "POST" and request.mimetype == MULTIPART_TYPE:
         # Werkzeug decodes a multipart field's bytes with replacement characters; no citizen
         # types U+FFFD, so one there is a byte that was not UTF-8.
@@ -51,15 +48,3 @@ def refuse_unreadable_parameters() -> None:
         found = find_unstorable({name: value})
         if found is not None:
             raise Open311Error(400, "：".join(found))
-
-
-def _undecodable(raw: bytes) -> Iterable[str]:
-    """The names of the parameters of a urlencoded string whose name or value is not UTF-8."""
-    for pair in raw.split(b"&"):
-        name, _, value = pair.partition(b"=")
-        try:
-            for part in (name, value):
-                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
-        except UnicodeDecodeError:
-            label = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
-            yield label if unstorable(label) is None else "?"

@@ -155,6 +155,16 @@ def test_a_body_that_is_not_utf8_says_which_byte(client: Any) -> None:
     assert _error(response)["message"] == "请求体不是有效的 UTF-8 文本：第 10 个字节有误"
 
 
+def test_a_query_parameter_that_is_not_utf8_is_a_400_naming_it(client: Any) -> None:
+    for query in ("q=%FF", "q=%E8%B7"):
+        response = client.get(f"/api/v1/tickets?{query}", headers=API_KEY)
+        assert response.status_code == 400
+        error = _error(response)
+        assert error["details"]["field"] == "q"
+        assert error["message"] == "请求参数不正确（q）：不是有效的 UTF-8 编码"
+    assert client.get("/api/v1/tickets?q=%E8%B7%AF", headers=API_KEY).status_code == 200
+
+
 def test_a_json_array_is_not_a_ticket(client: Any) -> None:
     response = _post(client, [ELEVATOR])
     assert response.status_code == 400
