@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from hotline import lifecycle
 from hotline.extensions import db
 from hotline.lifecycle import DomainError, PermissionDenied, TransitionError
-from hotline.models import Breach, OutboxMessage, Ticket, TicketEvent, Unit
+from hotline.models import Breach, OutboxMessage, Requester, Ticket, TicketEvent, Unit
 from routing.glossary import TriageOutcome
 from routing.workflow import replay
 from tests.factories import (
@@ -32,6 +33,8 @@ from tests.factories import (
     rated,
     replied,
 )
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def events_of(ticket_id: int) -> list[TicketEvent]:
@@ -334,6 +337,28 @@ def test_one_extension_before_the_deadline_moves_the_handle_due_time(app: Flask)
     lifecycle.decide_extension(db.session, ticket, DISPATCHER, approve=True)
     assert ticket.handle_due_at is not None and ticket.handle_due_at > due
     assert ticket.extension_state == "approved"
+
+
+def test_the_citizen_hears_of_an_approved_extension_in_business_hours_not_at_night(
+    app: Flask,
+) -> None:
+    ticket = handled()
+    requester = Requester(phone="+8613800138000")
+    db.session.add(requester)
+    db.session.flush()
+    ticket.requester_id = requester.id
+    lifecycle.request_extension(
+        db.session, ticket, LEAD, working_days=5, reason="需协调多部门", at=MONDAY
+    )
+    saturday_night = datetime(2026, 11, 28, 1, 36, tzinfo=BEIJING)
+    lifecycle.decide_extension(db.session, ticket, DISPATCHER, approve=True, at=saturday_night)
+    (message,) = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.ticket_id == ticket.id, OutboxMessage.kind == "sms_requester"
+        )
+    )
+    assert message.payload["template"] == "extension_approved"
+    assert message.available_at == datetime(2026, 11, 30, 9, 0, tzinfo=BEIJING)
 
 
 def test_an_extension_asked_after_the_deadline_or_too_long_is_refused(app: Flask) -> None:

@@ -118,6 +118,7 @@ def decide_extension(
         ticket.extension_state = "denied"
     event = record(session, ticket, action, actor, at, from_state, payload)
     if approve and ticket.requester_id is not None and not ticket.anonymous:
+        # Like the callback survey, a text to a citizen waits for business hours.
         add_message(
             session,
             "sms_requester",
@@ -129,6 +130,7 @@ def decide_extension(
                 "due_at": payload["handle_due_at"],
             },
             ticket_id=ticket.id,
+            available_at=current_domain().calendar.next_business_time(at),
         )
     return ticket
 
