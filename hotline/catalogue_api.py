@@ -278,7 +278,8 @@ class QueueQuery(Schema):
 
 
 @blueprint.get("/queue/manual")
-@require_roles(EDITORS)
+# Agents may dispatch or answer what waits here (workflow.DISPATCHERS), so they may read it too.
+@require_roles(READERS)
 def manual_queue() -> Any:
     """Tickets waiting for a dispatcher (待派单), oldest first, with what routing suggested."""
     query = load_query(QueueQuery())

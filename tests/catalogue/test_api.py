@@ -217,7 +217,18 @@ def test_agents_and_unit_staff_may_not_change_the_catalogue(
     client = sign_in(role)
     assert client.post("/api/v1/catalogue/entries", json={}).status_code == 403
     assert client.post("/api/v1/catalogue/versions/1/activate").status_code == 403
-    assert client.get("/api/v1/queue/manual").status_code == 403
+
+
+def test_agents_may_read_the_manual_queue_they_may_dispatch_from(
+    app: Flask, sign_in: Callable[[str], Any]
+) -> None:
+    assert sign_in("agent").get("/api/v1/queue/manual").status_code == 200
+
+
+def test_unit_staff_may_not_read_the_manual_queue(
+    app: Flask, sign_in: Callable[[str], Any]
+) -> None:
+    assert sign_in("unit").get("/api/v1/queue/manual").status_code == 403
 
 
 def test_unit_staff_may_not_read_the_catalogue(app: Flask, sign_in: Callable[[str], Any]) -> None:
