@@ -750,6 +750,4 @@ def test_loading_the_rules_again_reuses_every_compiled_pattern() -> None:
     assert patterns and first.emergency_masks
     again = [p for r in second.emergency for p in (*r.matcher.patterns, *r.matcher.masks)]
     assert all(a is b for a, b in zip(patterns, again, strict=True))
-    assert all(
-        a is b for a, b in zip(first.emergency_masks, second.emergency_masks, strict=True)
-    )
+    assert all(a is b for a, b in zip(first.emergency_masks, second.emergency_masks, strict=True))
