@@ -21,10 +21,12 @@ from hotline.extensions import DbSession
 from hotline.intake import IntakeResult, Submission, submit
 from hotline.lifecycle import Actor
 from hotline.models import Conversation, Ticket
-from hotline.phones import InvalidPhone, caller_number, phone_key
+from hotline.phones import phone_key, sender_number
 from hotline.postgres import run
+from hotline.routing_context import routing_context
 from hotline.sms_keywords import WORDS, Keyword
 from routing.glossary import AppealType, TriageOutcome
+from routing.triage import triage
 from routing.workflow import STATE_LABELS, Role, TicketState
 
 SMS_ACTOR = Actor(role=Role.SYSTEM, name="twilio-sms")
@@ -90,14 +92,6 @@ class SmsReply:
     outcome: str
     ticket: Ticket | None = None
     extra: dict[str, str] = field(default_factory=dict)
-
-
-def requester_phone(raw: str | None) -> str | None:
-    """The sender in E.164 (+86 by default), or None for a withheld or impossible number."""
-    try:
-        return caller_number(raw or "") if raw else None
-    except InvalidPhone:
-        return None
 
 
 def guess_appeal_type(text: str) -> AppealType:
@@ -177,7 +171,7 @@ def current_conversation(session: DbSession, key: str, at: datetime) -> Conversa
 def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) -> SmsReply:
     """Route one inbound SMS; flushes, never commits."""
     at = at or utcnow()
-    phone = requester_phone(sms.sender)
+    phone = sender_number(sms.sender)
     key = phone_key(phone)
     text = unicodedata.normalize("NFKC", sms.body).strip()
     compact = re.sub(r"\s+", "", text)
@@ -197,8 +191,18 @@ def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) 
             # Anything but an answer is a message in its own right: a follow-up or a new appeal.
             conversation = _follow_up_behind(session, key, at, conversation)
         if conversation is not None and conversation.kind == FOLLOW_UP:
-            return follow_up(session, conversation, sms, at)
+            ticket = session.get(Ticket, conversation.ticket_id)
+            if ticket is None or ticket.state == TicketState.CLOSED:
+                # Closed since: nobody would read a note, so the text is an appeal of its own.
+                conversation.state = "closed"
+            elif not _emergency(text):
+                return follow_up(session, conversation, sms, at)
     return new_ticket(session, sms, phone, key, at)
+
+
+def _emergency(text: str) -> bool:
+    """A danger reported inside the follow-up window is transferred, not filed as a note."""
+    return triage(text, routing_context().triage_rules).outcome is TriageOutcome.EMERGENCY
 
 
 def _follow_up_behind(
@@ -243,15 +247,20 @@ def new_ticket(
         at=at,
     )
     ticket = result.ticket
-    reply = SmsReply(intake_reply(session, result), f"ticket_{ticket.triage_outcome}", ticket)
-    if key is not None and ticket.triage_outcome == TriageOutcome.DISPATCH:
+    follow_up_open = key is not None and ticket.triage_outcome == TriageOutcome.DISPATCH
+    reply = SmsReply(
+        intake_reply(session, result, follow_up_open), f"ticket_{ticket.triage_outcome}", ticket
+    )
+    if follow_up_open:
+        assert key is not None
         open_conversation(
             session, key, FOLLOW_UP, ticket, until=at + window(), data={"number": ticket.number}
         )
     return reply
 
 
-def intake_reply(session: DbSession, result: IntakeResult) -> str:
+def intake_reply(session: DbSession, result: IntakeResult, follow_up_open: bool = False) -> str:
+    """The answer to a new appeal; it invites a follow-up only when a reply would join it."""
     ticket = result.ticket
     outcome = TriageOutcome(ticket.triage_outcome)
     if outcome is TriageOutcome.EMERGENCY:
@@ -277,10 +286,8 @@ def intake_reply(session: DbSession, result: IntakeResult) -> str:
         promise = f"我们将在{local_time(ticket.handle_due_at)}{provisional}前答复。"
     else:
         promise = "我们将尽快转交承办单位办理。"
-    return (
-        f"【12345】您的诉求已受理，工单号 {ticket.number}。{promise}"
-        f"{minutes}分钟内回复本号码可补充说明。"
-    )
+    invitation = f"{minutes}分钟内回复本号码可补充说明。" if follow_up_open else ""
+    return f"【12345】您的诉求已受理，工单号 {ticket.number}。{promise}{invitation}"
 
 
 def follow_up(
@@ -357,7 +364,8 @@ def ticket_status_text(ticket: Ticket) -> str:
     state = TicketState(ticket.state)
     text = f"工单 {ticket.number} 当前状态：{STATE_LABELS[state]}"
     if state is not TicketState.CLOSED and ticket.handle_due_at is not None:
-        text += f"，办理时限 {local_time(ticket.handle_due_at)}"
+        provisional = "（暂定）" if ticket.due_provisional else ""
+        text += f"，办理时限 {local_time(ticket.handle_due_at)}{provisional}"
     return text + "。"
 
 

@@ -75,6 +75,40 @@ def caller_number(raw: str, default_country: str = "86") -> str:
     return number
 
 
+# Twilio passes a withheld caller ID on as a word, or as that word spelt on a phone keypad
+# (+266696687 is ANONYMOUS); none of them is anyone's number, and +86282452253 (UNAVAILABLE)
+# would otherwise pass for a Chengdu landline.
+WITHHELD_WORDS = frozenset(
+    {"anonymous", "restricted", "blocked", "unknown", "unavailable", "private", "withheld"}
+)
+WITHHELD_NUMBERS = frozenset(
+    {
+        "+266696687",  # ANONYMOUS
+        "+7378742833",  # RESTRICTED
+        "+2562533",  # BLOCKED
+        "+8656696",  # UNKNOWN
+        "+86282452253",  # UNAVAILABLE
+    }
+)
+# A WhatsApp sender arrives as whatsapp:+8613800138000; the number after it is the person's.
+_CHANNEL_PREFIX = "whatsapp:"
+
+
+def sender_number(raw: str | None) -> str | None:
+    """Who a text or a call came from, in E.164 (+86 by default); None for a withheld caller
+    ID, a short code, an alphanumeric sender or any number no citizen can have."""
+    text = (raw or "").strip()
+    if text.lower().startswith(_CHANNEL_PREFIX):
+        text = text[len(_CHANNEL_PREFIX) :]
+    if not text or text.lower() in WITHHELD_WORDS or text in WITHHELD_NUMBERS:
+        return None
+    try:
+        number = caller_number(text)
+    except InvalidPhone:
+        return None
+    return None if number in WITHHELD_NUMBERS else number
+
+
 def phone_key(e164: str | None) -> str | None:
     """A stable digest of the number, so tickets can be matched without reading personal data."""
     if not e164:

@@ -8,7 +8,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline import conversations, opt_outs
 from hotline.extensions import db
-from hotline.phones import phone_key
+from hotline.phones import phone_key, sender_number
 from hotline.sms_keywords import Keyword, answered_by_twilio, blocked_by_twilio, keyword_of
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
@@ -58,7 +58,7 @@ def replay(sid: str) -> Response:
 def keyword_reply(keyword: Keyword, form: dict[str, str]) -> conversations.SmsReply:
     """Unsubscribe and subscribe take effect here, whoever answers; the reply is ours only for
     the words Twilio does not answer itself (退订, TD, 订阅): a second one would repeat it."""
-    key = phone_key(conversations.requester_phone(form["sender"]))
+    key = phone_key(sender_number(form["sender"]))
     ours = not answered_by_twilio(form["body"], form["opt_out_type"])
     word = form["opt_out_type"] or form["body"].strip()
     if keyword is Keyword.STOP:

@@ -170,6 +170,58 @@ def test_an_empty_text_within_the_window_gets_a_reply_and_adds_no_note(
     assert notes == []
 
 
+def test_an_emergency_within_the_window_is_transferred_not_filed_as_a_note(
+    twilio_app: Flask,
+) -> None:
+    client = twilio_app.test_client()
+    post_signed(client, PATH, sms())
+    first = ticket_for(sms()["MessageSid"])
+    fire = "着火了！三单元楼道里冒烟起火了，快来救火！"
+    response = post_signed(client, PATH, sms(sid="SM" + "5" * 32, body=fire))
+    assert "请立即拨打119" in reply_text(response)
+    assert ticket_for("SM" + "5" * 32).triage_outcome == "emergency"
+    notes = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == first.id, TicketEvent.action == "note")
+    ).all()
+    assert notes == []
+    # The exchange about the first appeal stays open for what the caller adds to it.
+    response = post_signed(client, PATH, sms(sid="SM" + "6" * 32, body="路灯在3号楼东侧。"))
+    assert first.number in reply_text(response)
+
+
+def test_a_text_after_the_ticket_was_closed_is_an_appeal_of_its_own(twilio_app: Flask) -> None:
+    client = twilio_app.test_client()
+    post_signed(client, PATH, sms())
+    first = ticket_for(sms()["MessageSid"])
+    first.state = TicketState.CLOSED
+    db.session.flush()
+    later = "路灯旁边的井盖也松了，踩上去会晃，请一并处理。"
+    response = post_signed(client, PATH, sms(sid="SM" + "7" * 32, body=later))
+    second = ticket_for("SM" + "7" * 32)
+    assert second.id != first.id and second.text == later
+    assert second.number in reply_text(response)
+
+
+@pytest.mark.parametrize("sender", ["+266696687", "anonymous", "95588", "Alipay", ""])
+def test_a_withheld_or_non_personal_sender_gets_no_follow_up_and_shares_nothing(
+    twilio_app: Flask, sender: str
+) -> None:
+    client = twilio_app.test_client()
+    response = post_signed(client, PATH, sms(sender=sender))
+    ticket = ticket_for(sms()["MessageSid"])
+    assert ticket.requester_phone_key is None
+    assert "分钟内回复本号码可补充说明" not in reply_text(response)
+    assert ticket.number in reply_text(response)
+    second = post_signed(client, PATH, sms(sid="SM" + "8" * 32, sender=sender, body="具体在3号楼"))
+    assert ticket.number not in reply_text(second)
+
+
+def test_a_whatsapp_sender_is_stored_as_the_number_behind_it(twilio_app: Flask) -> None:
+    post_signed(twilio_app.test_client(), PATH, sms(sender="whatsapp:+8613800138001"))
+    ticket = ticket_for(sms()["MessageSid"])
+    assert ticket.requester_phone_key == phone_key("+8613800138001")
+
+
 def test_an_sms_after_the_window_closed_is_a_new_appeal(twilio_app: Flask) -> None:
     client = twilio_app.test_client()
     post_signed(client, PATH, sms())
@@ -268,6 +320,15 @@ def test_a_status_query_from_the_requester_reports_the_state_and_time_limit(
     assert ticket.number in text
     assert "已派单" in text
     assert "办理时限" in text
+    assert "暂定" not in text
+
+
+def test_a_status_query_says_when_the_time_limit_is_provisional(twilio_app: Flask) -> None:
+    ticket = dispatched(requester_phone_key=phone_key(SENDER))
+    ticket.due_provisional = True
+    db.session.flush()
+    response = post_signed(twilio_app.test_client(), PATH, sms(body=f"查询 {ticket.number}"))
+    assert "（暂定）" in reply_text(response)
 
 
 def test_a_status_query_from_another_number_reveals_nothing(twilio_app: Flask) -> None:
