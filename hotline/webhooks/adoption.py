@@ -5,12 +5,20 @@ recording it will not transcribe (over two minutes), nor when the callback is lo
 The recording is kept on its call (webhooks.voice.keep_recording); a periodic job turns every
 such recording that has waited long enough into a ticket, so no message a caller left is lost.
 A transcription that arrives after that is added to the ticket as a note.
+
+A call leaves at most one message (every <Record> is followed by goodbye and a hangup), so its
+callbacks, whichever come and in whatever order, meet on the call's row: each takes it with a
+row lock, and the voicemail made of it is found by its RecordingSid (given, or read from
+RecordingUrl, as <Record>'s action gives none), by the sid kept on the call, or by the CallSid.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -19,7 +27,7 @@ from hotline.clock import utcnow
 from hotline.extensions import DbSession
 from hotline.models import InboundMessage, Ticket
 from hotline.transaction import commit
-from hotline.webhooks.inbound import PROVIDER, claim, find
+from hotline.webhooks.inbound import PROVIDER, claim
 from hotline.webhooks.voicemail import VOICE_ACTOR, Voicemail, record_voicemail
 
 log = logging.getLogger(__name__)
@@ -30,9 +38,66 @@ TRANSCRIPTION_WAIT = timedelta(minutes=15)
 HORIZON = timedelta(days=3)
 
 
+# .../Accounts/AC.../Recordings/RE... (the media is that URL with .mp3 or .wav appended).
+_RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
+
+
 def voicemail_sid(call_sid: str, recording_sid: str | None) -> str:
     """The key of a call's voicemail row: its RecordingSid, or the CallSid marked as such."""
     return recording_sid or f"{call_sid}:voicemail"
+
+
+def recording_sid_in(url: str | None) -> str | None:
+    """The RecordingSid that a RecordingUrl ends with, if it does."""
+    if not url:
+        return None
+    last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0]
+    return last if _RECORDING_SID.fullmatch(last) else None
+
+
+def locked_call(session: DbSession, call_sid: str) -> InboundMessage | None:
+    """The call's row, locked until the commit, so that its voicemail is made once however
+    its callbacks and the adoption job interleave."""
+    return session.scalars(
+        select(InboundMessage)
+        .where(
+            InboundMessage.provider == PROVIDER,
+            InboundMessage.sid == call_sid,
+            InboundMessage.kind == "call",
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def find_voicemail(
+    session: DbSession, call_sid: str, recording_sid: str | None, call: InboundMessage | None
+) -> InboundMessage | None:
+    """The call's voicemail row, under whichever key made it: the sid kept on the call, its
+    RecordingSid, or the CallSid (a message adopted before its RecordingSid was known)."""
+    payload: dict[str, Any] = (call.payload if call is not None else None) or {}
+    keys = [
+        payload.get("voicemail_sid"),
+        recording_sid,
+        payload.get("recording_sid"),
+        recording_sid_in(payload.get("recording_url")),
+        voicemail_sid(call_sid, None),
+    ]
+    return session.scalars(
+        select(InboundMessage)
+        .where(
+            InboundMessage.provider == PROVIDER,
+            InboundMessage.kind == "voicemail",
+            InboundMessage.sid.in_({str(key) for key in keys if key}),
+        )
+        .order_by(InboundMessage.id)
+    ).first()
+
+
+def mark_voicemail(call: InboundMessage | None, sid: str) -> None:
+    """Keep on the call the key of the voicemail made of it."""
+    if call is not None:
+        call.payload = dict(call.payload or {}) | {"voicemail_sid": sid}
 
 
 def adopt_recordings(
@@ -65,16 +130,17 @@ def adopt_recordings(
 
 def _adopt(session: DbSession, call_id: int) -> int:
     call = session.get(InboundMessage, call_id)
-    if call is None:
+    if call is None or not _unanswered(session, call):
+        return 0
+    # Looked at again under the call's lock, which a transcription arriving now waits for.
+    call = locked_call(session, call.sid)
+    if call is None or not _unanswered(session, call):
+        session.rollback()
         return 0
     payload = call.payload or {}
-    url = payload.get("recording_url")
-    if not url:
-        return 0
-    recording_sid = payload.get("recording_sid") or None
+    url = str(payload["recording_url"])
+    recording_sid = payload.get("recording_sid") or recording_sid_in(url)
     sid = voicemail_sid(call.sid, recording_sid)
-    if find(session, sid) is not None:
-        return 0
     row = claim(
         session,
         sid,
@@ -85,6 +151,7 @@ def _adopt(session: DbSession, call_id: int) -> int:
         payload={"adopted": True, "call_sid": call.sid},
     )
     if row is None:  # the transcription came in the meantime
+        session.rollback()
         return 0
     ticket = record_voicemail(
         session,
@@ -94,15 +161,25 @@ def _adopt(session: DbSession, call_id: int) -> int:
             caller=call.from_number,
             transcription="",
             transcribed=False,
-            recording_url=str(url),
+            recording_url=url,
         ),
         # Accepted when the caller left it, not when the job noticed: clocks and statistics.
         at=call.created_at,
     )
     row.ticket_id = ticket.id
     row.outcome = f"ticket_{ticket.triage_outcome}"
+    mark_voicemail(call, sid)
     commit()
     return 1
+
+
+def _unanswered(session: DbSession, call: InboundMessage) -> bool:
+    """A recording is kept on the call and no voicemail was made of it."""
+    payload = call.payload or {}
+    if not payload.get("recording_url") or payload.get("voicemail_sid"):
+        return False
+    recording_sid = payload.get("recording_sid") or recording_sid_in(payload["recording_url"])
+    return find_voicemail(session, call.sid, recording_sid, call) is None
 
 
 def add_late_transcription(session: DbSession, row: InboundMessage, text: str) -> bool:

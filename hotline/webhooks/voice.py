@@ -13,11 +13,18 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.conversations import local_time
 from hotline.extensions import db
-from hotline.models import Ticket
+from hotline.models import InboundMessage, Ticket
 from hotline.phones import phone_key
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
-from hotline.webhooks.adoption import add_late_transcription, voicemail_sid
+from hotline.webhooks.adoption import (
+    add_late_transcription,
+    find_voicemail,
+    locked_call,
+    mark_voicemail,
+    recording_sid_in,
+    voicemail_sid,
+)
 from hotline.webhooks.caller import caller_phone
 from hotline.webhooks.inbound import claim, find
 from hotline.webhooks.twilio_request import (
@@ -243,25 +250,38 @@ def voice_ticket_status() -> Response:
         state = TicketState(ticket.state)
         text = f"工单 {spoken_number(ticket.number)}，当前状态：{STATE_LABELS[state]}。"
         if state is not TicketState.CLOSED and ticket.handle_due_at is not None:
-            text += f"办理时限：{local_time(ticket.handle_due_at)}。"
+            provisional = "（暂定）" if ticket.due_provisional else ""
+            text += f"办理时限：{local_time(ticket.handle_due_at)}{provisional}。"
         say(response, text)
     say(response, "感谢来电，再见。")
     response.hangup()
     return twiml(response)
 
 
+def recording_sid_of(form: dict[str, Any]) -> str | None:
+    """The RecordingSid, or, from <Record>'s action (which carries none), the one its
+    RecordingUrl ends with."""
+    return form["recording_sid"] or recording_sid_in(form["recording_url"])
+
+
 def keep_recording(form: dict[str, Any]) -> None:
     """Keep the recording on its call, so a message whose transcription never arrives (too
     short, too long, or failed) can still be found and listened to."""
-    call = find(db.session, form["call_sid"])
-    if call is None or not form["recording_url"]:
+    if not form["recording_url"]:
         return
-    # <Record>'s action carries no RecordingSid, and may come after the status callback that
-    # does: a value never overwrites one already kept with nothing.
+    call = locked_call(db.session, form["call_sid"])
+    if call is None:
+        return
+    # <Record>'s action may come after the status callback: a value never overwrites one
+    # already kept with nothing.
     kept = {
-        key: form[key]
-        for key in ("recording_sid", "recording_url", "recording_duration")
-        if form[key]
+        key: value
+        for key, value in (
+            ("recording_sid", recording_sid_of(form)),
+            ("recording_url", form["recording_url"]),
+            ("recording_duration", form["recording_duration"]),
+        )
+        if value
     }
     call.payload = dict(call.payload or {}) | kept
     commit()
@@ -288,12 +308,9 @@ def voice_recording() -> Response:
     return plain(200, "")
 
 
-def caller_of(form: dict[str, Any]) -> str | None:
+def caller_of(form: dict[str, Any], call: InboundMessage | None) -> str | None:
     """The caller in E.164, from the callback or else from the call it belongs to."""
-    raw = form["caller"]
-    if not raw:
-        call = find(db.session, form["call_sid"])
-        raw = call.from_number if call is not None else None
+    raw = form["caller"] or (call.from_number if call is not None else None)
     return caller_phone(raw)
 
 
@@ -301,10 +318,12 @@ def caller_of(form: dict[str, Any]) -> str | None:
 @twilio_webhook
 def voice_transcription() -> Response:
     form = parse(RECORDING_FORM)
-    caller = caller_of(form)
+    # Taken first, as the adoption job takes it, so the two never make two tickets of one message.
+    call = locked_call(db.session, form["call_sid"])
+    caller = caller_of(form, call)
     voicemail = Voicemail(
         call_sid=form["call_sid"],
-        recording_sid=form["recording_sid"] or None,
+        recording_sid=recording_sid_of(form),
         caller=caller,
         transcription=form["transcription_text"],
         transcribed=usable_transcript(form["transcription_status"], form["transcription_text"]),
@@ -312,23 +331,28 @@ def voice_transcription() -> Response:
     )
     # The call row already holds the CallSid, so a message without a RecordingSid needs its own key.
     sid = voicemail_sid(voicemail.call_sid, voicemail.recording_sid)
-    row = claim(
-        db.session,
-        sid,
-        "voicemail",
-        from_number=caller or form["caller"],
-        to_number=form["to"],
-        body=form["transcription_text"],
-        payload=raw_params(),
-    )
+    earlier = find_voicemail(db.session, voicemail.call_sid, voicemail.recording_sid, call)
+    row = None
+    if earlier is None:
+        row = claim(
+            db.session,
+            sid,
+            "voicemail",
+            from_number=caller or form["caller"],
+            to_number=form["to"],
+            body=form["transcription_text"],
+            payload=raw_params(),
+        )
+        # None: a retry of a transcription whose call is not on record.
+        earlier = find(db.session, sid) if row is None else None
     if row is None:
         # A retry, or a transcription later than the job that adopted the recording.
-        earlier = find(db.session, sid)
         if earlier is not None and voicemail.transcribed:
             add_late_transcription(db.session, earlier, voicemail.transcription)
         return plain(200, "")
     ticket = record_voicemail(db.session, voicemail)
     row.ticket_id = ticket.id
     row.outcome = f"ticket_{ticket.triage_outcome}"
+    mark_voicemail(call, sid)
     commit()
     return plain(200, "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -178,7 +179,23 @@ def test_the_requester_hears_the_state_of_a_ticket_entered_by_number(twilio_app:
         post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/status", call(Digits=digits))
     )
     assert "已派单" in spoken(root)
+    assert "办理时限：2026-" in spoken(root)
+    assert "暂定" not in spoken(root)
     assert root.find("Hangup") is not None
+
+
+def test_the_requester_hears_that_a_time_limit_in_the_provisional_year_is_provisional(
+    twilio_app: Flask,
+) -> None:
+    # Dispatched Monday 2026-12-28 10:00: handling is due in January 2027, not yet official.
+    december = datetime(2026, 12, 28, 2, 0, tzinfo=UTC)
+    ticket = dispatched(at=december, requester_phone_key=phone_key(CALLER))
+    assert ticket.due_provisional
+    digits = ticket.number.replace("-", "")
+    root = twiml(
+        post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/status", call(Digits=digits))
+    )
+    assert "办理时限：2027-01-05 23:59（暂定）。" in spoken(root)
 
 
 def test_another_caller_hears_nothing_about_the_ticket(twilio_app: Flask) -> None:
