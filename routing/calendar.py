@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from routing.statutory import FESTIVALS, statutory_holidays
+from routing.statutory import COMPENSATORY, FESTIVALS, statutory_days_off, statutory_holidays
 
 OFFICIAL_SCHEDULES_PATH = Path(__file__).parent / "data" / "official_schedules.json"
 
@@ -241,6 +241,26 @@ def _fmt_duration(span: timedelta) -> str:
     return f"{hours} 小时" if hours else f"{rest} 分钟"
 
 
+def _holidays_label(names: Sequence[str]) -> str:
+    """How a skipped run names its days off: 国庆节假期; with the compensatory days off of a
+    provisional year 劳动节假期及补假, or 劳动节补假 for those days alone."""
+    festivals: dict[str, None] = {}
+    compensated: dict[str, None] = {}
+    for name in names:
+        for part in (p.strip() for p in re.split(r"[、,，]", name)):
+            if part.endswith(COMPENSATORY):
+                compensated[part.removesuffix(COMPENSATORY)] = None
+            else:
+                festivals[part] = None
+    if not compensated:
+        return f"{'、'.join(festivals)}假期"
+    if not festivals:
+        return f"{'、'.join(compensated)}{COMPENSATORY}"
+    if compensated.keys() <= festivals.keys():
+        return f"{'、'.join(festivals)}假期及{COMPENSATORY}"
+    return f"{'、'.join(festivals)}假期及{'、'.join(compensated)}{COMPENSATORY}"
+
+
 def _require_aware(t: datetime, name: str = "时间") -> None:
     if t.tzinfo is None or t.utcoffset() is None:
         raise ValueError(f"{name} {t.isoformat()} 缺少时区，请传入带时区的 datetime")
@@ -275,7 +295,7 @@ class WorkCalendar:
         self._last_official_year = years[-1]
         self._provisional_year = self._last_official_year + 1
         provisional = YearSchedule(
-            self._provisional_year, statutory_holidays(self._provisional_year), {}, True
+            self._provisional_year, statutory_days_off(self._provisional_year), {}, True
         )
         self._schedules: dict[int, YearSchedule] = {**official, self._provisional_year: provisional}
         self._build_index()
@@ -475,6 +495,15 @@ class WorkCalendar:
         following = self._nth_working_after(offset, 1)
         return self._at_second(date.fromordinal(following), self._windows[0][0])
 
+    def message_time(self, t: datetime) -> datetime:
+        """When a message to people raised at `t` may go: the next business time, or `t` itself
+        when that opening lies in a year the calendar does not know. A message is never held
+        for a day nobody can name."""
+        try:
+            return self.next_business_time(t)
+        except CalendarNotCovered:
+            return t
+
     # ---- business-time arithmetic -----------------------------------------------------
 
     @staticmethod
@@ -541,7 +570,7 @@ class WorkCalendar:
                     else f"{run[0].date.isoformat()} 至 {run[-1].date.isoformat()}"
                 )
                 tag = "（暂定）" if run[0].provisional else ""
-                yield f"跳过 {span} {'、'.join(names)}假期{tag}"
+                yield f"跳过 {span} {_holidays_label(names)}{tag}"
             run.clear()
 
         for o in range(first.toordinal(), last.toordinal() + 1):
@@ -560,7 +589,7 @@ class WorkCalendar:
         if last.year != self._provisional_year:
             return ()
         return (
-            f"{self._provisional_year} 年国务院放假安排尚未公布，按法定节假日和周末暂定，"
+            f"{self._provisional_year} 年国务院放假安排尚未公布，按法定节假日（含补假）和周末暂定，"
             "正式安排公布后重新计算",
         )
 

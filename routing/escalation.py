@@ -186,7 +186,7 @@ class Ladder:
     def notify_at(self, level: Level, fired_at: datetime, calendar: WorkCalendar) -> datetime:
         """When to send the step's message: alerts to people wait for working hours."""
         if self.step(level).message_to_people:
-            return calendar.next_business_time(fired_at)
+            return calendar.message_time(fired_at)
         return fired_at
 
     def structural_escalation(self, reopen_count: int, units_bounced: int) -> str | None:

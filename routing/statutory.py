@@ -1,12 +1,14 @@
 """Statutory public holidays (全国年节及纪念日放假办法) of a year, by the revision in force.
 
-They make the one year whose State Council schedule is not yet published provisional (no
-make-up days), and they are what a published schedule must contain.
+With the compensatory days off (补假) the regulation itself requires, they make the one year
+whose State Council schedule is not yet published provisional (no make-up working days); they
+are what a published schedule must contain.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import count
 
 import chinese_calendar
 import lunardate
@@ -21,6 +23,8 @@ NATIONAL_DAY = "国庆节"
 FESTIVALS = frozenset(
     {NEW_YEAR, SPRING_FESTIVAL, QINGMING, LABOUR_DAY, DRAGON_BOAT, MID_AUTUMN, NATIONAL_DAY}
 )
+# A compensatory day off is named after its festival: 劳动节补假.
+COMPENSATORY = "补假"
 
 # The 2024 revision (Spring Festival from New Year's Eve, 4 days; Labour Day 2 days) applies
 # from 2025; the 2013 revision (Spring Festival lunar 1/1-1/3, Labour Day 1 day) 2014-2024;
@@ -85,3 +89,41 @@ def statutory_holidays(year: int) -> dict[date, str]:
     for day_of_october in (1, 2, 3):
         add(date(year, 10, day_of_october), NATIONAL_DAY)
     return dict(sorted(holidays.items()))
+
+
+def _weekend(day: date) -> bool:
+    return day.weekday() >= 5
+
+
+def compensatory_name(name: str) -> str:
+    """The name of a day off that makes up for the holiday `name` (festivals joined by 、)."""
+    return "、".join(f"{festival}{COMPENSATORY}" for festival in name.split("、"))
+
+
+def statutory_days_off(year: int) -> dict[date, str]:
+    """Every day off the regulation itself gives in `year`: the statutory holidays, and for each
+    of them on a Saturday or Sunday a compensatory day off (Article 6: 适逢星期六、星期日，应当在
+    工作日补假) on the first working days after its holiday's block of consecutive days."""
+    holidays = statutory_holidays(year)
+    days_off = dict(holidays)
+    block: list[date] = []
+    for day in holidays:
+        if block and day - block[-1] > timedelta(days=1):
+            _make_up(year, block, holidays, days_off)
+            block = []
+        block.append(day)
+    if block:
+        _make_up(year, block, holidays, days_off)
+    return dict(sorted(days_off.items()))
+
+
+def _make_up(
+    year: int, block: list[date], holidays: dict[date, str], days_off: dict[date, str]
+) -> None:
+    """Add to `days_off` one working day after `block` for each weekend day of it, in order."""
+    owed = [holidays[day] for day in block if _weekend(day)]
+    after = (block[-1] + timedelta(days=offset) for offset in count(1))
+    for name in owed:
+        day = next(d for d in after if not _weekend(d) and d not in days_off)
+        if day.year == year:
+            days_off[day] = compensatory_name(name)

@@ -80,8 +80,7 @@ def compose(message: OutboxMessage) -> tuple[Contact, str]:
     """Whom the message goes to (or why nobody) and its text."""
     payload: dict[str, Any] = message.payload
     if message.kind == "sms_requester":
-        due = payload.get("due_at", "")
-        text = TEMPLATES[payload["template"]].format(number=payload["number"], due=_local(due))
+        text = TEMPLATES[payload["template"]].format(number=payload["number"], due=_due(payload))
         return _requester_phone(message), text
     if message.kind == "sms":
         return Contact(payload["to"] or None, "没有号码"), payload["body"]
@@ -89,7 +88,7 @@ def compose(message: OutboxMessage) -> tuple[Contact, str]:
         number=payload.get("number", ""),
         note=payload.get("note", ""),
         clock=payload.get("clock", ""),
-        due=_local(payload.get("due_at", "")),
+        due=_due(payload),
     )
     return _ladder_contact(message), text
 
@@ -98,6 +97,12 @@ def _local(iso: str) -> str:
     if not iso:
         return ""
     return datetime.fromisoformat(iso).astimezone(current_domain().tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _due(payload: dict[str, Any]) -> str:
+    """The payload's due time in local time, marked when it rests on a provisional year."""
+    due = _local(payload.get("due_at", ""))
+    return f"{due}（暂定）" if due and payload.get("due_provisional") else due
 
 
 class DeliveryDeferred(RuntimeError):

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from hotline.domain import Domain
 from hotline.extensions import DbSession
 from hotline.models import Breach, Ticket
+from routing.calendar import CalendarNotCovered, Due
 from routing.escalation import Level
 from routing.glossary import AppealType, Channel, ClockName, Urgency
-from routing.sla import Tier, callback_due, compute_clocks
+from routing.sla import Limit, Tier, callback_due, compute_clocks
 
 WORK_CLOCKS = (ClockName.SIGN, ClockName.CONTACT, ClockName.HANDLE)
 
@@ -45,25 +46,60 @@ def snapshotted_tier(domain: Domain, ticket: Ticket) -> Tier:
 
 
 def start_work_clocks(domain: Domain, ticket: Ticket, at: datetime) -> dict[str, object]:
-    """Start sign, contact and handle clocks at dispatch: accountability starts here."""
+    """Start sign, contact and handle clocks at dispatch: accountability starts here.
+
+    A due time in a year the calendar does not know is never guessed, and never costs the
+    appeal: the ticket is dispatched with that clock unset, marked provisional so that loading
+    the year's schedule computes it (hotline.schedules.recompute_provisional), and the
+    payload names the clocks left open and why.
+    """
     tier = snapshotted_tier(domain, ticket)
-    dues = compute_clocks(domain.calendar, tier, at)
-    provisional = False
+    dues: dict[ClockName, Due | None]
+    uncovered = ""
+    try:
+        dues = dict(compute_clocks(domain.calendar, tier, at))
+    except CalendarNotCovered as error:
+        uncovered = str(error)
+        dues = {clock: _due_or_none(domain, tier.limit(clock), at) for clock in WORK_CLOCKS}
+        handle = dues[ClockName.HANDLE]
+        for clock in (ClockName.SIGN, ClockName.CONTACT):
+            # As compute_clocks: no step of the handling is due after the handling itself.
+            due = dues[clock]
+            if handle is not None and due is not None and due.due_at > handle.due_at:
+                dues[clock] = handle
+    provisional = bool(uncovered)
     for clock in WORK_CLOCKS:
         due = dues[clock]
-        setattr(ticket, f"{clock}_due_at", due.due_at)
+        setattr(ticket, f"{clock}_due_at", due.due_at if due else None)
         setattr(ticket, f"{clock}_met_at", None)
         setattr(ticket, f"{clock}_breached_at", None)
-        provisional = provisional or due.provisional
+        provisional = provisional or (due is not None and due.provisional)
     ticket.due_provisional = provisional
-    return {f"{c}_due_at": dues[c].due_at.isoformat() for c in WORK_CLOCKS} | {
-        "tier": tier.name,
-        "provisional": provisional,
+    payload: dict[str, object] = {
+        f"{c}_due_at": due.due_at.isoformat() if (due := dues[c]) else None for c in WORK_CLOCKS
     }
+    payload |= {"tier": tier.name, "provisional": provisional}
+    if uncovered:
+        payload["uncovered"] = [str(c) for c in WORK_CLOCKS if dues[c] is None]
+        payload["uncovered_reason"] = uncovered
+    return payload
 
 
-def start_callback_clock(domain: Domain, ticket: Ticket, at: datetime) -> str:
-    due = callback_due(domain.calendar, snapshotted_tier(domain, ticket), at)
+def _due_or_none(domain: Domain, limit: Limit, at: datetime) -> Due | None:
+    try:
+        return limit.due(domain.calendar, at)
+    except CalendarNotCovered:
+        return None
+
+
+def start_callback_clock(domain: Domain, ticket: Ticket, at: datetime) -> str | None:
+    """The callback clock from the review; unset (and provisional) past the calendar's years."""
+    try:
+        due = callback_due(domain.calendar, snapshotted_tier(domain, ticket), at)
+    except CalendarNotCovered:
+        ticket.callback_due_at = None
+        ticket.due_provisional = True
+        return None
     ticket.callback_due_at = due.due_at
     ticket.callback_met_at = None
     ticket.callback_breached_at = None

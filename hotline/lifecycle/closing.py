@@ -64,7 +64,7 @@ def review(
             survey_key(ticket, event.seq),
             {"ticket_id": ticket.id, "template": "callback_survey", "number": ticket.number},
             ticket_id=ticket.id,
-            available_at=domain.calendar.next_business_time(at),
+            available_at=domain.calendar.message_time(at),
         )
     return ticket
 

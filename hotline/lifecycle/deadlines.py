@@ -61,6 +61,17 @@ def _local(domain: Domain, moment: datetime) -> str:
     return moment.astimezone(domain.tz).strftime("%Y-%m-%d %H:%M")
 
 
+def _provisional(domain: Domain, ticket: Ticket, due_at: datetime) -> bool:
+    """Whether a clock's due time rests on the provisional year: the ticket says one of its due
+    times does, and no due time before that year can (a sign clock due in December is firm)."""
+    year = domain.calendar.provisional_year
+    return (
+        bool(ticket.due_provisional)
+        and year is not None
+        and due_at.astimezone(domain.tz).year >= year
+    )
+
+
 BreachKey = tuple[int, str, str, datetime]
 FiredByClock = dict[tuple[str, datetime], set[Level]]
 
@@ -219,7 +230,9 @@ def _fire(domain: Domain, step: DueStep, at: datetime, writes: _Writes) -> None:
     if level is Level.OVERDUE and getattr(ticket, f"{clock}_breached_at") is None:
         setattr(ticket, f"{clock}_breached_at", step.fire_at)
     clock_label, level_label = CLOCK_LABELS[ClockName(clock)], LEVEL_LABELS[level]
-    note = f"{clock_label}时限 {_local(domain, due_at)} {level_label}，系统自动{level_label}"
+    provisional = _provisional(domain, ticket, due_at)
+    due_text = _local(domain, due_at) + ("（暂定）" if provisional else "")
+    note = f"{clock_label}时限 {due_text} {level_label}，系统自动{level_label}"
     payload: dict[str, Any] = {
         "clock": clock,
         "level": str(level),
@@ -241,6 +254,7 @@ def _fire(domain: Domain, step: DueStep, at: datetime, writes: _Writes) -> None:
             "clock": clock_label,
             "clock_name": clock,
             "due_at": due_at.isoformat(),
+            "due_provisional": provisional,
             "note": note,
         }
         key = f"{level}:{ticket.id}:{clock}:{event['seq']}"

@@ -20,6 +20,7 @@ from hotline.lifecycle.supervision import escalate
 from hotline.models import OutboxMessage, Ticket, TicketAssignment, TicketEvent, Unit
 from hotline.outbox import message_row
 from hotline.routing_context import routing_context
+from routing.calendar import CalendarNotCovered
 from routing.router import FALLBACK_MANUAL
 from routing.workflow import Action, Reassignment, TicketState, may_handle, reassignment
 
@@ -338,8 +339,12 @@ def return_ticket(
     at = at or utcnow()
     window = int(current_app.config["RETURN_WINDOW_WORKING_DAYS"])
     assert ticket.dispatched_at is not None
-    deadline = current_domain().calendar.add_working_days(ticket.dispatched_at, window).due_at
-    if at > deadline:
+    try:
+        deadline = current_domain().calendar.add_working_days(ticket.dispatched_at, window).due_at
+    except CalendarNotCovered:
+        # The window ends in a year the calendar does not know yet: it has not closed.
+        deadline = None
+    if deadline is not None and at > deadline:
         raise DomainError(
             "return_window_closed",
             f"退单须在派单后 {window} 个工作日内提出（截止 {deadline.isoformat()}）",

@@ -15,6 +15,7 @@ from hotline.lifecycle.errors import DomainError, PermissionDenied, require_lead
 from hotline.lifecycle.record import begin, record
 from hotline.models import Ticket
 from hotline.outbox import add_message
+from routing.calendar import CalendarNotCovered
 from routing.sla import extend
 from routing.workflow import Action, TicketState
 
@@ -70,7 +71,12 @@ def request_extension(
         raise DomainError("reason_required", "申请延期必须说明理由")
     if not 1 <= working_days <= limit:
         raise DomainError("extension_too_long", f"延期为 1 至 {limit} 个工作日", {"max": limit})
-    if ticket.handle_due_at is None or at >= ticket.handle_due_at:
+    if ticket.handle_due_at is None:
+        # Left open at dispatch: it falls in a year whose holiday schedule is not known yet.
+        raise DomainError(
+            "calendar_not_covered", "办结时限尚待下一年度放假安排载入后确定，暂不能申请延期"
+        )
+    if at >= ticket.handle_due_at:
         raise DomainError("extension_too_late", "延期必须在办结时限届满前申请")
     ticket.extension_state = "requested"
     ticket.extension_days = working_days
@@ -106,7 +112,14 @@ def decide_extension(
     if approve:
         assert ticket.handle_due_at is not None and ticket.extension_days is not None
         domain = current_domain()
-        due = extend(domain.calendar, ticket.handle_due_at, ticket.extension_days)
+        try:
+            due = extend(domain.calendar, ticket.handle_due_at, ticket.extension_days)
+        except CalendarNotCovered as error:
+            raise DomainError(
+                "calendar_not_covered",
+                f"延期后的办结时限无法计算：{error}。请在下一年度放假安排载入后再审批",
+                {"working_days": ticket.extension_days},
+            ) from None
         payload["previous_due_at"] = ticket.handle_due_at.astimezone(domain.tz).isoformat()
         payload["handle_due_at"] = due.due_at.astimezone(domain.tz).isoformat()
         ticket.handle_due_at = due.due_at
@@ -128,9 +141,10 @@ def decide_extension(
                 "template": "extension_approved",
                 "number": ticket.number,
                 "due_at": payload["handle_due_at"],
+                "due_provisional": due.provisional,
             },
             ticket_id=ticket.id,
-            available_at=current_domain().calendar.next_business_time(at),
+            available_at=current_domain().calendar.message_time(at),
         )
     return ticket
 

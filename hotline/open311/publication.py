@@ -63,7 +63,8 @@ def notice(
         if unit_name is None:
             return head + "正在由热线中心人工确定承办单位。"
         due = format_datetime(ticket.handle_due_at)
-        tail = f"，预计 {due} 前办结" if due else ""
+        provisional = "（暂定）" if ticket.due_provisional else ""
+        tail = f"，预计 {due}{provisional} 前办结" if due else ""
         return head + f"已派至{unit_name}办理{tail}。"
     if outcome is TriageOutcome.MERGE:
         into = f"（工单 {parent.number}）" if parent is not None else ""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from hotline.extensions import db
@@ -242,3 +244,15 @@ def test_a_district_named_in_passing_in_the_text_is_too_coarse_to_be_the_area(
     body = _without_area(address=None, text="江城区的电梯都该查一查，我们楼的坏了三天")
     response = client.post("/api/v1/tickets", json=body, headers=API_KEY)
     assert response.get_json()["area_code"] is None
+
+
+def test_a_rest_intake_in_the_last_days_of_the_calendar_is_accepted_not_lost(
+    client: Any, no_catalogue: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Thu 2027-12-30 10:00 in Shanghai: a 5-working-day limit ends in 2028, a year unknown.
+    last_days = datetime(2027, 12, 30, 2, 0, tzinfo=UTC)
+    monkeypatch.setattr("hotline.intake.utcnow", lambda: last_days)
+    body = create(client)
+    assert body["state"] == "dispatched"
+    assert body["clocks"]["handle"]["due_at"] is None
+    assert body["due_provisional"] is True

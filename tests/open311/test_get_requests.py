@@ -11,6 +11,7 @@ from sqlalchemy import select
 from hotline import lifecycle
 from hotline.extensions import db
 from hotline.models import Ticket
+from hotline.open311.formats import format_datetime
 from hotline.open311.service_requests import token_for
 from routing.glossary import TriageOutcome
 from tests.factories import AGENT, accepted, intake
@@ -207,6 +208,19 @@ def test_a_dispatched_request_names_the_agency_and_the_expected_time(
     assert item["status"] == "open"
     assert item["status_notes"].startswith("已派单")
     assert "江城区人民政府" in item["service_notice"]
+
+
+@pytest.mark.parametrize(("provisional", "flag"), [(True, "（暂定）"), (False, "")])
+def test_the_expected_time_in_the_notice_says_when_it_is_provisional(
+    client: Any, no_catalogue: None, provisional: bool, flag: str
+) -> None:
+    ticket = _posted(client)
+    ticket.due_provisional = provisional
+    db.session.flush()
+    item = client.get(f"/open311/v2/requests/{ticket.number}.json").json[0]
+    # expected_datetime stays the ISO 8601 time the spec defines; the notice carries the flag.
+    assert item["expected_datetime"] == format_datetime(ticket.handle_due_at)
+    assert f"，预计 {item['expected_datetime']}{flag} 前办结。" in item["service_notice"]
 
 
 def test_requests_never_show_the_requesters_personal_data(client: Any) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,7 +23,7 @@ from routing.calendar import (
     load_schedules,
     schedule_problems,
 )
-from routing.statutory import lunar_new_years_eve, statutory_holidays
+from routing.statutory import lunar_new_years_eve, statutory_days_off, statutory_holidays
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar()
@@ -255,6 +256,90 @@ def test_provisional_2027_holidays_follow_the_2024_statutory_rules() -> None:
 def test_overlapping_festivals_share_a_day() -> None:
     # Mid-Autumn 2028 falls on October 3 (lunar 8/15), inside National Day.
     assert statutory_holidays(2028)[date(2028, 10, 3)] == "中秋节、国庆节"
+
+
+@pytest.mark.parametrize(
+    ("made_up", "name", "next_working_day"),
+    [
+        # 春节 02-05..02-08 (Fri-Mon) has 02-06 and 02-07 on a weekend.
+        ((date(2027, 2, 9), date(2027, 2, 10)), "春节补假", date(2027, 2, 11)),
+        # 劳动节 05-01 and 05-02 are a Saturday and a Sunday.
+        ((date(2027, 5, 3), date(2027, 5, 4)), "劳动节补假", date(2027, 5, 5)),
+        # 国庆节 10-01..10-03 (Fri-Sun) has 10-02 and 10-03 on a weekend.
+        ((date(2027, 10, 4), date(2027, 10, 5)), "国庆节补假", date(2027, 10, 6)),
+    ],
+)
+def test_a_provisional_holiday_on_a_weekend_is_made_up_on_the_working_days_after_it(
+    made_up: tuple[date, ...], name: str, next_working_day: date
+) -> None:
+    # Article 6 of 全国年节及纪念日放假办法: 适逢星期六、星期日，应当在工作日补假.
+    for day in made_up:
+        info = CAL.day(day)
+        assert (info.working, info.reason, info.holiday_name) == (False, "holiday", name)
+        assert info.provisional
+    assert CAL.is_working_day(next_working_day)
+
+
+def test_the_provisional_2027_days_off_are_the_statutory_ones_and_six_made_up() -> None:
+    days_off = {d for d in CAL.days(date(2027, 1, 1), date(2027, 12, 31)) if not d.working}
+    holidays = {d.date: d.holiday_name for d in days_off if d.reason == "holiday"}
+    assert holidays == statutory_holidays(2027) | {
+        date(2027, 2, 9): "春节补假",
+        date(2027, 2, 10): "春节补假",
+        date(2027, 5, 3): "劳动节补假",
+        date(2027, 5, 4): "劳动节补假",
+        date(2027, 10, 4): "国庆节补假",
+        date(2027, 10, 5): "国庆节补假",
+    }
+
+
+def test_a_made_up_day_skips_the_weekend_and_the_rest_of_its_holiday() -> None:
+    # 2028: 元旦 on a Saturday; 端午 (05-28) on a Sunday; 国庆 10-01 a Sunday, 10-02/03 its
+    # weekdays, so its day off comes on Wednesday 10-04.
+    made_up = {
+        d: n for d, n in statutory_days_off(2028).items() if d not in statutory_holidays(2028)
+    }
+    assert made_up == {
+        date(2028, 1, 3): "元旦补假",
+        date(2028, 5, 29): "端午节补假",
+        date(2028, 10, 4): "国庆节补假",
+    }
+
+
+def test_statutory_holidays_on_weekdays_need_no_day_made_up() -> None:
+    # 2029: no 元旦、春节、劳动节 or 国庆节 day falls on a weekend.
+    assert [n for n in statutory_days_off(2029).values() if "补假" in n] == [
+        "端午节补假",
+        "中秋节补假",
+    ]
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_official_years_keep_the_published_schedule_and_gain_no_made_up_day(year: int) -> None:
+    for info in CAL.days(date(year, 1, 1), date(year, 12, 31)):
+        assert info.working == chinese_calendar.is_workday(info.date)
+        assert not info.provisional
+        assert "补假" not in (info.holiday_name or "")
+
+
+def test_working_days_across_a_made_up_day_skip_it_and_say_why() -> None:
+    # Fri 04-30; Sat-Sun 05-01/02 劳动节; Mon-Tue 05-03/04 its 补假; Wed 05-05 is the first day.
+    due = CAL.add_working_days(at(2027, 4, 30), 1)
+    assert due.due_at == end_of(2027, 5, 5)
+    assert due.provisional
+    assert due.explanation == (
+        "起算日 2027-04-30（周五）不计入",
+        "跳过 2027-05-01 至 2027-05-04 劳动节假期及补假（暂定）",
+        "第 1 个工作日 2027-05-05（周三），截止 23:59:59",
+        "2027 年国务院放假安排尚未公布，按法定节假日（含补假）和周末暂定，正式安排公布后重新计算",
+    )
+
+
+def test_working_hours_started_in_a_holiday_skip_its_made_up_days_alone() -> None:
+    # Sun 05-02 is 劳动节; the hours begin after the 补假 on Wed 05-05 at 09:00.
+    due = CAL.add_working_hours(at(2027, 5, 2, 10), 1)
+    assert due.due_at == at(2027, 5, 5, 10)
+    assert "跳过 2027-05-03 至 2027-05-04 劳动节补假（暂定）" in due.explanation
 
 
 def test_december_plus_ten_working_days_landing_in_2027_is_provisional() -> None:
