@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from hotline.clock import utcnow
 from hotline.extensions import DbSession
 from hotline.models import OutboxMessage, Ticket, TicketEvent
 from routing.glossary import ClockName
@@ -82,7 +83,9 @@ def _notice(ticket: Ticket, payload: dict[str, Any]) -> str | None:
     return None
 
 
-def _ladder_alert(ticket: Ticket, kind: str, payload: dict[str, Any], key: str) -> str | None:
+def _ladder_alert(
+    ticket: Ticket, kind: str, payload: dict[str, Any], key: str, now: datetime
+) -> str | None:
     label = _ALERT_LABELS[kind]
     state = TicketState(ticket.state)
     if state is TicketState.CLOSED:
@@ -105,11 +108,17 @@ def _ladder_alert(ticket: Ticket, kind: str, payload: dict[str, Any], key: str) 
     due = _instant(payload.get("due_at"))
     if due is not None and getattr(ticket, f"{clock}_due_at") != due:
         return f"{clock_label}时限已变更（重办、延期或重算），{label}作废"
+    if kind == "warning" and due is not None and now >= due:
+        # Held for working hours past the deadline itself: "将于…到期" is no longer true, and
+        # the overdue step says what is.
+        return f"{clock_label}时限已过，预警作废"
     return None
 
 
-def stale_reason(session: DbSession, message: OutboxMessage) -> str | None:
-    """Why the message should no longer go out (Chinese), or None when it should."""
+def stale_reason(
+    session: DbSession, message: OutboxMessage, now: datetime | None = None
+) -> str | None:
+    """Why the message should no longer go out at `now` (Chinese), or None when it should."""
     ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
     if ticket is None:
         return None
@@ -123,5 +132,7 @@ def stale_reason(session: DbSession, message: OutboxMessage) -> str | None:
     if message.kind == "notify_unit":
         return _notice(ticket, payload)
     if message.kind in LADDER_KINDS:
-        return _ladder_alert(ticket, message.kind, payload, message.idempotency_key)
+        return _ladder_alert(
+            ticket, message.kind, payload, message.idempotency_key, now or utcnow()
+        )
     return None

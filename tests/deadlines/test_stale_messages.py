@@ -15,6 +15,7 @@ from hotline.lifecycle import Actor
 from hotline.lifecycle.deadlines import record_breach
 from hotline.models import OutboxMessage, Ticket
 from hotline.sms import Sent
+from hotline.stale_messages import stale_reason
 from routing.workflow import Role
 from tests import factories
 from tests.factories import AGENT, DISPATCHER, LEAD, MONDAY, OTHER_UNIT
@@ -167,3 +168,13 @@ def test_a_warning_for_a_clock_already_met_is_cancelled(app: Flask, sent: list[s
     assert deliver(warning.id) == "cancelled"
     assert "签收时限已完成" in (warning.last_error or "")
     assert sent == []
+
+
+def test_a_warning_held_for_working_hours_past_its_deadline_is_cancelled(app: Flask) -> None:
+    ticket = factories.dispatched()
+    assert ticket.sign_due_at is not None
+    due = ticket.sign_due_at
+    assert record_breach(db.session, ticket, "sign", "warning", due, due - timedelta(minutes=5))
+    (warning,) = _rows(ticket, "warning:")
+    assert stale_reason(db.session, warning, now=due - timedelta(minutes=1)) is None
+    assert stale_reason(db.session, warning, now=due) == "签收时限已过，预警作废"
