@@ -14,7 +14,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from hotline.conversations import local_time
 from hotline.extensions import db
 from hotline.models import InboundMessage, Ticket
-from hotline.phones import phone_key
+from hotline.phones import phone_key, sender_number
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
 from hotline.webhooks.adoption import (
@@ -25,7 +25,6 @@ from hotline.webhooks.adoption import (
     recording_sid_in,
     voicemail_sid,
 )
-from hotline.webhooks.caller import caller_phone
 from hotline.webhooks.inbound import claim, find
 from hotline.webhooks.twilio_request import (
     METHODS,
@@ -128,7 +127,7 @@ def voice_menu() -> Response:
     response = VoiceResponse()
     if choice == "1":
         leave_message(response, "请在提示音后留言，说明您的诉求和具体地址，说完请按井号键。")
-    elif choice == "2" and caller_phone(form["caller"]) is None:
+    elif choice == "2" and sender_number(form["caller"]) is None:
         # Only the requester's own number hears a ticket's status: with none, no lookup can say
         # anything, so the caller is told how to ask instead of typing 14 digits for nothing.
         say(
@@ -239,7 +238,7 @@ def voice_ticket_status() -> Response:
     digits = re.sub(r"\D", "", form["digits"])
     response = VoiceResponse()
     ticket = None
-    key = phone_key(caller_phone(form["caller"]))
+    key = phone_key(sender_number(form["caller"]))
     if len(digits) == TICKET_DIGITS:
         number = f"{digits[:8]}-{digits[8:]}"
         ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).first()
@@ -311,7 +310,7 @@ def voice_recording() -> Response:
 def caller_of(form: dict[str, Any], call: InboundMessage | None) -> str | None:
     """The caller in E.164, from the callback or else from the call it belongs to."""
     raw = form["caller"] or (call.from_number if call is not None else None)
-    return caller_phone(raw)
+    return sender_number(raw)
 
 
 @blueprint.route("/twilio/voice/transcription", methods=METHODS)

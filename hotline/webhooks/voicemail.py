@@ -13,8 +13,7 @@ from hotline.extensions import DbSession
 from hotline.intake import Submission, submit
 from hotline.lifecycle import Actor, Intake
 from hotline.models import Requester, Ticket
-from hotline.phones import phone_key
-from hotline.webhooks.caller import caller_phone
+from hotline.phones import phone_key, sender_number
 from routing.glossary import AppealType, TriageOutcome, Urgency
 from routing.workflow import Role
 
@@ -49,7 +48,7 @@ def record_voicemail(
 ) -> Ticket:
     """Accept the message; flushes, never commits."""
     at = at or utcnow()
-    phone = caller_phone(voicemail.caller)
+    phone = sender_number(voicemail.caller)
     if voicemail.transcribed:
         text = f"{voicemail.transcription.strip()}\n" + (
             f"（电话留言自动转写，录音：{voicemail.recording_url}）"

@@ -17,9 +17,8 @@ from sqlalchemy import func, select
 from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.models import InboundMessage, Ticket, TicketEvent
-from hotline.phones import phone_key
+from hotline.phones import phone_key, sender_number
 from hotline.webhooks.adoption import TRANSCRIPTION_WAIT, adopt_recordings, recording_sid_in
-from hotline.webhooks.caller import caller_phone
 from hotline.webhooks.inbound import claim
 from hotline.webhooks.voicemail import Voicemail, record_voicemail
 from routing.workflow import TicketState
@@ -136,7 +135,7 @@ def test_a_message_is_one_ticket_in_any_order_of_its_callbacks(
 
     ticket = _the_one_new_ticket(before)
     assert ticket.external_id == RECORDING_SID
-    assert ticket.requester_phone_key == phone_key(caller_phone(caller))
+    assert ticket.requester_phone_key == phone_key(sender_number(caller))
     if _adopted_before_any_transcription(order):
         # Adopted for an agent to listen to; a transcription that came later is a note on it.
         assert ticket.state == TicketState.PENDING_DISPATCH
