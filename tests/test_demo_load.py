@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
@@ -131,3 +132,22 @@ def test_examples_that_cannot_be_written_are_a_clean_error_of_the_demo_load_comm
     assert isinstance(result.exception, SystemExit)  # click's error, not a traceback
     assert f"无法写入 {target}：路径中有一段不是目录" in result.output
     assert "HOTLINE_MATTER_EXAMPLES" in result.output
+
+
+def test_a_matter_that_loading_changes_is_marked_changed_and_the_others_are_not(
+    app: Flask,
+) -> None:
+    load_demo(db.session, "test-password", "test-api-key")
+    db.session.flush()
+    edited, untouched = db.session.get(Matter, "01.01.01"), db.session.get(Matter, "01.01.02")
+    assert edited is not None and untouched is not None
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    edited.keywords, edited.changed_at, untouched.changed_at = "旧关键词", long_ago, long_ago
+    db.session.flush()
+    load_demo(db.session, "test-password", "test-api-key")
+    db.session.flush()
+    db.session.refresh(edited)
+    db.session.refresh(untouched)
+    assert edited.keywords != "旧关键词"
+    assert edited.changed_at.replace(tzinfo=UTC) > long_ago
+    assert untouched.changed_at.replace(tzinfo=UTC) == long_ago

@@ -11,6 +11,7 @@ from pathlib import Path
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.apikeys import create_key
+from hotline.clock import utcnow
 from hotline.extensions import DbSession
 from hotline.models import Area, Matter, Unit, User
 
@@ -58,8 +59,11 @@ def _upsert(session: DbSession, model: type, key: str, rows: Iterable[dict[str, 
         if record is None:
             session.add(model(**values))
         else:
+            changed = any(getattr(record, name) != value for name, value in values.items())
             for name, value in values.items():
                 setattr(record, name, value)
+            if changed and hasattr(record, "changed_at"):
+                record.changed_at = utcnow()
         session.flush()
         count += 1
     return count

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, false, true
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.extensions import db
@@ -32,6 +34,8 @@ class Matter(db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("matters.code"), nullable=True, index=True
     )
     keywords: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # When the name, place in the tree or keywords last changed: Open311's discovery changeset.
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Unit(db.Model):  # type: ignore[name-defined,misc]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from hotline.extensions import db
+from hotline.models import Matter
 from tests.open311.helpers import error_descriptions, xml
 
 SERVICE_FIELDS = [
@@ -41,6 +44,16 @@ def test_discovery_names_the_georeport_v2_endpoint_and_both_formats(client: Any)
         "application/json",
     ]
     assert "+08:00" in (root.findtext("changeset") or "")
+
+
+def test_the_discovery_changeset_follows_the_last_change_to_a_service(client: Any) -> None:
+    matter = db.session.get(Matter, "01.01.01")
+    assert matter is not None
+    matter.changed_at = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    db.session.flush()
+    body = client.get("/open311/v2/discovery.json").json
+    assert body["changeset"] == "2030-01-02T11:04:05+08:00"
+    assert body["endpoints"][0]["changeset"] == body["changeset"]
 
 
 def test_discovery_uses_the_public_url_when_one_is_configured(app: Any) -> None:
