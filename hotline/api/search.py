@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from hotline.api.privacy import not_hidden
+from hotline.auth import CENTRE_ROLES
 from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.lifecycle import Actor, DomainError
@@ -23,6 +24,11 @@ from routing.workflow import Role, TicketState
 
 # A ticket number as the centre gives it (20261128-000001): `q` finds the ticket by it too.
 TICKET_NUMBER = re.compile(r"[0-9]{8}-[0-9]{6}")
+# A mobile, a landline with its area code, an ID or a bank card number, however spaced: personal
+# data that only the centre may look tickets up by (its caller lookup is audited; a unit's or
+# another system's text search would not be).
+_PERSONAL_NUMBER = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{9,11}|\d{17}[\dXx]|\d{16,19})(?!\d)")
+_NUMBER_SEPARATORS = re.compile(r"[\s\-./_]")
 
 
 MAX_ID = 2**31 - 1
@@ -124,6 +130,15 @@ def ticket_query(
         conditions.append(overdue if filters["overdue"] else ~overdue)
     if filters.get("q"):
         q = filters["q"]
+        if actor.role not in CENTRE_ROLES and _PERSONAL_NUMBER.search(
+            _NUMBER_SEPARATORS.sub("", q)
+        ):
+            raise ApiError(
+                403,
+                "personal_data_search",
+                "单位和外部系统不能按电话、证件号或银行卡号查找工单",
+                {"field": "q"},
+            )
         matches = [
             Ticket.text.contains(q, autoescape=True),
             Ticket.title.contains(q, autoescape=True),

@@ -232,3 +232,28 @@ def test_a_date_range_that_ends_before_it_starts_is_a_400(client: Any) -> None:
     response = client.get(f"/api/v1/tickets?{query}", headers=API_KEY)
     assert response.status_code == 400
     assert response.get_json()["error"]["details"]["field"] == "accepted_from"
+
+
+@pytest.mark.parametrize("q", ["13811112222", "138 1111 2222", "33010219900101123X"])
+def test_only_the_centre_may_find_tickets_by_a_phone_or_id_number(
+    client: Any, agent: Any, district: Any, no_catalogue: None, q: str
+) -> None:
+    create(client, text=f"路灯坏了，我的电话{q}")
+    by_unit = district.get("/api/v1/tickets", query_string={"q": q})
+    by_system = client.get("/api/v1/tickets", query_string={"q": q}, headers=API_KEY)
+    for response in (by_unit, by_system):
+        assert response.status_code == 403
+        assert response.get_json()["error"]["code"] == "personal_data_search"
+    found = agent.get("/api/v1/tickets", query_string={"q": q}).get_json()
+    assert len(found["items"]) == 1
+
+
+def test_outsiders_still_find_tickets_by_number_and_by_words(
+    client: Any, district: Any, no_catalogue: None
+) -> None:
+    ticket = create(client, text="路灯坏了")
+    for q in (ticket["number"], "路灯"):
+        assert (
+            client.get("/api/v1/tickets", query_string={"q": q}, headers=API_KEY).status_code == 200
+        )
+        assert district.get("/api/v1/tickets", query_string={"q": q}).status_code == 200
