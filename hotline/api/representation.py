@@ -15,6 +15,7 @@ from hotline.domain import local_iso
 from hotline.extensions import DbSession
 from hotline.lifecycle import Actor
 from hotline.models import CLOCKS, Requester, Ticket, TicketEvent
+from hotline.open311.scrubbing import scrub
 from routing.workflow import Action, Role, TicketState
 
 # What an integration (an API key: another system) reads instead of a 举报's or a confidential
@@ -26,7 +27,12 @@ DECISION_KEYS = ("lead_unit", "assist_units", "entry_id", "catalogue_version", "
 CONFIDENTIAL_PAYLOADS = frozenset({Action.CALLBACK.value})
 # Payload keys that carry a rating or the requester's identity on other channels (an Open311
 # account id, a photo link), hidden outside the centre wherever they appear.
-CENTRE_ONLY_KEYS = frozenset({"extra", "survey_answer", "write_off"})
+CENTRE_ONLY_KEYS = frozenset({"extra", "survey_answer", "write_off", "recording_url"})
+# Payload keys holding free text that may quote the requester (a note, a reply, an answer).
+FREE_TEXT_KEYS = frozenset({"text", "note", "answer", "agent_answer", "reason", "reply"})
+# A caller's recorded voice identifies them as surely as their number.
+_RECORDING_URL = re.compile(r"https?://api\.twilio\.com/\S*?/Recordings/\S+")
+RECORDING_WITHHELD = "（录音仅限热线中心听取）"
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -115,6 +121,16 @@ def accept_payload(session: DbSession, ticket: Ticket) -> dict[str, Any]:
     return payload or {}
 
 
+def readable(text: str | None, actor: Actor) -> str | None:
+    """Free text as `actor` may read it. Units and other systems act on what the appeal says,
+    not on who said it (DOMAIN.md: they see no name, phone, ID or exact address): the numbers,
+    addresses and names a requester typed or said are masked for them, as on Open311, and a
+    voicemail's recording is the centre's to hear."""
+    if text is None or actor.role in CENTRE_ROLES:
+        return text
+    return scrub(_RECORDING_URL.sub(RECORDING_WITHHELD, text))
+
+
 def content_withheld(ticket: Ticket, actor: Actor) -> bool:
     """Whether `actor` is another system reading a 举报 or confidential appeal."""
     return actor.role == Role.INTEGRATION and hidden_from_everyone(ticket)
@@ -141,8 +157,8 @@ def ticket_view(
         "external_id": ticket.external_id,
         "appeal_type": ticket.appeal_type,
         "urgency": ticket.urgency,
-        "title": None if withheld else ticket.title,
-        "text": WITHHELD_TEXT if withheld else ticket.text,
+        "title": None if withheld else readable(ticket.title, actor),
+        "text": WITHHELD_TEXT if withheld else readable(ticket.text, actor),
         "state": ticket.state,
         "matter_code": ticket.matter_code,
         "area_code": ticket.area_code,
@@ -168,7 +184,7 @@ def ticket_view(
         "hop_count": ticket.hop_count,
         "repeat_count": ticket.repeat_count,
         "escalated": ticket.escalated,
-        "reply_text": None if withheld else ticket.reply_text,
+        "reply_text": None if withheld else readable(ticket.reply_text, actor),
         "rating": ticket.rating if centre else None,
         "accepted_at": iso(ticket.accepted_at),
         "dispatched_at": iso(ticket.dispatched_at),
@@ -201,7 +217,11 @@ def event_payload(event: TicketEvent, actor: Actor) -> dict[str, Any]:
         # An SMS survey answer the centre has not yet turned into a callback: its text
         # quotes the rating, so nothing of it is shown.
         return {"channel": payload.get("channel")}
-    return {key: value for key, value in payload.items() if key not in CENTRE_ONLY_KEYS}
+    return {
+        key: readable(value, actor) if key in FREE_TEXT_KEYS and isinstance(value, str) else value
+        for key, value in payload.items()
+        if key not in CENTRE_ONLY_KEYS
+    }
 
 
 def event_view(event: TicketEvent, actor: Actor) -> dict[str, Any]:
@@ -242,7 +262,7 @@ def summary_view(ticket: Ticket, actor: Actor, now: datetime | None = None) -> d
         "source_line": ticket.source_line,
         "appeal_type": ticket.appeal_type,
         "urgency": ticket.urgency,
-        "title": None if content_withheld(ticket, actor) else ticket.title,
+        "title": None if content_withheld(ticket, actor) else readable(ticket.title, actor),
         "state": ticket.state,
         "matter_code": ticket.matter_code,
         "area_code": ticket.area_code,

@@ -6,9 +6,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hotline import lifecycle
 from hotline.extensions import db
-from hotline.models import PersonalDataAccess
+from hotline.models import PersonalDataAccess, Ticket
 from tests.api.conftest import API_KEY, create
+from tests.factories import AGENT
 
 
 def _audits() -> list[PersonalDataAccess]:
@@ -81,6 +83,25 @@ def test_the_lead_unit_never_sees_the_requesters_identity(
     assert body["address"] is None
     assert "张三" not in str(body) and "13800138000" not in str(body)
     assert _audits() == []
+
+
+def test_numbers_the_requester_typed_into_the_appeal_are_masked_for_units_and_systems(
+    client: Any, agent: Any, district: Any, no_catalogue: None
+) -> None:
+    text = "小区电梯坏了三天，请联系我13911112222，身份证330102199001011234"
+    created = create(client, text=text)
+    path = f"/api/v1/tickets/{created['id']}"
+    ticket = db.session.get(Ticket, created["id"])
+    assert ticket is not None
+    lifecycle.add_note(db.session, ticket, AGENT, "来电补充：备用电话13822223333")
+    db.session.commit()
+    for view in (district.get(path).get_json(), client.get(path, headers=API_KEY).get_json()):
+        assert "小区电梯坏了三天" in view["text"]
+        assert "13911112222" not in str(view) and "330102199001011234" not in str(view)
+        assert "13822223333" not in str(view)
+    by_agent = agent.get(path).get_json()
+    assert by_agent["text"] == text
+    assert "13822223333" in str(by_agent["events"])
 
 
 def test_the_lead_unit_sees_the_place_only_where_the_citizen_published_it(
@@ -258,3 +279,14 @@ def test_a_ticket_number_finds_its_ticket_in_the_list(
     created = create(client)
     items = agent.get(f"/api/v1/tickets?q={created['number']}").get_json()["items"]
     assert [item["id"] for item in items] == [created["id"]]
+
+
+def test_a_voicemail_recording_is_the_centres_to_hear(
+    client: Any, agent: Any, district: Any, no_catalogue: None
+) -> None:
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "a" * 32
+    created = create(client, text=f"电话留言待转写，请听取录音：{url}")
+    path = f"/api/v1/tickets/{created['id']}"
+    assert url not in str(district.get(path).get_json())
+    assert "录音仅限热线中心听取" in district.get(path).get_json()["text"]
+    assert url in agent.get(path).get_json()["text"]
