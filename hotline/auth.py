@@ -1,24 +1,29 @@
-"""Who is calling: integration API keys (bearer tokens) and console users (signed session)."""
+"""Who is calling: integration API keys (bearer tokens) and console users (signed session,
+after a login throttled per username and client address)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache, wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import current_app, request, session
+from sqlalchemy import ColumnElement, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.apikeys import find_key, known_keys
 from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.lifecycle import Actor
-from hotline.models import User
+from hotline.models import LoginFailure, User
+from hotline.models.login_failures import ADDRESS_LENGTH
 from routing.workflow import Role
 
 CENTRE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
@@ -71,6 +76,8 @@ def credential_fingerprint(user: User) -> str:
 
 
 def session_user() -> User | None:
+    """The signed-in user, or None. A cookie without the credentials fingerprint is no session:
+    every login writes one, and without it a password change would not sign the user out."""
     user_id = session.get("user_id")
     if not isinstance(user_id, int) or isinstance(user_id, bool):
         return None
@@ -78,8 +85,8 @@ def session_user() -> User | None:
     if user is None or not user.active:
         return None
     fingerprint = session.get("credentials")
-    if fingerprint is not None and not hmac.compare_digest(
-        str(fingerprint), credential_fingerprint(user)
+    if not isinstance(fingerprint, str) or not hmac.compare_digest(
+        fingerprint.encode(), credential_fingerprint(user).encode()
     ):
         return None
     return user
@@ -159,22 +166,136 @@ def _decoy_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
 
 
-def login(username: str, password: str) -> User:
-    """Check the credentials and start a fresh session (no fixation), or 401.
+class LoginThrottled(ApiError):
+    """429: too many failed logins for this username or from this address; retry after
+    `retry_after` seconds (sent as the Retry-After header)."""
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = math.ceil(retry_after / 60)
+        super().__init__(
+            429,
+            "too_many_attempts",
+            f"登录失败次数过多，请 {minutes} 分钟后再试",
+            {"retry_after": retry_after},
+        )
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    username: str
+    address: str
+    at: datetime
+
+
+def client_address() -> str:
+    """The address the request came from: the one our outermost trusted proxy put in
+    X-Forwarded-For when HOTLINE_TRUSTED_PROXIES names any (read as ProxyFix reads it, as the
+    webhook signature check does), else the connection's peer; anyone can send the header."""
+    hops = int(current_app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        forwarded = [v.strip() for v in request.headers.get("X-Forwarded-For", "").split(",")]
+        forwarded = [value for value in forwarded if value]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:ADDRESS_LENGTH]
+    return (request.remote_addr or "")[:ADDRESS_LENGTH]
+
+
+def _retry_after(
+    condition: ColumnElement[bool], limit: int, since: datetime, window: timedelta, now: datetime
+) -> int | None:
+    """Seconds until fewer than `limit` failures matching `condition` remain in the window, or
+    None when fewer already do."""
+    times = list(
+        db.session.scalars(
+            select(LoginFailure.failed_at)
+            .where(condition, LoginFailure.failed_at > since)
+            .order_by(LoginFailure.failed_at.desc())
+            .limit(limit)
+        )
+    )
+    if len(times) < limit:
+        return None
+    # The oldest of the latest `limit` failures: once it leaves the window, one more try is due.
+    return max(1, math.ceil((times[-1] + window - now).total_seconds()))
+
+
+def check_throttle(attempt: LoginAttempt) -> None:
+    """LoginThrottled (429) when the username or the address has failed too often lately.
+
+    Counted in the database, so every gunicorn worker sees the same failures; a refused attempt
+    is not counted, so the refusal ends when the window has passed.
+    """
+    config = current_app.config
+    window: timedelta = config["LOGIN_FAILURE_WINDOW"]
+    since = attempt.at - window
+    waits = [
+        _retry_after(
+            LoginFailure.username == attempt.username,
+            int(config["LOGIN_FAILURES_PER_USERNAME"]),
+            since,
+            window,
+            attempt.at,
+        ),
+        _retry_after(
+            LoginFailure.address == attempt.address,
+            int(config["LOGIN_FAILURES_PER_ADDRESS"]),
+            since,
+            window,
+            attempt.at,
+        ),
+    ]
+    refused = [wait for wait in waits if wait is not None]
+    if refused:
+        raise LoginThrottled(max(refused))
+
+
+def _prune(now: datetime) -> None:
+    window: timedelta = current_app.config["LOGIN_FAILURE_WINDOW"]
+    db.session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= now - window))
+
+
+def record_failure(attempt: LoginAttempt) -> None:
+    _prune(attempt.at)
+    db.session.add(
+        LoginFailure(username=attempt.username, address=attempt.address, failed_at=attempt.at)
+    )
+    db.session.flush()
+
+
+def forget_failures(attempt: LoginAttempt) -> None:
+    """A successful login clears its username's failures (not its address's: one right
+    password must not reopen an address that guesses at other usernames)."""
+    _prune(attempt.at)
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == attempt.username))
+
+
+def login(attempt: LoginAttempt, password: str) -> User | None:
+    """The active user the credentials name, or None after recording the failure; 429 before
+    any password is checked when the username or address is throttled. The caller commits in
+    both cases (a failure must count for the next attempt, in whichever worker serves it) and
+    then starts the session.
 
     An unknown user, a disabled one and a wrong password get the same answer in the same time.
     """
-    user = db.session.query(User).filter_by(username=username).one_or_none()
+    check_throttle(attempt)
+    user = db.session.query(User).filter_by(username=attempt.username).one_or_none()
     stored = user.password_hash if user is not None else _decoy_hash()
     matches = check_password_hash(stored, password)
     if user is None or not user.active or not matches:
-        raise ApiError(401, "invalid_credentials", "用户名或密码错误")
+        record_failure(attempt)
+        return None
+    forget_failures(attempt)
+    return user
+
+
+def start_session(user: User) -> None:
+    """A fresh session for the user (no fixation)."""
     session.clear()
     session["user_id"] = user.id
     session["credentials"] = credential_fingerprint(user)
     # A fresh random value: every login issues a cookie no earlier session ever held.
     session["nonce"] = secrets.token_urlsafe(16)
-    return user
 
 
 def logout() -> None:

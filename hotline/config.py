@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
+import tempfile
 from collections.abc import Mapping
 from datetime import time, timedelta
 from pathlib import Path
@@ -15,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 ENVIRONMENT: Mapping[str, str] = {
     "DATABASE_URL": "SQLAlchemy URL; unset means the embedded SQLite file instance/hotline.sqlite3",
     "REDIS_URL": "Redis for RQ jobs; unset means jobs run in-process after commit",
-    "HOTLINE_SECRET_KEY": "session signing key; required unless running the embedded default",
+    "HOTLINE_SECRET_KEY": "session signing key; required unless running the embedded default,"
+    " which generates one in instance/secret_key",
     "PORT": "port for `make run` (default 5000)",
     "HOTLINE_TIMEZONE": "the centre's time zone (default Asia/Shanghai)",
     "HOTLINE_DEMO_PASSWORD": "password given to every demo user by `demo load`",
@@ -26,7 +30,8 @@ ENVIRONMENT: Mapping[str, str] = {
     "HOTLINE_PUBLIC_URL": "external base URL used to check webhook signatures behind proxies"
     " (https: also marks the session cookie Secure)",
     "HOTLINE_TRUSTED_PROXIES": "proxies in front of the app whose X-Forwarded-* headers the"
-    " Twilio signature check believes when HOTLINE_PUBLIC_URL is unset (default 0: none)",
+    " Twilio signature check believes when HOTLINE_PUBLIC_URL is unset, and whose"
+    " X-Forwarded-For names the client the login throttle counts (default 0: none)",
     "TWILIO_WEBHOOK_SHARED_KEY": "secret of the Twilio webhook SharedKey, for webhooks that a"
     " Webhook Rule signs with it instead of the auth token",
     "HOTLINE_SESSION_HOURS": "hours a console login stays valid (12)",
@@ -54,7 +59,9 @@ ENVIRONMENT: Mapping[str, str] = {
     "GUNICORN_LOG_LEVEL": "gunicorn's own log level (default info)",
 }
 
-EMBEDDED_SECRET = "embedded-development-only"
+# The embedded default's session key, generated on its first start: a constant would be public,
+# and anyone could sign a session cookie naming any user.
+EMBEDDED_SECRET_FILE = "secret_key"
 # Upper bounds of the numeric settings: past them a setting is a typo, not a policy.
 MAX_WORKING_DAYS = 366  # the calendar API's own limit; the calendar covers about a year ahead
 MAX_DUPLICATE_WINDOW_DAYS = 366
@@ -197,6 +204,30 @@ def _instance_sqlite_url(instance_path: str) -> str:
     return f"sqlite:///{folder / 'hotline.sqlite3'}"
 
 
+def _embedded_secret(instance_path: str) -> str:
+    """The instance folder's own random session key, written once (mode 0600) and reused.
+
+    Written whole under a temporary name and linked into place, so that two processes starting
+    at once agree on one key and neither reads a half-written file.
+    """
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / EMBEDDED_SECRET_FILE
+    if not path.exists():
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{EMBEDDED_SECRET_FILE}.")
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as file:
+                file.write(secrets.token_urlsafe(48) + "\n")
+            with contextlib.suppress(FileExistsError):  # another process was first: use theirs
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    secret = path.read_text(encoding="ascii").strip()
+    if not secret:
+        raise ConfigError(f"{path} is empty: delete it to generate a new session key")
+    return secret
+
+
 def build_config(
     instance_path: str,
     environ: Mapping[str, str] | None = None,
@@ -220,7 +251,7 @@ def build_config(
             raise ConfigError(
                 "HOTLINE_SECRET_KEY must be set when DATABASE_URL points at a real database"
             )
-        secret = EMBEDDED_SECRET
+        secret = _embedded_secret(instance_path)
 
     config: dict[str, Any] = {
         "SECRET_KEY": secret,
@@ -292,6 +323,11 @@ def build_config(
         "PERMANENT_SESSION_LIFETIME": timedelta(
             hours=_int(env, "HOTLINE_SESSION_HOURS", 12, low=1, high=MAX_SESSION_HOURS)
         ),
+        # Password guessing: after this many failed logins within the window, a username (or,
+        # across usernames, a client address) is refused with 429 until the window has passed.
+        "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+        "LOGIN_FAILURES_PER_USERNAME": 5,
+        "LOGIN_FAILURES_PER_ADDRESS": 20,
     }
     if database_url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

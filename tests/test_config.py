@@ -20,6 +20,34 @@ def test_the_embedded_default_is_sqlite_under_instance_with_inline_jobs(tmp_path
     assert config["TIMEZONE"] == "Asia/Shanghai"
 
 
+def test_the_embedded_default_generates_its_own_session_key_readable_only_by_its_owner(
+    tmp_path: Path,
+) -> None:
+    config = build_config(str(tmp_path / "instance"), environ={})
+    key_file = tmp_path / "instance" / "secret_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert config["SECRET_KEY"] == key_file.read_text(encoding="ascii").strip()
+    assert len(config["SECRET_KEY"]) >= 32
+
+
+def test_the_embedded_session_key_is_reused_on_the_next_start(tmp_path: Path) -> None:
+    first = build_config(str(tmp_path / "instance"), environ={})
+    again = build_config(str(tmp_path / "instance"), environ={})
+    assert again["SECRET_KEY"] == first["SECRET_KEY"]
+
+
+def test_every_embedded_instance_has_a_session_key_of_its_own(tmp_path: Path) -> None:
+    one = build_config(str(tmp_path / "one"), environ={})
+    other = build_config(str(tmp_path / "other"), environ={})
+    assert one["SECRET_KEY"] != other["SECRET_KEY"]
+
+
+def test_a_set_secret_key_is_used_and_no_key_file_is_written(tmp_path: Path) -> None:
+    config = build_config(str(tmp_path), environ={"HOTLINE_SECRET_KEY": "from-the-environment"})
+    assert config["SECRET_KEY"] == "from-the-environment"
+    assert not (tmp_path / "secret_key").exists()
+
+
 def test_a_real_database_without_a_secret_key_refuses_to_start(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="HOTLINE_SECRET_KEY"):
         build_config(str(tmp_path), environ={"DATABASE_URL": "postgresql://db/hotline"})

@@ -38,6 +38,7 @@ ERROR_TEXT = {
     "413": "请求体过大",
     "415": "请求体必须是 application/json",
     "422": "违反业务规则（如未知编码 unknown_code）",
+    "429": "登录失败次数过多（too_many_attempts），请按 Retry-After 稍后再试",
 }
 
 
@@ -382,7 +383,7 @@ def operations() -> list[Operation]:
             "auth",
             UserSchema,
             body=LoginSchema,
-            errors=("400", "401", "415"),
+            errors=("400", "401", "415", "429"),
             secured=False,
         ),
         Operation("post", "/api/v1/auth/logout", "退出登录", "auth", None, "204", errors=()),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from hotline import auth
+from hotline import auth, clock
 from hotline.api import blueprint
 from hotline.api.parsing import load_body
 from hotline.api.schemas import LoginSchema
 from hotline.auth import ANY_ROLE, authenticate, require_roles
+from hotline.errors import ApiError, error_response
 from hotline.lifecycle import Actor
 from hotline.models import User
+from hotline.transaction import commit
 
 
 def user_view(user: User) -> dict[str, object]:
@@ -36,8 +38,22 @@ def actor_view(actor: Actor) -> dict[str, object]:
 @blueprint.post("/auth/login")
 def login() -> Response:
     data = load_body(LoginSchema())
-    user = auth.login(data["username"], data["password"])
+    attempt = auth.LoginAttempt(
+        username=data["username"], address=auth.client_address(), at=clock.utcnow()
+    )
+    user = auth.login(attempt, data["password"])
+    commit()  # a failure too: the next attempt, in whichever worker, counts it
+    if user is None:
+        raise ApiError(401, "invalid_credentials", "用户名或密码错误")
+    auth.start_session(user)
     return jsonify({"user": user_view(user)})
+
+
+@blueprint.errorhandler(auth.LoginThrottled)
+def _throttled(error: auth.LoginThrottled) -> tuple[Response, int]:
+    response, status = error_response(error.status, error.code, error.message, error.details)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response, status
 
 
 @blueprint.post("/auth/logout")

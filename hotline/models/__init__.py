@@ -8,6 +8,7 @@ from hotline.models.channels import (
     OfficialSchedule,
     SmsOptOut,
 )
+from hotline.models.login_failures import LoginFailure
 from hotline.models.outbox import Breach, OutboxMessage
 from hotline.models.people import ApiKey, PersonalDataAccess, Requester, User
 from hotline.models.reference import Area, Matter, Unit
@@ -28,6 +29,7 @@ __all__ = [
     "Conversation",
     "IdempotencyRecord",
     "InboundMessage",
+    "LoginFailure",
     "Matter",
     "OfficialSchedule",
     "OutboxMessage",

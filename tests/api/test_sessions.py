@@ -49,3 +49,17 @@ def test_an_api_key_is_an_integration(client: Any) -> None:
     me = client.get("/api/v1/auth/me", headers=API_KEY).get_json()["user"]
     assert me["role"] == "integration"
     assert me["display_name"].startswith("api:")
+
+
+def test_a_cookie_without_the_credentials_fingerprint_is_no_session(app: Any) -> None:
+    from sqlalchemy import select
+
+    from hotline.extensions import db
+    from hotline.models import User
+
+    admin = db.session.scalars(select(User).where(User.username == "admin")).one()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"] = admin.id
+    assert client.get("/api/v1/auth/me").status_code == 401
+    assert client.get("/api/v1/tickets").status_code == 401
