@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from hotline.extensions import DbSession
 from hotline.models import Ticket, TicketEvent, Unit
@@ -15,7 +15,7 @@ from hotline.open311.formats import format_datetime
 from hotline.open311.schemas import MARKUP
 from hotline.open311.scrubbing import scrub
 from hotline.routing_context import routing_context
-from routing.glossary import TriageOutcome
+from routing.glossary import AppealType, Channel, TriageOutcome
 from routing.tree import AreaTree, CodeTree
 from routing.workflow import STATE_LABELS, Action, TicketState
 
@@ -28,6 +28,46 @@ OUTCOME_LABELS = {
     TriageOutcome.DISPATCH: "派单办理",
 }
 WITHHELD = "（该诉求为举报或诉求人要求保密，内容不予公开）"
+NOT_PUBLISHED = "（该诉求不属于公开的服务请求，内容不予公开）"
+
+# What triage sent elsewhere or turned away is no service request of the city's: an emergency
+# transfer (a domestic violence call, with the caller's name and home), a legal-route referral
+# (a custody dispute), a contact not accepted. Nor is a ticket no matter was given yet.
+NOT_SERVICE_REQUESTS = (
+    TriageOutcome.EMERGENCY,
+    TriageOutcome.REFERRAL,
+    TriageOutcome.NOT_ACCEPTED,
+)
+
+
+def is_service_request(ticket: Ticket) -> bool:
+    """Whether the public feed lists the ticket and publishes what it says."""
+    return ticket.triage_outcome not in NOT_SERVICE_REQUESTS and ticket.matter_code is not None
+
+
+def service_requests() -> ColumnElement[bool]:
+    """is_service_request in SQL."""
+    return and_(Ticket.triage_outcome.not_in(NOT_SERVICE_REQUESTS), Ticket.matter_code.is_not(None))
+
+
+def answered_by_id(ticket: Ticket) -> bool:
+    """Whether GET requests/<id> (and tokens/<token>) answer for the ticket: a service request,
+    or anything posted through Open311 itself, which its poster may track (withheld, as a
+    confidential one is, when it is no service request). Any other is a 404, as an unknown id
+    is: ticket numbers run in sequence, and the public must not walk them to an emergency
+    transfer or a referral someone phoned in."""
+    return is_service_request(ticket) or ticket.channel == Channel.OPEN311
+
+
+def answerable() -> ColumnElement[bool]:
+    """answered_by_id in SQL."""
+    return or_(service_requests(), Ticket.channel == Channel.OPEN311)
+
+
+def is_withheld(ticket: Ticket) -> bool:
+    """举报 and a confidential appeal: what they say (the description, the unit's reply, the
+    exact place, a photo) is never published, scrubbed or not."""
+    return ticket.confidential or ticket.appeal_type == AppealType.REPORT
 
 
 def plain(text: str | None) -> str | None:
@@ -43,8 +83,12 @@ LINK_WITHHELD = "（链接不公开）"
 
 
 def public_text(ticket: Ticket) -> str | None:
-    text = scrub(plain(ticket.text))
-    if text and ticket.channel != "open311":
+    return _published(ticket.text, links=ticket.channel == Channel.OPEN311)
+
+
+def _published(text: str | None, links: bool) -> str | None:
+    text = scrub(plain(text))
+    if text and not links:
         text = _LINK.sub(LINK_WITHHELD, text)
     return text
 
@@ -81,18 +125,33 @@ def notice(
 
 
 def status_notes(ticket: Ticket, parent: Ticket | None = None) -> str:
-    """The 12345 state in words; a closed ticket adds how it ended and the reply. A merged
-    request is handled as the ticket it joined, and says which."""
+    """The 12345 state in words; a closed ticket adds how it ended and the reply, scrubbed as a
+    description is. A merged request is handled as the ticket it joined, and says which.
+
+    The reply answers what the appeal said, and often repeats it with the requester's name and
+    home ("经查，李娜（翠苑小区6栋101）举报的…"): a withheld ticket (举报, confidential, no
+    service request), or one merged into such a ticket or merged while itself withheld, shows
+    the state only."""
     if parent is not None:
-        return f"已并入工单 {parent.number} 合并办理；该工单：{status_notes(parent)}"
+        reply = not _hides_reply(ticket) and not _hides_reply(parent)
+        return f"已并入工单 {parent.number} 合并办理；该工单：{_state(parent, reply)}"
+    return _state(ticket, reply=not _hides_reply(ticket))
+
+
+def _hides_reply(ticket: Ticket) -> bool:
+    return is_withheld(ticket) or not is_service_request(ticket)
+
+
+def _state(ticket: Ticket, reply: bool) -> str:
     label = STATE_LABELS.get(TicketState(ticket.state), ticket.state)
     if ticket.state != TicketState.CLOSED:
         return f"{label}。"
     outcome = TriageOutcome(ticket.triage_outcome)
     if outcome is not TriageOutcome.DISPATCH:
         label += f"（{OUTCOME_LABELS[outcome]}）"
-    if ticket.reply_text:
-        return f"{label}。答复：{scrub(ticket.reply_text)}"
+    text = _published(ticket.reply_text, links=False) if reply else None
+    if text:
+        return f"{label}。答复：{text}"
     return f"{label}。"
 
 
@@ -155,10 +214,13 @@ def public_request(
     """
     handling = parent if parent is not None else ticket
     unit_name = units.get(handling.lead_unit_code or "")
-    secret = ticket.confidential
+    secret = is_withheld(ticket)
+    # Answered by its id only because its poster may track it (answered_by_id): withheld too.
+    unlisted = not is_service_request(ticket)
+    withheld = WITHHELD if secret else NOT_PUBLISHED if unlisted else None
     # The exact place is published only where the citizen posted it to this public API; a
     # phone, SMS or counter appeal's address is often the caller's home: its area only.
-    exact_place = not secret and ticket.channel == "open311"
+    exact_place = withheld is None and ticket.channel == Channel.OPEN311
     service_code = ticket.matter_code
     fact = facts.get(ticket.id) or {}
     extra = fact.get("open311") or {}
@@ -173,7 +235,7 @@ def public_request(
             matters.name(service_code) if service_code and service_code in matters else None
         ),
         "service_code": service_code,
-        "description": WITHHELD if secret else description,
+        "description": withheld or description,
         "agency_responsible": unit_name,
         "service_notice": notice(ticket, unit_name, parent, fact.get("service")),
         "requested_datetime": format_datetime(ticket.accepted_at),
@@ -184,7 +246,7 @@ def public_request(
         "zipcode": None,
         "lat": ticket.latitude if exact_place else None,
         "long": ticket.longitude if exact_place else None,
-        "media_url": None if secret else extra.get("media_url"),
+        "media_url": None if withheld else extra.get("media_url"),
     }
 
 

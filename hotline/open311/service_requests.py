@@ -29,9 +29,12 @@ from hotline.open311.formats import Open311Error, render
 from hotline.open311.jurisdiction import check_jurisdiction, setting, submitted
 from hotline.open311.publication import (
     accept_facts,
+    answerable,
+    answered_by_id,
     notice,
     parents,
     public_request,
+    service_requests,
     unit_names,
 )
 from hotline.open311.schemas import (
@@ -46,7 +49,7 @@ from hotline.phones import InvalidPhone, caller_number
 from hotline.routing_context import routing_context
 from hotline.service_area import outside_service_area
 from hotline.transaction import commit
-from routing.glossary import Channel, TriageOutcome
+from routing.glossary import Channel
 from routing.locating import area_in_address
 from routing.workflow import Role, TicketState
 
@@ -262,7 +265,8 @@ def list_requests(fmt: str) -> Response:
     # The spec: a list of ids "overrides all other arguments", so those are not even read.
     numbers = load(REQUEST_IDS, params).get("service_request_id")
     if numbers:
-        statement = statement.where(Ticket.number.in_(numbers[:limit]))
+        # As GET requests/<id> answers: what it would 404 is left out, as an unknown id is.
+        statement = statement.where(Ticket.number.in_(numbers[:limit]), answerable())
     else:
         statement = _filtered(statement, load(REQUESTS_QUERY, params))
     statement = statement.order_by(Ticket.accepted_at.desc(), Ticket.id.desc()).limit(limit)
@@ -290,12 +294,11 @@ def _filtered(statement: Select[Ticket], query: dict[str, Any]) -> Select[Ticket
     if end - start > window:
         raise Open311Error(400, f"start_date 与 end_date 相差不能超过 {window.days} 天")
     statement = statement.where(Ticket.accepted_at >= start, Ticket.accepted_at <= end)
-    # The public list holds service requests: a contact not accepted (abuse, a joke, a misdial)
-    # is none, and one no matter was given yet has no service_code the spec could show. Either
-    # is still answered when asked for by its id.
-    statement = statement.where(
-        Ticket.triage_outcome != TriageOutcome.NOT_ACCEPTED, Ticket.matter_code.is_not(None)
-    )
+    # The public list holds service requests: an emergency transfer, a legal-route referral or
+    # a contact not accepted (abuse, a joke, a misdial) is none, and one no matter was given yet
+    # has no service_code the spec could show (publication.is_service_request). Asked for by
+    # its id, one posted through Open311 is answered, withheld; any other is a 404.
+    statement = statement.where(service_requests())
     if query.get("service_code"):
         statement = statement.where(Ticket.matter_code.in_(query["service_code"]))
     statuses = set(query.get("status") or ())
@@ -312,7 +315,9 @@ def _filtered(statement: Select[Ticket], query: dict[str, Any]) -> Select[Ticket
 @blueprint.get("/requests/<service_request_id>.<any(xml, json):fmt>")
 def get_request(service_request_id: str, fmt: str) -> Response:
     check_jurisdiction()
-    ticket = db.session.scalars(select(Ticket).where(Ticket.number == service_request_id)).first()
+    ticket = db.session.scalars(
+        select(Ticket).where(Ticket.number == service_request_id, answerable())
+    ).first()
     if ticket is None:
         raise Open311Error(404, f"服务请求 {service_request_id} 不存在")
     return _render_tickets(fmt, [ticket])
@@ -326,7 +331,7 @@ def get_token(token: str, fmt: str) -> Response:
     ticket_id = int(token) if is_id else None
     # tickets.id is a 32-bit integer: PostgreSQL refuses a larger one rather than finding none.
     ticket = db.session.get(Ticket, ticket_id) if ticket_id and ticket_id <= MAX_ROW_ID else None
-    if ticket is None:
+    if ticket is None or not answered_by_id(ticket):
         raise Open311Error(404, f"令牌 {token} 不存在")
     body = [{"service_request_id": ticket.number, "token": token_for(ticket)}]
     return render(fmt, "service_requests", body)

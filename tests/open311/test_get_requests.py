@@ -12,6 +12,7 @@ from hotline import lifecycle
 from hotline.extensions import db
 from hotline.models import Ticket
 from hotline.open311.formats import format_datetime
+from hotline.open311.publication import NOT_PUBLISHED
 from hotline.open311.service_requests import token_for
 from routing.glossary import TriageOutcome
 from tests.factories import AGENT, accepted, intake
@@ -322,7 +323,7 @@ def test_published_descriptions_carry_no_html_but_keep_their_line_breaks(client:
     assert item["description"] == "电梯坏了三天\n请尽快维修谢谢"
 
 
-def test_the_list_leaves_out_contacts_not_accepted_and_requests_with_no_service_yet(
+def test_the_list_leaves_out_what_is_no_service_request_and_its_id_finds_nothing(
     client: Any,
 ) -> None:
     listed = accepted(at=MONDAY_TEN).number
@@ -334,10 +335,30 @@ def test_the_list_leaves_out_contacts_not_accepted_and_requests_with_no_service_
         TriageOutcome.NOT_ACCEPTED,
         at=MONDAY_TEN,
     ).number
+    transferred, referred = (
+        lifecycle.accept(db.session, AGENT, intake(), outcome, at=MONDAY_TEN).number
+        for outcome in (TriageOutcome.EMERGENCY, TriageOutcome.REFERRAL)
+    )
     assert _numbers(client.get(f"/open311/v2/requests.json?{WEEK}")) == [listed]
-    for number in (unclassified, refused):
-        one = client.get(f"/open311/v2/requests/{number}.json")
-        assert one.status_code == 200
-        assert _numbers(client.get(f"/open311/v2/requests.json?service_request_id={number}")) == [
-            number
-        ]
+    for number in (unclassified, refused, transferred, referred):
+        assert client.get(f"/open311/v2/requests/{number}.json").status_code == 404
+        assert _numbers(client.get(f"/open311/v2/requests.json?service_request_id={number}")) == []
+
+
+def test_a_contact_posted_through_open311_but_not_accepted_is_answered_by_its_id_withheld(
+    client: Any,
+) -> None:
+    refused = lifecycle.accept(
+        db.session,
+        AGENT,
+        intake(channel="open311", text="你们这些吃干饭的废物，我叫张伟"),
+        TriageOutcome.NOT_ACCEPTED,
+        at=MONDAY_TEN,
+    ).number
+    [item] = client.get(f"/open311/v2/requests/{refused}.json").json
+    assert item["description"] == NOT_PUBLISHED
+    assert item["service_notice"].startswith(f"工单 {refused} 已受理（不予受理）")
+    assert _numbers(client.get(f"/open311/v2/requests.json?service_request_id={refused}")) == [
+        refused
+    ]
+    assert refused not in _numbers(client.get(f"/open311/v2/requests.json?{WEEK}"))
