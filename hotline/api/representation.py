@@ -15,7 +15,7 @@ from hotline.domain import local_iso
 from hotline.extensions import DbSession
 from hotline.lifecycle import Actor
 from hotline.models import CLOCKS, Requester, Ticket, TicketEvent
-from hotline.open311.scrubbing import scrub
+from hotline.personal_data import scrub
 from routing.workflow import Action, Role, TicketState
 
 # What an integration (an API key: another system) reads instead of a 举报's or a confidential

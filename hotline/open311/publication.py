@@ -13,7 +13,7 @@ from hotline.extensions import DbSession
 from hotline.models import Ticket, TicketEvent, Unit
 from hotline.open311.formats import format_datetime
 from hotline.open311.schemas import MARKUP
-from hotline.open311.scrubbing import scrub
+from hotline.personal_data import scrub
 from hotline.routing_context import routing_context
 from routing.glossary import AppealType, Channel, TriageOutcome
 from routing.tree import AreaTree, CodeTree

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from hotline.auth import credential_fingerprint
 from hotline.extensions import db
 from hotline.models import User
 from hotline.routing_context import invalidate
@@ -36,6 +37,8 @@ def sign_in(app: Flask, client: Any) -> Callable[[str], Any]:
         user = db.session.scalars(select(User).where(User.username == USERNAMES[role])).one()
         with client.session_transaction() as session:
             session["user_id"] = user.id
+            # As a login writes it: a cookie without the fingerprint is no session.
+            session["credentials"] = credential_fingerprint(user)
         return client
 
     return sign

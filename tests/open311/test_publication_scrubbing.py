@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hotline.open311.scrubbing import scrub
+from hotline.personal_data import scrub
 from tests.factories import accepted
 
 

@@ -1,4 +1,5 @@
-"""Personal data hidden in the free text the public Open311 feed publishes: phone numbers (mobile
+"""Personal data masked in free text that leaves the centre (the public Open311 feed, and what
+units and other systems read of an appeal through the API): phone numbers (mobile
 and landline, as people write and say them), ID and bank card numbers, e-mail addresses, QQ and
 WeChat IDs, a name its owner introduces (我叫张伟, 姓名：陈静) and the room of a home address
 (5栋302室 → 5栋***室: the building stays, as a place the city can act on; the household goes).
