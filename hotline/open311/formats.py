@@ -90,8 +90,18 @@ def _fill(element: ElementTree.Element, name: str, value: Any) -> None:
             _fill(ElementTree.SubElement(element, member), member, item)
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
+    elif isinstance(value, float):
+        element.text = decimal_text(value)
     elif value is not None:
         element.text = xml_text(str(value))
+
+
+def decimal_text(value: float) -> str:
+    """A coordinate as XML clients parse decimals: 0.00001, never 1e-05."""
+    text = repr(value)
+    if "e" not in text and "E" not in text:
+        return text
+    return format(value, ".15f").rstrip("0").rstrip(".") or "0"
 
 
 def xml_text(text: str) -> str:

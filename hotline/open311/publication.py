@@ -241,7 +241,12 @@ def public_request(
         "requested_datetime": format_datetime(ticket.accepted_at),
         "updated_datetime": format_datetime(max(_updated_at(ticket), _updated_at(handling))),
         "expected_datetime": format_datetime(handling.handle_due_at),
-        "address": scrub(ticket.address) if exact_place else _area_label(areas, ticket.area_code),
+        # Posted with address_id alone: the area it names, as for the other channels.
+        "address": (
+            scrub(ticket.address)
+            if exact_place and ticket.address
+            else _area_label(areas, ticket.area_code)
+        ),
         "address_id": ticket.area_code,
         "zipcode": None,
         "lat": ticket.latitude if exact_place else None,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.models import Requester, Ticket
-from tests.open311.helpers import error_descriptions, post_body
+from tests.open311.helpers import error_descriptions, post_body, xml
 
 URL = "/open311/v2/requests.xml"
 
@@ -162,3 +162,21 @@ def test_coordinates_outside_the_configured_service_area_are_another_citys_matte
     assert "不在本市服务范围内" in error_descriptions(outside)[0]
     inside = client.post(URL, data=post_body(lat="28.2", long="112.9"))
     assert inside.status_code == 200
+
+
+def test_a_small_coordinate_is_published_as_a_decimal_not_in_exponent_form(client: Any) -> None:
+    ticket = _ticket(
+        client.post("/open311/v2/requests.json", data=post_body(lat="0.00001", long="-0.00005"))
+    )
+    request = xml(client.get(f"/open311/v2/requests/{ticket.number}.xml")).find("request")
+    assert request is not None
+    assert (request.findtext("lat"), request.findtext("long")) == ("0.00001", "-0.00005")
+
+
+def test_a_request_placed_by_address_id_alone_publishes_that_areas_name(client: Any) -> None:
+    body = post_body(address_string=None, address_id="990102001002")
+    ticket = _ticket(client.post("/open311/v2/requests.json", data=body))
+    request = xml(client.get(f"/open311/v2/requests/{ticket.number}.xml")).find("request")
+    assert request is not None
+    assert request.findtext("address_id") == "990102001002"
+    assert request.findtext("address")
