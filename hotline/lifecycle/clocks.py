@@ -98,6 +98,8 @@ def start_callback_clock(domain: Domain, ticket: Ticket, at: datetime) -> str | 
         due = callback_due(domain.calendar, snapshotted_tier(domain, ticket), at)
     except CalendarNotCovered:
         ticket.callback_due_at = None
+        ticket.callback_met_at = None
+        ticket.callback_breached_at = None
         ticket.due_provisional = True
         return None
     ticket.callback_due_at = due.due_at

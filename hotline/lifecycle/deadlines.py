@@ -415,10 +415,13 @@ def record_breach(
 
 
 def _fresh_dues(domain: Domain, ticket: Ticket) -> dict[str, Due]:
-    """Every set clock's due time computed anew from its original start and the snapshot tier."""
+    """Every started clock's due time computed anew from its original start and the snapshot
+    tier. A clock left open because its due time fell past the known years (its column None,
+    the ticket provisional) is started too: loading that year's schedule is what computes it."""
     tier = snapshotted_tier(domain, ticket)
     dues: dict[str, Due] = {}
-    if ticket.dispatched_at is not None and ticket.sign_due_at is not None:
+    left_open = bool(ticket.due_provisional)
+    if ticket.dispatched_at is not None and (ticket.sign_due_at is not None or left_open):
         work = compute_clocks(domain.calendar, tier, ticket.dispatched_at)
         for clock in WORK_CLOCKS:
             dues[str(clock)] = work[clock]
@@ -427,7 +430,7 @@ def _fresh_dues(domain: Domain, ticket: Ticket) -> dict[str, Due]:
             dues["handle"] = extend(
                 domain.calendar, work[ClockName.HANDLE].due_at, ticket.extension_days
             )
-    if ticket.reviewed_at is not None and ticket.callback_due_at is not None:
+    if ticket.reviewed_at is not None and (ticket.callback_due_at is not None or left_open):
         dues["callback"] = callback_due(domain.calendar, tier, ticket.reviewed_at)
     return dues
 

@@ -21,6 +21,8 @@ from tests.deadlines.test_calendar_cli import OFFICIAL_2027
 
 # Thu 2027-12-30 10:00 in Shanghai: 2027 is the provisional year, 2028 is not known at all.
 LAST_DAYS = datetime(2027, 12, 30, 2, 0, tzinfo=UTC)
+# Fri 2027-12-31 18:00 in Shanghai: after the last business hours the calendar knows.
+NEW_YEARS_EVE = datetime(2027, 12, 31, 10, 0, tzinfo=UTC)
 
 
 def _dispatch_event(ticket_id: int) -> TicketEvent:
@@ -44,21 +46,44 @@ def test_a_ticket_whose_deadline_falls_in_an_unknown_year_is_dispatched_with_it_
     assert "2028" in clocks["uncovered_reason"]
 
 
+def _load_official_2027(app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "schedule.json"
+    path.write_text(json.dumps(OFFICIAL_2027, ensure_ascii=False), encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["calendar", "load", str(path), "--loaded-by", "admin"]
+    )
+    assert result.exit_code == 0, result.output
+
+
 def test_loading_the_schedule_computes_the_clock_left_open(
     fresh_domain: Flask, tmp_path: Path
 ) -> None:
     ticket = factories.dispatched(at=LAST_DAYS)
-    path = tmp_path / "schedule.json"
-    path.write_text(json.dumps(OFFICIAL_2027, ensure_ascii=False), encoding="utf-8")
-    result = fresh_domain.test_cli_runner().invoke(
-        args=["calendar", "load", str(path), "--loaded-by", "admin"]
-    )
-    assert result.exit_code == 0, result.output
+    _load_official_2027(fresh_domain, tmp_path)
     db.session.refresh(ticket)
     # 2027 is official now and 2028 the provisional year: the deadline exists, flagged.
     assert ticket.handle_due_at is not None
     assert ticket.handle_due_at.year == 2028
     assert ticket.due_provisional is True
+
+
+def test_every_clock_left_open_on_new_years_eve_is_computed_once_the_year_is_known(
+    fresh_domain: Flask, tmp_path: Path
+) -> None:
+    ticket = factories.handled(at=NEW_YEARS_EVE - timedelta(days=1))
+    lifecycle.reply(db.session, ticket, factories.LEAD, text="已修复", at=NEW_YEARS_EVE)
+    lifecycle.review(db.session, ticket, factories.DISPATCHER, approve=True, at=NEW_YEARS_EVE)
+    assert ticket.callback_due_at is None
+    late = factories.dispatched(at=NEW_YEARS_EVE)
+    # Working-hour and working-day clocks need 2028's calendar; natural hours (contact) do not.
+    assert (late.sign_due_at, late.handle_due_at) == (None, None)
+
+    _load_official_2027(fresh_domain, tmp_path)
+    db.session.refresh(ticket)
+    db.session.refresh(late)
+    assert ticket.callback_due_at is not None and ticket.callback_due_at.year == 2028
+    assert None not in (late.sign_due_at, late.contact_due_at, late.handle_due_at)
+    assert late.due_provisional is True
 
 
 def test_an_extension_into_an_unknown_year_is_refused_with_the_reason(
