@@ -83,7 +83,7 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
     return False
 
 
-def triage_view(ticket: Ticket, accept_payload: dict[str, Any]) -> dict[str, Any]:
+def triage_view(ticket: Ticket, accept_payload: dict[str, Any], actor: Actor) -> dict[str, Any]:
     details = accept_payload.get("triage") or {}
     return {
         "outcome": ticket.triage_outcome,
@@ -92,7 +92,10 @@ def triage_view(ticket: Ticket, accept_payload: dict[str, Any]) -> dict[str, Any
         "route": details.get("route"),
         "guidance": details.get("guidance"),
         "model_probability": details.get("model_probability"),
-        "agent_answer": accept_payload.get("agent_answer"),
+        # Free text an agent wrote to the caller: read like the appeal itself.
+        "agent_answer": None
+        if content_withheld(ticket, actor)
+        else readable(accept_payload.get("agent_answer"), actor),
     }
 
 
@@ -165,7 +168,7 @@ def ticket_view(
         "address": ticket.address if purpose and address_visible(ticket, actor) else None,
         "location": None,
         "triage": triage_view(
-            ticket, accept if accept is not None else accept_payload(session, ticket)
+            ticket, accept if accept is not None else accept_payload(session, ticket), actor
         ),
         "classification": ticket.classification,
         "dispatch": decision_view(ticket),

@@ -18,17 +18,28 @@ from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.lifecycle import Actor, DomainError
 from hotline.models import CLOCKS, Ticket, TicketAssignment, Unit
+from hotline.personal_data import scrub
 from hotline.routing_context import RoutingContext
 from routing.tree import CodeTree
 from routing.workflow import Role, TicketState
 
 # A ticket number as the centre gives it (20261128-000001): `q` finds the ticket by it too.
 TICKET_NUMBER = re.compile(r"[0-9]{8}-[0-9]{6}")
-# A mobile, a landline with its area code, an ID or a bank card number, however spaced: personal
-# data that only the centre may look tickets up by (its caller lookup is audited; a unit's or
-# another system's text search would not be).
-_PERSONAL_NUMBER = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{9,11}|\d{17}[\dXx]|\d{16,19})(?!\d)")
+# Seven digits or more, however spaced, are part of a phone, an ID or a card number, which only
+# the centre may look tickets up by (its caller lookup is audited; a unit's or another system's
+# text search would not be, and `contains` finds a whole number from any part of it). A ticket
+# number, or the date it starts with, is no one's personal data.
+_LONG_DIGITS = re.compile(r"\d{7,}")
 _NUMBER_SEPARATORS = re.compile(r"[\s\-./_]")
+_TICKET_NUMBER_PART = re.compile(r"(?<!\d)20\d{6}(?:\d{1,6})?(?!\d)")
+
+
+def personal_number_in(q: str) -> bool:
+    """Whether a search term holds (part of) a personal number, in digits or spoken."""
+    if scrub(q) != q:
+        return True
+    digits = _TICKET_NUMBER_PART.sub(" ", _NUMBER_SEPARATORS.sub("", q))
+    return _LONG_DIGITS.search(digits) is not None
 
 
 MAX_ID = 2**31 - 1
@@ -130,9 +141,7 @@ def ticket_query(
         conditions.append(overdue if filters["overdue"] else ~overdue)
     if filters.get("q"):
         q = filters["q"]
-        if actor.role not in CENTRE_ROLES and _PERSONAL_NUMBER.search(
-            _NUMBER_SEPARATORS.sub("", q)
-        ):
+        if actor.role not in CENTRE_ROLES and personal_number_in(q):
             raise ApiError(
                 403,
                 "personal_data_search",

@@ -290,3 +290,15 @@ def test_a_voicemail_recording_is_the_centres_to_hear(
     assert url not in str(district.get(path).get_json())
     assert "录音仅限热线中心听取" in district.get(path).get_json()["text"]
     assert url in agent.get(path).get_json()["text"]
+
+
+def test_what_the_agent_told_the_caller_is_read_by_other_systems_without_his_number(
+    client: Any, agent: Any, no_catalogue: None
+) -> None:
+    answer = "已告知拨打120，并记下他的电话13977776666"
+    created = create(client, text="我家老人突然晕倒了，叫不醒", matter_code=None, answer=answer)
+    path = f"/api/v1/tickets/{created['id']}"
+    by_system = client.get(path, headers=API_KEY).get_json()
+    assert by_system["triage"]["agent_answer"].startswith("已告知拨打120")
+    assert "13977776666" not in str(by_system)
+    assert agent.get(path).get_json()["triage"]["agent_answer"] == answer
