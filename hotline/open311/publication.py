@@ -9,13 +9,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
+from hotline.api.privacy import hidden_from_everyone
 from hotline.extensions import DbSession
 from hotline.models import Ticket, TicketEvent, Unit
 from hotline.open311.formats import format_datetime
 from hotline.open311.schemas import MARKUP
 from hotline.personal_data import scrub
 from hotline.routing_context import routing_context
-from routing.glossary import AppealType, Channel, TriageOutcome
+from routing.glossary import Channel, TriageOutcome
 from routing.tree import AreaTree, CodeTree
 from routing.workflow import STATE_LABELS, Action, TicketState
 
@@ -50,24 +51,20 @@ def service_requests() -> ColumnElement[bool]:
     return and_(Ticket.triage_outcome.not_in(NOT_SERVICE_REQUESTS), Ticket.matter_code.is_not(None))
 
 
-def answered_by_id(ticket: Ticket) -> bool:
-    """Whether GET requests/<id> (and tokens/<token>) answer for the ticket: a service request,
-    or anything posted through Open311 itself, which its poster may track (withheld, as a
-    confidential one is, when it is no service request). Any other is a 404, as an unknown id
-    is: ticket numbers run in sequence, and the public must not walk them to an emergency
-    transfer or a referral someone phoned in."""
-    return is_service_request(ticket) or ticket.channel == Channel.OPEN311
+def answered_by_id(ticket: Ticket, keyed: bool) -> bool:
+    """Whether GET requests/<id> (and tokens/<token>) answer for the ticket: a service request
+    to anyone; anything else posted through Open311 itself only to a caller with an api_key,
+    the system that posted it, which may track it (withheld, as a confidential one is). Any
+    other is a 404, as an unknown id is: ticket numbers run in sequence, and the public must
+    not walk them to an emergency transfer or a referral."""
+    return is_service_request(ticket) or (keyed and ticket.channel == Channel.OPEN311)
 
 
-def answerable() -> ColumnElement[bool]:
+def answerable(keyed: bool) -> ColumnElement[bool]:
     """answered_by_id in SQL."""
+    if not keyed:
+        return service_requests()
     return or_(service_requests(), Ticket.channel == Channel.OPEN311)
-
-
-def is_withheld(ticket: Ticket) -> bool:
-    """举报 and a confidential appeal: what they say (the description, the unit's reply, the
-    exact place, a photo) is never published, scrubbed or not."""
-    return ticket.confidential or ticket.appeal_type == AppealType.REPORT
 
 
 def plain(text: str | None) -> str | None:
@@ -139,7 +136,7 @@ def status_notes(ticket: Ticket, parent: Ticket | None = None) -> str:
 
 
 def _hides_reply(ticket: Ticket) -> bool:
-    return is_withheld(ticket) or not is_service_request(ticket)
+    return hidden_from_everyone(ticket) or not is_service_request(ticket)
 
 
 def _state(ticket: Ticket, reply: bool) -> str:
@@ -214,7 +211,7 @@ def public_request(
     """
     handling = parent if parent is not None else ticket
     unit_name = units.get(handling.lead_unit_code or "")
-    secret = is_withheld(ticket)
+    secret = hidden_from_everyone(ticket)
     # Answered by its id only because its poster may track it (answered_by_id): withheld too.
     unlisted = not is_service_request(ticket)
     withheld = WITHHELD if secret else NOT_PUBLISHED if unlisted else None

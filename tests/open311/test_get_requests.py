@@ -16,7 +16,7 @@ from hotline.open311.publication import NOT_PUBLISHED
 from hotline.open311.service_requests import token_for
 from routing.glossary import TriageOutcome
 from tests.factories import AGENT, accepted, intake
-from tests.open311.helpers import error_descriptions, post_body, xml
+from tests.open311.helpers import API_KEY, error_descriptions, post_body, xml
 
 REQUEST_FIELDS = [
     "service_request_id",
@@ -355,10 +355,11 @@ def test_a_contact_posted_through_open311_but_not_accepted_is_answered_by_its_id
         TriageOutcome.NOT_ACCEPTED,
         at=MONDAY_TEN,
     ).number
-    [item] = client.get(f"/open311/v2/requests/{refused}.json").json
+    assert client.get(f"/open311/v2/requests/{refused}.json").status_code == 404
+    keyed = f"api_key={API_KEY}"
+    [item] = client.get(f"/open311/v2/requests/{refused}.json?{keyed}").json
     assert item["description"] == NOT_PUBLISHED
     assert item["service_notice"].startswith(f"工单 {refused} 已受理（不予受理）")
-    assert _numbers(client.get(f"/open311/v2/requests.json?service_request_id={refused}")) == [
-        refused
-    ]
+    by_id = client.get(f"/open311/v2/requests.json?service_request_id={refused}&{keyed}")
+    assert _numbers(by_id) == [refused]
     assert refused not in _numbers(client.get(f"/open311/v2/requests.json?{WEEK}"))

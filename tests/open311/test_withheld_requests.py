@@ -19,7 +19,7 @@ from hotline.open311.service_requests import token_for
 from routing.glossary import TriageOutcome
 from routing.workflow import TicketState
 from tests.factories import AGENT, MONDAY, accepted, intake
-from tests.open311.helpers import error_descriptions, post_body, xml
+from tests.open311.helpers import API_KEY, error_descriptions, post_body, xml
 
 REPLY = "经查，李娜（翠苑小区6栋101）举报的违规经营属实，已责令整改。"
 WEEK = "start_date=2026-11-22T00:00:00%2B08:00&end_date=2026-11-29T00:00:00%2B08:00"
@@ -34,8 +34,8 @@ def _closed(ticket: Ticket, reply: str = REPLY) -> Ticket:
     return ticket
 
 
-def _json(client: Any, number: str) -> dict[str, Any]:
-    response = client.get(f"/open311/v2/requests/{number}.json")
+def _json(client: Any, number: str, query: str = "") -> dict[str, Any]:
+    response = client.get(f"/open311/v2/requests/{number}.json{query}")
     assert response.status_code == 200
     item: dict[str, Any] = response.json[0]
     return item
@@ -164,16 +164,20 @@ def test_an_emergency_posted_through_open311_is_tracked_by_its_poster_with_nothi
     number = response.json[0]["service_request_id"]
     ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
     assert ticket.triage_outcome == TriageOutcome.EMERGENCY
-    item = _json(client, number)
+    # The public does not find it by its number; the system that posted it, with its key, does.
+    assert client.get(f"/open311/v2/requests/{number}.json").status_code == 404
+    assert client.get(f"/open311/v2/tokens/{token_for(ticket)}.json").status_code == 404
+    keyed = f"?api_key={API_KEY}"
+    item = _json(client, number, keyed)
     assert item["description"] == NOT_PUBLISHED
     assert item["service_notice"] == response.json[0]["service_notice"]
     assert "110" in item["service_notice"]
     assert (item["lat"], item["long"], item["media_url"]) == (None, None, None)
     assert item["address"] == "云江市江城区南湖街道翠苑社区"
-    body = client.get(f"/open311/v2/requests/{number}.xml").get_data(as_text=True)
+    body = client.get(f"/open311/v2/requests/{number}.xml{keyed}").get_data(as_text=True)
     for secret in ("李娜", "6栋101", "13912345678", "bruise"):
         assert secret not in body
-    assert client.get(f"/open311/v2/tokens/{token_for(ticket)}.json").json[0] == {
+    assert client.get(f"/open311/v2/tokens/{token_for(ticket)}.json{keyed}").json[0] == {
         "service_request_id": number,
         "token": token_for(ticket),
     }
