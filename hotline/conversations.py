@@ -20,6 +20,7 @@ from hotline.domain import current_domain
 from hotline.extensions import DbSession
 from hotline.intake import IntakeResult, Submission, submit
 from hotline.lifecycle import Actor
+from hotline.lifecycle.clocks import provisional_mark
 from hotline.models import Conversation, Ticket
 from hotline.phones import phone_key, sender_number
 from hotline.postgres import run
@@ -282,8 +283,8 @@ def intake_reply(session: DbSession, result: IntakeResult, follow_up_open: bool 
         return f"【12345】工单号 {ticket.number}。{ticket.reply_text or ''}".rstrip()
     minutes = int(window().total_seconds() // 60)
     if ticket.handle_due_at is not None:
-        provisional = "（暂定）" if ticket.due_provisional else ""
-        promise = f"我们将在{local_time(ticket.handle_due_at)}{provisional}前答复。"
+        mark = provisional_mark(ticket, ticket.handle_due_at)
+        promise = f"我们将在{local_time(ticket.handle_due_at)}{mark}前答复。"
     else:
         promise = "我们将尽快转交承办单位办理。"
     invitation = f"{minutes}分钟内回复本号码可补充说明。" if follow_up_open else ""
@@ -364,8 +365,8 @@ def ticket_status_text(ticket: Ticket) -> str:
     state = TicketState(ticket.state)
     text = f"工单 {ticket.number} 当前状态：{STATE_LABELS[state]}"
     if state is not TicketState.CLOSED and ticket.handle_due_at is not None:
-        provisional = "（暂定）" if ticket.due_provisional else ""
-        text += f"，办理时限 {local_time(ticket.handle_due_at)}{provisional}"
+        mark = provisional_mark(ticket, ticket.handle_due_at)
+        text += f"，办理时限 {local_time(ticket.handle_due_at)}{mark}"
     return text + "。"
 
 

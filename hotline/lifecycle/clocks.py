@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from hotline.domain import Domain
+from hotline.domain import Domain, current_domain
 from hotline.extensions import DbSession
 from hotline.models import Breach, Ticket
 from routing.calendar import CalendarNotCovered, Due
@@ -107,6 +107,22 @@ def start_callback_clock(domain: Domain, ticket: Ticket, at: datetime) -> str | 
     ticket.callback_breached_at = None
     ticket.due_provisional = ticket.due_provisional or due.provisional
     return due.due_at.isoformat()
+
+
+def provisional_due(domain: Domain, ticket: Ticket, due_at: datetime) -> bool:
+    """Whether a clock's due time rests on the provisional year: the ticket says one of its due
+    times does, and no due time before that year can (a sign clock due in December is firm)."""
+    year = domain.calendar.provisional_year
+    return (
+        bool(ticket.due_provisional)
+        and year is not None
+        and due_at.astimezone(domain.tz).year >= year
+    )
+
+
+def provisional_mark(ticket: Ticket, due_at: datetime) -> str:
+    """ "（暂定）" after a due time that rests on the provisional year, as every text says it."""
+    return "（暂定）" if provisional_due(current_domain(), ticket, due_at) else ""
 
 
 def meet(ticket: Ticket, clock: str, at: datetime) -> None:

@@ -23,6 +23,7 @@ from hotline.lifecycle.clocks import (
     WORK_CLOCKS,
     Fired,
     open_clocks,
+    provisional_due,
     refresh_next_due,
     snapshotted_tier,
 )
@@ -59,17 +60,6 @@ log = logging.getLogger(__name__)
 
 def _local(domain: Domain, moment: datetime) -> str:
     return moment.astimezone(domain.tz).strftime("%Y-%m-%d %H:%M")
-
-
-def _provisional(domain: Domain, ticket: Ticket, due_at: datetime) -> bool:
-    """Whether a clock's due time rests on the provisional year: the ticket says one of its due
-    times does, and no due time before that year can (a sign clock due in December is firm)."""
-    year = domain.calendar.provisional_year
-    return (
-        bool(ticket.due_provisional)
-        and year is not None
-        and due_at.astimezone(domain.tz).year >= year
-    )
 
 
 BreachKey = tuple[int, str, str, datetime]
@@ -230,7 +220,7 @@ def _fire(domain: Domain, step: DueStep, at: datetime, writes: _Writes) -> None:
     if level is Level.OVERDUE and getattr(ticket, f"{clock}_breached_at") is None:
         setattr(ticket, f"{clock}_breached_at", step.fire_at)
     clock_label, level_label = CLOCK_LABELS[ClockName(clock)], LEVEL_LABELS[level]
-    provisional = _provisional(domain, ticket, due_at)
+    provisional = provisional_due(domain, ticket, due_at)
     due_text = _local(domain, due_at) + ("（暂定）" if provisional else "")
     note = f"{clock_label}时限 {due_text} {level_label}，系统自动{level_label}"
     payload: dict[str, Any] = {

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 
 from hotline.api.privacy import hidden_from_everyone
 from hotline.extensions import DbSession
+from hotline.lifecycle.clocks import provisional_mark
 from hotline.models import Ticket, TicketEvent, Unit
 from hotline.open311.formats import format_datetime
 from hotline.open311.schemas import MARKUP
@@ -104,8 +105,8 @@ def notice(
         if unit_name is None:
             return head + "正在由热线中心人工确定承办单位。"
         due = format_datetime(ticket.handle_due_at)
-        provisional = "（暂定）" if ticket.due_provisional else ""
-        tail = f"，预计 {due}{provisional} 前办结" if due else ""
+        mark = provisional_mark(ticket, ticket.handle_due_at) if ticket.handle_due_at else ""
+        tail = f"，预计 {due}{mark} 前办结" if due else ""
         return head + f"已派至{unit_name}办理{tail}。"
     if outcome is TriageOutcome.MERGE:
         into = f"（工单 {parent.number}）" if parent is not None else ""

@@ -13,6 +13,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.conversations import local_time
 from hotline.extensions import db
+from hotline.lifecycle.clocks import provisional_mark
 from hotline.models import InboundMessage, Ticket
 from hotline.phones import phone_key, sender_number
 from hotline.transaction import commit
@@ -249,8 +250,8 @@ def voice_ticket_status() -> Response:
         state = TicketState(ticket.state)
         text = f"工单 {spoken_number(ticket.number)}，当前状态：{STATE_LABELS[state]}。"
         if state is not TicketState.CLOSED and ticket.handle_due_at is not None:
-            provisional = "（暂定）" if ticket.due_provisional else ""
-            text += f"办理时限：{local_time(ticket.handle_due_at)}{provisional}。"
+            mark = provisional_mark(ticket, ticket.handle_due_at)
+            text += f"办理时限：{local_time(ticket.handle_due_at)}{mark}。"
         say(response, text)
     say(response, "感谢来电，再见。")
     response.hangup()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -324,9 +324,10 @@ def test_a_status_query_from_the_requester_reports_the_state_and_time_limit(
 
 
 def test_a_status_query_says_when_the_time_limit_is_provisional(twilio_app: Flask) -> None:
-    ticket = dispatched(requester_phone_key=phone_key(SENDER))
-    ticket.due_provisional = True
-    db.session.flush()
+    # Dispatched on Mon 2026-12-28: handled in 2027, whose schedule is not yet published.
+    december = datetime(2026, 12, 28, 2, 0, tzinfo=UTC)
+    ticket = dispatched(at=december, requester_phone_key=phone_key(SENDER))
+    assert ticket.due_provisional is True
     response = post_signed(twilio_app.test_client(), PATH, sms(body=f"查询 {ticket.number}"))
     assert "（暂定）" in reply_text(response)
 
