@@ -27,7 +27,7 @@ _AMOUNTS = {
 
 class DueQuery(Schema):
     start = fields.String(required=True)
-    working_days = fields.Integer(validate=validate.Range(min=1, max=366))
+    working_days = fields.Integer(validate=validate.Range(min=1, max=MAX_DAYS))
     working_hours = fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=2928))
     hours = fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=8784))
 

@@ -63,7 +63,7 @@ ENVIRONMENT: Mapping[str, str] = {
 # and anyone could sign a session cookie naming any user.
 EMBEDDED_SECRET_FILE = "secret_key"
 # Upper bounds of the numeric settings: past them a setting is a typo, not a policy.
-MAX_WORKING_DAYS = 366  # the calendar API's own limit; the calendar covers about a year ahead
+MAX_WORKING_DAYS = 366  # a year: the calendar covers about a year ahead
 MAX_DUPLICATE_WINDOW_DAYS = 366
 MAX_CONVERSATION_MINUTES = 24 * 60
 MAX_QUEUE_WAIT_SECONDS = 3600

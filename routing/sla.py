@@ -6,13 +6,13 @@ A policy is plain data (`to_mapping`) so that it can be snapshotted onto a ticke
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from routing.calendar import Due, WorkCalendar
+from routing.calendar import CalendarNotCovered, Due, WorkCalendar
 from routing.glossary import AppealType, Channel, ClockName, Urgency
 
 
@@ -347,6 +347,9 @@ DEMO_POLICY_MAPPING: dict[str, Any] = {
 DISPATCH_CLOCKS = (ClockName.SIGN, ClockName.CONTACT, ClockName.HANDLE)
 
 
+_Due = TypeVar("_Due", Due, Due | None)
+
+
 def compute_clocks(
     calendar: WorkCalendar, tier: Tier, dispatched_at: datetime
 ) -> dict[ClockName, Due]:
@@ -357,11 +360,34 @@ def compute_clocks(
     11:00 on Monday when its 2 working hours would run out.
     """
     dues = {clock: tier.limit(clock).due(calendar, dispatched_at) for clock in DISPATCH_CLOCKS}
+    _within_handling(dues)
+    return dues
+
+
+def compute_open_clocks(
+    calendar: WorkCalendar, tier: Tier, dispatched_at: datetime
+) -> tuple[dict[ClockName, Due | None], str | None]:
+    """As compute_clocks, but a clock whose due time falls past the years the calendar knows
+    is None instead of an error, with the calendar's reason (the first such) beside them."""
+    dues: dict[ClockName, Due | None] = {}
+    reason: str | None = None
+    for clock in DISPATCH_CLOCKS:
+        try:
+            dues[clock] = tier.limit(clock).due(calendar, dispatched_at)
+        except CalendarNotCovered as error:
+            dues[clock] = None
+            reason = reason or str(error)
+    _within_handling(dues)
+    return dues, reason
+
+
+def _within_handling(dues: MutableMapping[ClockName, _Due]) -> None:
+    """Signing and contact are steps of the handling: neither is due after it."""
     handle = dues[ClockName.HANDLE]
     for clock in (ClockName.SIGN, ClockName.CONTACT):
-        if dues[clock].due_at > handle.due_at:
+        due = dues[clock]
+        if handle is not None and due is not None and due.due_at > handle.due_at:
             dues[clock] = handle
-    return dues
 
 
 def callback_due(calendar: WorkCalendar, tier: Tier, reviewed_at: datetime) -> Due:

@@ -227,7 +227,8 @@ def deliver(message_id: int) -> str:
     if message is None or message.state in DONE_STATES:
         db.session.rollback()
         return message.state if message is not None else "missing"
-    if message.state == "pending" and (reason := stale_reason(db.session, message)):
+    now = utcnow()
+    if message.state == "pending" and (reason := stale_reason(db.session, message, now)):
         return _cancel(message, reason)
     contact, body = compose(message)
     to = contact.phone
@@ -268,7 +269,7 @@ def deliver(message_id: int) -> str:
         if found is not None:
             log.info("outbox %s: adopting %s from an interrupted attempt", message.id, found)
             return _finish(message, found)
-        if reason := stale_reason(db.session, message):
+        if reason := stale_reason(db.session, message, now):
             return _cancel(message, reason)  # it never went out, and is no longer wanted
     message.attempts += 1
     _mark_sending(message, utcnow())

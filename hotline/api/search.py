@@ -17,7 +17,7 @@ from hotline.auth import CENTRE_ROLES
 from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.lifecycle import Actor, DomainError
-from hotline.models import CLOCKS, Ticket, TicketAssignment, Unit
+from hotline.models import CLOCKS, MAX_ROW_ID, Ticket, TicketAssignment, Unit
 from hotline.personal_data import scrub
 from hotline.routing_context import RoutingContext
 from routing.tree import CodeTree
@@ -42,7 +42,6 @@ def personal_number_in(q: str) -> bool:
     return _LONG_DIGITS.search(digits) is not None
 
 
-MAX_ID = 2**31 - 1
 MIN_CURSOR_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_CURSOR_TIME = datetime(9000, 1, 1, tzinfo=UTC)
 
@@ -62,7 +61,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         if (
             at.tzinfo is None
             or type(ticket_id) is not int
-            or not 0 < ticket_id <= MAX_ID
+            or not 0 < ticket_id <= MAX_ROW_ID
             or not MIN_CURSOR_TIME <= at.astimezone(UTC) <= MAX_CURSOR_TIME
         ):
             raise ValueError(cursor)

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from hotline.domain import Domain, current_domain
 from hotline.extensions import DbSession
 from hotline.models import Breach, Ticket
-from routing.calendar import CalendarNotCovered, Due
+from routing.calendar import CalendarNotCovered
 from routing.escalation import Level
 from routing.glossary import AppealType, Channel, ClockName, Urgency
-from routing.sla import Limit, Tier, callback_due, compute_clocks
+from routing.sla import Tier, callback_due, compute_open_clocks
 
 WORK_CLOCKS = (ClockName.SIGN, ClockName.CONTACT, ClockName.HANDLE)
 
@@ -54,19 +54,7 @@ def start_work_clocks(domain: Domain, ticket: Ticket, at: datetime) -> dict[str,
     payload names the clocks left open and why.
     """
     tier = snapshotted_tier(domain, ticket)
-    dues: dict[ClockName, Due | None]
-    uncovered = ""
-    try:
-        dues = dict(compute_clocks(domain.calendar, tier, at))
-    except CalendarNotCovered as error:
-        uncovered = str(error)
-        dues = {clock: _due_or_none(domain, tier.limit(clock), at) for clock in WORK_CLOCKS}
-        handle = dues[ClockName.HANDLE]
-        for clock in (ClockName.SIGN, ClockName.CONTACT):
-            # As compute_clocks: no step of the handling is due after the handling itself.
-            due = dues[clock]
-            if handle is not None and due is not None and due.due_at > handle.due_at:
-                dues[clock] = handle
+    dues, uncovered = compute_open_clocks(domain.calendar, tier, at)
     provisional = bool(uncovered)
     for clock in WORK_CLOCKS:
         due = dues[clock]
@@ -83,13 +71,6 @@ def start_work_clocks(domain: Domain, ticket: Ticket, at: datetime) -> dict[str,
         payload["uncovered"] = [str(c) for c in WORK_CLOCKS if dues[c] is None]
         payload["uncovered_reason"] = uncovered
     return payload
-
-
-def _due_or_none(domain: Domain, limit: Limit, at: datetime) -> Due | None:
-    try:
-        return limit.due(domain.calendar, at)
-    except CalendarNotCovered:
-        return None
 
 
 def start_callback_clock(domain: Domain, ticket: Ticket, at: datetime) -> str | None:

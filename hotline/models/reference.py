@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, false, func, true
+from sqlalchemy import Boolean, ForeignKey, String, Text, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.extensions import db
+from hotline.models.types import AwareDateTime
 
 
 class Area(db.Model):  # type: ignore[name-defined,misc]
@@ -35,7 +36,7 @@ class Matter(db.Model):  # type: ignore[name-defined,misc]
     )
     keywords: Mapped[str] = mapped_column(Text, default="", server_default="")
     # When the name, place in the tree or keywords last changed: Open311's discovery changeset.
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    changed_at: Mapped[datetime] = mapped_column(AwareDateTime, server_default=func.now())
 
 
 class Unit(db.Model):  # type: ignore[name-defined,misc]

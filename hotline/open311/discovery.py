@@ -22,11 +22,7 @@ CHANGESET = datetime(2026, 11, 1, tzinfo=UTC)
 
 def services_changeset() -> datetime:
     services_changed: datetime | None = db.session.scalar(select(func.max(Matter.changed_at)))
-    if services_changed is None:
-        return CHANGESET
-    if services_changed.tzinfo is None:  # SQLite keeps no offset: stored as UTC
-        services_changed = services_changed.replace(tzinfo=UTC)
-    return max(CHANGESET, services_changed)
+    return CHANGESET if services_changed is None else max(CHANGESET, services_changed)
 
 
 def endpoint_url() -> str:
