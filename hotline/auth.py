@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import current_app, request, session
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.apikeys import find_key, known_keys
@@ -24,6 +24,7 @@ from hotline.extensions import db
 from hotline.lifecycle import Actor
 from hotline.models import LoginFailure, User
 from hotline.models.login_failures import ADDRESS_LENGTH
+from hotline.proxies import forwarded, trusted_hops
 from routing.workflow import Role
 
 CENTRE_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
@@ -34,6 +35,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 CALLER_KEY = "hotline.caller"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ACTOR_NAME_MAX = 120  # ticket_events.actor_name is String(120)
+# The first key of the login throttle's PostgreSQL advisory locks: one class per thing counted.
+USERNAME_LOCK = 12345_001
+ADDRESS_LOCK = 12345_002
 
 
 @dataclass(frozen=True)
@@ -190,15 +194,11 @@ class LoginAttempt:
 
 def client_address() -> str:
     """The address the request came from: the one our outermost trusted proxy put in
-    X-Forwarded-For when HOTLINE_TRUSTED_PROXIES names any (read as ProxyFix reads it, as the
-    webhook signature check does), else the connection's peer; anyone can send the header."""
-    hops = int(current_app.config.get("TRUSTED_PROXIES") or 0)
-    if hops:
-        forwarded = [v.strip() for v in request.headers.get("X-Forwarded-For", "").split(",")]
-        forwarded = [value for value in forwarded if value]
-        if len(forwarded) >= hops:
-            return forwarded[-hops][:ADDRESS_LENGTH]
-    return (request.remote_addr or "")[:ADDRESS_LENGTH]
+    X-Forwarded-For when HOTLINE_TRUSTED_PROXIES names any (read as the webhook signature check
+    reads X-Forwarded-*), else the connection's peer; anyone can send the header."""
+    hops = trusted_hops()
+    client = forwarded("X-Forwarded-For", hops) if hops else None
+    return (client or request.remote_addr or "")[:ADDRESS_LENGTH]
 
 
 def _retry_after(
@@ -250,6 +250,20 @@ def check_throttle(attempt: LoginAttempt) -> None:
         raise LoginThrottled(max(refused))
 
 
+def take_turn(attempt: LoginAttempt) -> None:
+    """Wait until no other attempt on the same username or from the same address is between
+    its count and its commit, so that two racing attempts cannot both count the same failures.
+
+    On PostgreSQL, transaction-level advisory locks, released when the caller commits: always
+    the username's before the address's, so that two attempts never wait for each other. SQLite
+    needs none: a request's transaction begins IMMEDIATE, so writers already take turns.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for lock_class, key in ((USERNAME_LOCK, attempt.username), (ADDRESS_LOCK, attempt.address)):
+        db.session.execute(select(func.pg_advisory_xact_lock(lock_class, func.hashtext(key))))
+
+
 def _prune(now: datetime) -> None:
     window: timedelta = current_app.config["LOGIN_FAILURE_WINDOW"]
     db.session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= now - window))
@@ -271,10 +285,15 @@ def forget_failures(attempt: LoginAttempt) -> None:
 
 
 def login(attempt: LoginAttempt, password: str) -> User | None:
-    """The active user the credentials name, or None after recording the failure; 429 before
-    any password is checked when the username or address is throttled. The caller commits in
-    both cases (a failure must count for the next attempt, in whichever worker serves it) and
-    then starts the session.
+    """The active user the credentials name, or None after recording the failure; 429 when the
+    username or address is throttled, whether or not the password is right. The caller commits
+    in both cases (a failure must count for the next attempt, in whichever worker serves it)
+    and then starts the session.
+
+    The failures are counted twice: once before the slow password check, so that a throttled
+    attempt costs no hash, and again after it, in turn with any other attempt on the username or
+    from the address (`take_turn`), just before this one is recorded. Attempts whose password
+    checks overlap therefore see each other's failures, and the limit holds however many race.
 
     An unknown user, a disabled one and a wrong password get the same answer in the same time.
     """
@@ -282,6 +301,8 @@ def login(attempt: LoginAttempt, password: str) -> User | None:
     user = db.session.query(User).filter_by(username=attempt.username).one_or_none()
     stored = user.password_hash if user is not None else _decoy_hash()
     matches = check_password_hash(stored, password)
+    take_turn(attempt)
+    check_throttle(attempt)
     if user is None or not user.active or not matches:
         record_failure(attempt)
         return None

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from hotline.models.login_failures import USERNAME_LENGTH
 from hotline.phones import InvalidPhone, caller_number
 from hotline.service_area import outside_service_area
 from routing.glossary import AppealType, Channel, ClockName, TriageOutcome, Urgency
@@ -286,7 +287,7 @@ class RevealResultSchema(Schema):
 
 
 class LoginSchema(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = fields.String(required=True, validate=validate.Length(min=1, max=USERNAME_LENGTH))
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))
 
 

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 
 from hotline import catalogue_store
+from hotline.cli.files import write_file
 from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.lifecycle.errors import DomainError
@@ -75,7 +76,7 @@ def export_command(version_id: int | None, output: Path) -> None:
             raise click.ClickException("没有启用的派单目录版本；请用 --version 指定")
     else:
         version = _version(version_id)
-    _write(output, catalogue_store.export(db.session, version, fmt))  # type: ignore[arg-type]
+    write_file(output, catalogue_store.export(db.session, version, fmt))  # type: ignore[arg-type]
     click.echo(f"第 {version.id} 版 {version.entry_count} 条已导出到 {output}")
 
 
@@ -123,29 +124,6 @@ def versions_command() -> None:
         )
 
 
-def write_problem(error: OSError) -> str:
-    """Why a file could not be written, as an operator reads it."""
-    if isinstance(error, FileNotFoundError):
-        return "所在目录不存在"
-    if isinstance(error, IsADirectoryError):
-        return "这是一个目录"
-    if isinstance(error, NotADirectoryError | FileExistsError):
-        return "路径中有一段不是目录"
-    if isinstance(error, PermissionError):
-        return "没有写入权限"
-    return error.strerror or str(error)
-
-
-def _write(path: Path, data: bytes, *, make_folder: bool = False) -> None:
-    """Write a file; a folder that is missing or not writable is click's clean `Error: ...`."""
-    try:
-        if make_folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    except OSError as error:
-        raise click.ClickException(f"无法写入 {path}：{write_problem(error)}") from None
-
-
 def _version(version_id: int) -> CatalogueVersion:
     try:
         return catalogue_store.get_version(db.session, version_id)
@@ -188,7 +166,7 @@ def train_command(
     model = NaiveBayesModel.train(rows, created_at=utcnow())
     model.metadata["source"] = input_path.name
     target = output or Path(current_app.config["CLASSIFIER_MODEL_PATH"])
-    _write(target, model.to_json().encode("utf-8"), make_folder=True)
+    write_file(target, model.to_json().encode("utf-8"), make_folder=True)
     invalidate(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo(
         f"模型已保存到 {target}：{len(rows)} 行，{len(model.labels)} 个事项，"

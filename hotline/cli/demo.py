@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from hotline.cli.catalogue import write_problem
+from hotline.cli.files import write_problem
 from hotline.demo.loader import load_demo, write_matter_examples
 from hotline.extensions import db
 from hotline.routing_context import invalidate

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hotline.cli.catalogue import write_problem
+from hotline.cli.files import write_problem
 from hotline.emergency_training import TrainingError, read_examples, train, write_model
 from routing.emergency_model import DEFAULT_EXAMPLES_PATH, DEFAULT_MODEL_PATH
 from routing.triage import TriageRules, model_not_asked, model_reading, triage

@@ -14,15 +14,11 @@ from twilio.request_validator import (
 )
 from werkzeug.datastructures import MultiDict
 
+from hotline.proxies import forwarded, trusted_hops
+
 JSON_TYPE = "application/json"
 # Characters a path keeps as they are when it is put back into a URL (werkzeug's own set).
 _PATH_SAFE = "/%:@!$&'()*+,;=~"
-
-
-def _forwarded(name: str, hops: int) -> str | None:
-    """The value set by the outermost of our `hops` trusted proxies (as ProxyFix reads it)."""
-    values = [v.strip() for v in request.headers.get(name, "").split(",") if v.strip()]
-    return values[-hops] if len(values) >= hops else None
 
 
 def base_url() -> str:
@@ -35,16 +31,16 @@ def base_url() -> str:
     if public:
         return public.rstrip("/")
     scheme, host, prefix = request.scheme, request.host, request.root_path
-    hops = int(current_app.config.get("TRUSTED_PROXIES") or 0)
+    hops = trusted_hops()
     if hops:
-        scheme = _forwarded("X-Forwarded-Proto", hops) or scheme
-        forwarded_host = _forwarded("X-Forwarded-Host", hops)
+        scheme = forwarded("X-Forwarded-Proto", hops) or scheme
+        forwarded_host = forwarded("X-Forwarded-Host", hops)
         if forwarded_host:
             host = forwarded_host
-            port = _forwarded("X-Forwarded-Port", hops)
+            port = forwarded("X-Forwarded-Port", hops)
             if port and ":" not in host:
                 host = f"{host}:{port}"
-        prefix = (_forwarded("X-Forwarded-Prefix", hops) or "").rstrip("/") + prefix
+        prefix = (forwarded("X-Forwarded-Prefix", hops) or "").rstrip("/") + prefix
     return f"{scheme}://{host}{quote(prefix.rstrip('/'), safe=_PATH_SAFE)}"
 
 

@@ -3,6 +3,7 @@ username or address that failed too often is refused with 429 until the window h
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from hotline import auth
 from hotline.extensions import db
 from hotline.models import LoginFailure
 from tests.api.conftest import PASSWORD
@@ -44,6 +46,11 @@ def attempt(client: Any, username: str, password: str, **headers: str) -> Any:
 def fail(client: Any, username: str, times: int, **headers: str) -> None:
     for _ in range(times):
         assert attempt(client, username, "wrong-password", **headers).status_code == 401
+
+
+def failures_of(username: str) -> int:
+    query = select(func.count()).where(LoginFailure.username == username)
+    return int(db.session.scalar(query) or 0)
 
 
 def test_five_failures_refuse_the_username_even_with_the_right_password(
@@ -150,3 +157,43 @@ def test_failures_are_kept_in_the_database_and_old_ones_pruned(app: Flask, clock
     clock.now = START + WINDOW
     fail(client, "ghost", 1)
     assert kept() == 1
+
+
+def test_the_limit_holds_when_each_attempt_arrives_during_anothers_password_check(
+    app: Flask, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seven workers, one wrong password each; every attempt is answered while the one before
+    # it is still checking its password, the interleaving that let them all count no failure.
+    workers = [app.test_client() for _ in range(7)]
+    arriving = workers[1:]
+    answers: Counter[int] = Counter()
+    check_password_hash = auth.check_password_hash
+
+    def check_while_the_next_attempt_is_answered(stored: str, password: str) -> bool:
+        if arriving:
+            answers[attempt(arriving.pop(0), "agent2", "wrong-password").status_code] += 1
+        return check_password_hash(stored, password)
+
+    monkeypatch.setattr(
+        "hotline.auth.check_password_hash", check_while_the_next_attempt_is_answered
+    )
+    answers[attempt(workers[0], "agent2", "wrong-password").status_code] += 1
+    assert answers == {401: 5, 429: 2}
+    assert failures_of("agent2") == 5
+
+
+def test_an_attempt_for_the_same_username_or_address_waits_until_this_one_commits(
+    pg_app: Flask, clock: Clock
+) -> None:
+    # The test's transaction stays open after the request, as a worker's does until it commits.
+    assert attempt(pg_app.test_client(), "agent2", "wrong-password").status_code == 401
+    with db.engine.connect() as other_worker:
+
+        def free(lock_class: int, key: str) -> bool:
+            lock = func.pg_try_advisory_xact_lock(lock_class, func.hashtext(key))
+            return bool(other_worker.scalar(select(lock)))
+
+        assert not free(auth.USERNAME_LOCK, "agent2")
+        assert not free(auth.ADDRESS_LOCK, "127.0.0.1")
+        assert free(auth.USERNAME_LOCK, "agent3")
+        assert free(auth.ADDRESS_LOCK, "198.51.100.7")

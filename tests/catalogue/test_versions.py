@@ -26,6 +26,28 @@ HEADER = (
 )
 
 
+# The instant the catalogue store, the router and the CLI take for now, and when the demo
+# version came into force: activations then mean the same whatever the date of the run.
+NOW = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+DEMO_IN_FORCE = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+PAST = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
+LATER = NOW + timedelta(days=120)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Now is NOW, and the demo version (activated when the test database was set up, by the
+    real clock) has been in force since DEMO_IN_FORCE."""
+    active().effective_at = DEMO_IN_FORCE
+    db.session.flush()
+    for clock in (
+        "hotline.catalogue_store.utcnow",
+        "hotline.routing_context.utcnow",
+        "hotline.cli.catalogue.utcnow",
+    ):
+        monkeypatch.setattr(clock, lambda: NOW)
+
+
 def version_count() -> int:
     return db.session.scalar(select(func.count()).select_from(CatalogueVersion)) or 0
 
@@ -95,16 +117,13 @@ def test_activating_a_version_retires_the_previous_one_and_keeps_both(app: Flask
     previous = active()
     draft, _ = catalogue_store.import_catalogue(db.session, DEMO_XLSX, DEMO_XLSX.name, "tester")
     assert draft is not None
-    when = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)  # a past effective time takes effect at once
-    catalogue_store.activate(db.session, draft.id, actor="tester", effective_at=when)
+    # A past effective time takes effect at once.
+    catalogue_store.activate(db.session, draft.id, actor="tester", effective_at=PAST)
     assert active().id == draft.id
-    assert draft.state == "active" and draft.effective_at == when
-    assert previous.state == "retired" and previous.retired_at == when
+    assert draft.state == "active" and draft.effective_at == PAST
+    assert previous.state == "retired" and previous.retired_at == PAST
     assert len(catalogue_store.entries_of(db.session, previous.id)) == DEMO_ENTRIES
     assert routing_context().catalogue.version == draft.id
-
-
-LATER = datetime(2099, 1, 1, 0, 0, tzinfo=UTC)
 
 
 def draft_version() -> CatalogueVersion:
@@ -150,7 +169,7 @@ def test_activating_the_version_in_force_again_changes_nothing_and_a_new_time_is
     assert catalogue_store.activate(db.session, current.id, actor="tester") is current
     again = catalogue_store.activate(db.session, current.id, actor="tester", effective_at=effective)
     assert again is current
-    for other in (LATER, datetime(2026, 6, 1, tzinfo=UTC)):
+    for other in (LATER, PAST):
         with pytest.raises(catalogue_store.ActivationConflict, match="不能再更改生效时间"):
             catalogue_store.activate(db.session, current.id, actor="tester", effective_at=other)
     assert (current.state, current.effective_at, current.retired_at) == ("active", effective, None)
@@ -164,7 +183,7 @@ def test_one_version_waits_at_a_time_and_the_waiting_one_can_move_or_come_in_now
     with pytest.raises(catalogue_store.ActivationConflict, match=f"第 {first.id} 版已定于"):
         catalogue_store.activate(db.session, second.id, actor="tester", effective_at=LATER)
 
-    sooner = datetime(2098, 1, 1, tzinfo=UTC)
+    sooner = LATER - timedelta(days=30)
     catalogue_store.activate(db.session, first.id, actor="tester", effective_at=sooner)
     assert (first.effective_at, previous.retired_at) == (sooner, sooner)
 

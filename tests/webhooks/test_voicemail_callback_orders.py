@@ -6,7 +6,7 @@ is a note on the adopted ticket."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import permutations
 
 import pytest
@@ -14,7 +14,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.models import InboundMessage, Ticket, TicketEvent
 from hotline.phones import phone_key, sender_number
@@ -68,8 +67,20 @@ def _transcription(client: FlaskClient, caller: str) -> None:
     assert post_signed(client, "/webhooks/twilio/voice/transcription", form).status_code == 200
 
 
+def _after_the_wait() -> datetime:
+    """When the job runs: a minute past the transcription wait after the call came in, by the
+    call row's own created_at (the database's clock), not by this machine's."""
+    came_in = db.session.scalar(
+        select(InboundMessage.created_at).where(
+            InboundMessage.sid == CALL_SID, InboundMessage.kind == "call"
+        )
+    )
+    assert came_in is not None
+    return came_in + LATER
+
+
 def _adoption(client: FlaskClient, caller: str) -> None:
-    adopt_recordings(db.session, now=utcnow() + LATER)
+    adopt_recordings(db.session, now=_after_the_wait())
 
 
 STEPS: dict[str, Step] = {
@@ -131,7 +142,7 @@ def test_a_message_is_one_ticket_in_any_order_of_its_callbacks(
     for step in order:
         STEPS[step](client, caller)
     # And a later run of the job, after whatever callback came last.
-    adopt_recordings(db.session, now=utcnow() + LATER)
+    adopt_recordings(db.session, now=_after_the_wait())
 
     ticket = _the_one_new_ticket(before)
     assert ticket.external_id == RECORDING_SID
@@ -158,7 +169,7 @@ def test_the_audits_call_is_one_ticket_with_the_late_transcription_as_a_note(
     before = _ticket_count()
     _leave_a_message(client, caller)
     _action(client, caller)
-    assert adopt_recordings(db.session, now=utcnow() + LATER) == 1
+    assert adopt_recordings(db.session, now=_after_the_wait()) == 1
     _transcription(client, caller)
     _transcription(client, caller)
 
@@ -211,7 +222,7 @@ def test_a_transcription_finds_a_message_adopted_under_its_call_before_the_recor
 
     _transcription(client, WITHHELD)
     _status(client, WITHHELD)
-    assert adopt_recordings(db.session, now=utcnow() + LATER) == 0
+    assert adopt_recordings(db.session, now=_after_the_wait()) == 0
 
     assert _ticket_count() == before
     assert _notes(adopted) == [f"电话留言转写（晚到）：{TEXT}"]
@@ -222,7 +233,7 @@ def test_a_call_without_a_recording_leaves_nothing_to_adopt(twilio_app: Flask) -
     before = _ticket_count()
     _leave_a_message(client, WITHHELD)
 
-    assert adopt_recordings(db.session, now=utcnow() + LATER) == 0
+    assert adopt_recordings(db.session, now=_after_the_wait()) == 0
     assert _ticket_count() == before
 
 
