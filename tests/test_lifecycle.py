@@ -410,6 +410,18 @@ def test_unsatisfied_for_the_units_fault_must_be_reopened_not_closed(app: Flask)
     assert ticket.state == "dispatched"
 
 
+def test_a_reopened_ticket_keeps_nothing_of_the_last_rounds_extension(app: Flask) -> None:
+    ticket = rated("unsatisfied", unit_fault=True)
+    ticket.extension_state, ticket.extension_days = "approved", 3
+    ticket.extension_reason = "需采购灯具"
+    lifecycle.reopen(db.session, ticket, DISPATCHER, reason="回访不满意")
+    assert (ticket.extension_state, ticket.extension_days, ticket.extension_reason) == (
+        "none",
+        None,
+        None,
+    )
+
+
 def test_unsatisfied_without_the_units_fault_is_a_written_off_close(app: Flask) -> None:
     ticket = rated("unsatisfied", unit_fault=False)
     lifecycle.close(db.session, ticket, DISPATCHER)

@@ -180,6 +180,7 @@ def reopen(
     ticket.rating = None
     ticket.extension_state = "none"
     ticket.extension_days = None
+    ticket.extension_reason = None
     for clock in ("callback",):
         setattr(ticket, f"{clock}_due_at", None)
         setattr(ticket, f"{clock}_met_at", None)
