@@ -41,6 +41,17 @@ def _queue() -> tuple[str, int | None]:
         return f"unreachable: {type(error).__name__}", None
 
 
+def deployment_warnings() -> list[str]:
+    """Settings a production deployment (a database other than the embedded SQLite) needs."""
+    embedded = str(current_app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite")
+    if embedded or current_app.config.get("PUBLIC_URL"):
+        return []
+    return [
+        "未设置 HOTLINE_PUBLIC_URL：Open311 发现文档公布的地址和 Twilio 签名校验所用的地址"
+        "取自请求的 Host 头，任何客户端都能改写；请设置对外的 https 地址"
+    ]
+
+
 @blueprint.get("/healthz")
 def healthz() -> ResponseReturnValue:
     db_ok, db_state = _database()
@@ -59,6 +70,7 @@ def healthz() -> ResponseReturnValue:
             warnings.append(
                 f"{backlog} 条待发通知等待转交队列：请确认 flask worker 或 flask relay 正在运行"
             )
+    warnings += deployment_warnings()
     if warnings:
         body["warnings"] = warnings
     return jsonify(body), 200 if db_ok else 503

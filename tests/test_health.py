@@ -76,3 +76,17 @@ def test_in_december_of_the_provisional_year_the_uncomputable_next_year_is_a_war
 def test_a_year_outside_the_calendar_is_a_warning() -> None:
     assert "不在工作日历内" in coverage_warnings(date(2019, 5, 1), 2020, 2026)[0]
     assert "无法计算" in coverage_warnings(date(2029, 5, 1), 2020, 2026)[0]
+
+
+def test_a_deployment_on_a_real_database_without_a_public_url_is_warned(app: Flask) -> None:
+    embedded = app.config["SQLALCHEMY_DATABASE_URI"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql://db.internal/hotline"
+    try:
+        warned = app.test_client().get("/healthz").json.get("warnings", [])
+        app.config["PUBLIC_URL"] = "https://12345.yunjiang.gov.cn"
+        configured = app.test_client().get("/healthz").json.get("warnings", [])
+    finally:
+        app.config["SQLALCHEMY_DATABASE_URI"] = embedded
+        app.config["PUBLIC_URL"] = None
+    assert any("HOTLINE_PUBLIC_URL" in warning for warning in warned)
+    assert not any("HOTLINE_PUBLIC_URL" in warning for warning in configured)
