@@ -428,8 +428,7 @@ def test_unsatisfied_without_the_units_fault_is_a_written_off_close(app: Flask) 
     assert events_of(ticket.id)[-1].payload["write_off"] is True
 
 
-def test_three_reopens_escalate_the_ticket(app: Flask) -> None:
-    ticket = rated("unsatisfied", unit_fault=True)
+def _reopen_three_times(ticket: Ticket) -> None:
     for round_ in range(3):
         if round_:
             lifecycle.sign(db.session, ticket, LEAD)
@@ -447,8 +446,29 @@ def test_three_reopens_escalate_the_ticket(app: Flask) -> None:
                 unit_fault=True,
             )
         lifecycle.reopen(db.session, ticket, DISPATCHER, reason="不满意")
+
+
+def _structural_escalations(ticket: Ticket) -> list[list[str]]:
+    return [
+        event.payload["structural"]
+        for event in events_of(ticket.id)
+        if event.action == "escalate" and "structural" in event.payload
+    ]
+
+
+def test_three_reopens_escalate_the_ticket(app: Flask) -> None:
+    ticket = rated("unsatisfied", unit_fault=True)
+    _reopen_three_times(ticket)
     assert ticket.reopen_count == 3
     assert ticket.escalated
+    assert _structural_escalations(ticket) == [["reopens"]]
+
+
+def test_three_reopens_escalate_a_ticket_a_supervisor_had_already_escalated(app: Flask) -> None:
+    ticket = rated("unsatisfied", unit_fault=True)
+    lifecycle.escalate(db.session, ticket, SUPERVISOR, reason="市领导批示")
+    _reopen_three_times(ticket)
+    assert _structural_escalations(ticket) == [["reopens"]]
 
 
 def test_merging_closes_the_ticket_and_counts_a_repeat_on_the_open_one(app: Flask) -> None:

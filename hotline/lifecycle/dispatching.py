@@ -522,8 +522,30 @@ def _change_assists(
 
 
 def escalate_if_bounced(session: DbSession, ticket: Ticket, at: datetime) -> None:
-    """提级督办 once a ticket has bounced between too many units or been reopened too often."""
-    reason = current_domain().ladder.structural_escalation(ticket.reopen_count, ticket.hop_count)
-    if reason is None or ticket.escalated:
+    """提级督办 once a ticket has bounced between too many units or been reopened too often:
+    once for each of those grounds, whatever escalated the ticket before (a late clock, a
+    supervisor's hand)."""
+    ladder = current_domain().ladder
+    reason = ladder.structural_escalation(ticket.reopen_count, ticket.hop_count)
+    if reason is None:
         return
-    escalate(session, ticket, SYSTEM, reason=reason, at=at)
+    grounds = [
+        ground
+        for ground, met in (
+            ("reopens", ticket.reopen_count >= ladder.escalate_after_reopens),
+            ("units", ticket.hop_count >= ladder.escalate_after_units),
+        )
+        if met
+    ]
+    escalated_on = {
+        ground
+        for payload in session.scalars(
+            select(TicketEvent.payload).where(
+                TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.ESCALATE.value
+            )
+        )
+        for ground in (payload or {}).get("structural", ())
+    }
+    if set(grounds) <= escalated_on:
+        return
+    escalate(session, ticket, SYSTEM, reason=reason, at=at, structural=grounds)

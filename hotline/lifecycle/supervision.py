@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -100,12 +100,17 @@ def escalate(
     reason: str,
     at: datetime | None = None,
     notify_at: datetime | None = None,
+    structural: Sequence[str] = (),
 ) -> Ticket:
-    """提级督办: raise the ticket to the district government or the city's leaders."""
+    """提级督办: raise the ticket to the district government or the city's leaders.
+    `structural` names the grounds (reopens, units) when the bounce rule escalates."""
     from_state = begin(ticket, Action.ESCALATE, actor)
     at = at or utcnow()
     ticket.escalated = True
-    event = record(session, ticket, Action.ESCALATE, actor, at, from_state, {"reason": reason})
+    payload: dict[str, Any] = {"reason": reason}
+    if structural:
+        payload["structural"] = list(structural)
+    event = record(session, ticket, Action.ESCALATE, actor, at, from_state, payload)
     _notify(session, ticket, Action.ESCALATE, reason, event.seq, notify_at)
     return ticket
 
