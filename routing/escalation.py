@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from routing.calendar import WorkCalendar
+from routing.glossary import ClockName
 
 
 class LadderError(ValueError):
@@ -31,6 +32,11 @@ class Level(StrEnum):
 NOTIFY_TARGETS = frozenset(
     {"unit_liaison", "unit_head", "district_government", "leaders", "supervisor"}
 )
+
+# The callback clock (回访) is the centre's own work: only these levels fire for it, and they
+# tell the centre's head, not a unit.
+CENTRE_LEVELS = frozenset({Level.WARNING, Level.OVERDUE})
+CENTRE_RECIPIENT = "supervisor"
 
 # Whom a level notifies when the ladder has no step for it (催办 or 督办 taken by hand).
 DEFAULT_NOTIFY: Mapping[Level, str] = {
@@ -150,25 +156,44 @@ class Ladder:
         if self.escalate_after_reopens < 1 or self.escalate_after_units < 1:
             raise LadderError("提级督办的次数阈值必须至少为 1")
 
-    def fire_times(self, start: datetime, due: datetime) -> list[tuple[Level, datetime]]:
-        """Every step's fire time, earliest first (ties keep the ladder's order)."""
-        times = [(step.level, step.fire_at(start, due)) for step in self.steps]
+    def fire_times(
+        self, start: datetime, due: datetime, clock: str = ""
+    ) -> list[tuple[Level, datetime]]:
+        """Every step's fire time for `clock`, earliest first (ties keep the ladder's order).
+
+        The callback clock is the centre's own work: it is warned of and marked overdue, but
+        nobody is urged, supervised or escalated for it (those press a unit)."""
+        steps = self.steps
+        if clock == ClockName.CALLBACK:
+            steps = tuple(step for step in steps if step.level in CENTRE_LEVELS)
+        times = [(step.level, step.fire_at(start, due)) for step in steps]
         return sorted(times, key=lambda pair: pair[1])
 
     def due_steps(
-        self, start: datetime, due: datetime, now: datetime, fired: Collection[Level]
+        self,
+        start: datetime,
+        due: datetime,
+        now: datetime,
+        fired: Collection[Level],
+        clock: str = "",
     ) -> list[Level]:
         """Levels whose time has come and which have not fired yet, in firing order."""
         return [
-            level for level, at in self.fire_times(start, due) if at <= now and level not in fired
+            level
+            for level, at in self.fire_times(start, due, clock)
+            if at <= now and level not in fired
         ]
 
     def next_fire_at(
-        self, start: datetime, due: datetime, fired: Collection[Level]
+        self, start: datetime, due: datetime, fired: Collection[Level], clock: str = ""
     ) -> datetime | None:
         """When the earliest unfired step fires (the ticket's indexed next_due_at), or None."""
-        pending = [at for level, at in self.fire_times(start, due) if level not in fired]
+        pending = [at for level, at in self.fire_times(start, due, clock) if level not in fired]
         return min(pending) if pending else None
+
+    def recipient(self, level: Level, clock: str = "") -> str:
+        """Whom a step's message goes to: the centre's head for the centre's own clock."""
+        return CENTRE_RECIPIENT if clock == ClockName.CALLBACK else self.step(level).notify
 
     def step(self, level: Level) -> Step:
         for step in self.steps:

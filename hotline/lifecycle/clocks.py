@@ -158,7 +158,7 @@ def refresh_next_due(
             fired = fired_steps([(clock, level, due_at) for clock, level, due_at in rows])
     candidates = []
     for clock, start, due in running:
-        at = domain.ladder.next_fire_at(start, due, fired.get((clock, due), set()))
+        at = domain.ladder.next_fire_at(start, due, fired.get((clock, due), set()), clock)
         if at is not None:
             candidates.append(at)
     ticket.next_due_at = min(candidates) if candidates else None

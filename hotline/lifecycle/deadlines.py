@@ -116,8 +116,9 @@ def due_steps(domain: Domain, ticket: Ticket, now: datetime, fired: Fired) -> li
     begin(ticket, Action.BREACH, SYSTEM)
     steps = []
     for clock, start, due in open_clocks(ticket):
-        times = dict(domain.ladder.fire_times(start, due))
-        for level in domain.ladder.due_steps(start, due, now, fired.get((clock, due), set())):
+        times = dict(domain.ladder.fire_times(start, due, clock))
+        done = fired.get((clock, due), set())
+        for level in domain.ladder.due_steps(start, due, now, done, clock):
             notify_at = domain.ladder.notify_at(level, now, domain.calendar)
             steps.append(DueStep(ticket, clock, level, due, times[level], notify_at))
     return steps
@@ -216,7 +217,7 @@ class _Writes:
 def _fire(domain: Domain, step: DueStep, at: datetime, writes: _Writes) -> None:
     """Record a won step: its `breach` event, then its message or its supervision action."""
     ticket, clock, level, due_at = step.ticket, step.clock, step.level, step.due_at
-    ladder_step = domain.ladder.step(level)
+    recipient = domain.ladder.recipient(level, clock)
     if level is Level.OVERDUE and getattr(ticket, f"{clock}_breached_at") is None:
         setattr(ticket, f"{clock}_breached_at", step.fire_at)
     clock_label, level_label = CLOCK_LABELS[ClockName(clock)], LEVEL_LABELS[level]
@@ -228,7 +229,7 @@ def _fire(domain: Domain, step: DueStep, at: datetime, writes: _Writes) -> None:
         "level": str(level),
         "due_at": due_at.astimezone(domain.tz).isoformat(),
         "fire_at": step.fire_at.astimezone(domain.tz).isoformat(),
-        "notify": ladder_step.notify,
+        "notify": recipient,
         "note": note,
     }
     event = event_row(ticket, Action.BREACH, SYSTEM, at, ticket.state, payload)
@@ -240,7 +241,7 @@ def _fire(domain: Domain, step: DueStep, at: datetime, writes: _Writes) -> None:
             "ticket_id": ticket.id,
             "number": ticket.number,
             "unit_code": ticket.lead_unit_code,
-            "recipient": ladder_step.notify,
+            "recipient": recipient,
             "clock": clock_label,
             "clock_name": clock,
             "due_at": due_at.isoformat(),
@@ -259,7 +260,7 @@ def _fire(domain: Domain, step: DueStep, at: datetime, writes: _Writes) -> None:
         text=note,
         at=at,
         notify_at=step.notify_at,
-        recipient=ladder_step.notify,
+        recipient=recipient,
         context={"clock_name": clock, "due_at": due_at.isoformat()},
     )
     writes.events.append(pressed)

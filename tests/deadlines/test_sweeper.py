@@ -77,6 +77,26 @@ def test_every_step_fires_once_even_when_the_sweeper_runs_twice(app: Flask) -> N
     assert ticket.next_due_at is None
 
 
+def test_a_late_callback_warns_the_centre_and_presses_no_unit(app: Flask) -> None:
+    ticket = factories.replied()
+    lifecycle.review(
+        db.session, ticket, factories.DISPATCHER, approve=True, at=SHANGHAI_10AM_MONDAY
+    )
+    assert ticket.callback_due_at is not None
+    report = sweep(ticket.callback_due_at + timedelta(days=10))
+    db.session.refresh(ticket)
+    assert report.fired == 2
+    assert _breaches(ticket) == [("callback", "overdue"), ("callback", "warning")]
+    messages = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.ticket_id == ticket.id, OutboxMessage.kind.in_(("warning", "overdue"))
+        )
+    ).all()
+    assert {message.payload["recipient"] for message in messages} == {"supervisor"}
+    assert _actions(ticket)["escalate"] == 0 and ticket.escalated is False
+    assert ticket.next_due_at is None
+
+
 def test_a_met_clock_fires_nothing(app: Flask) -> None:
     ticket = factories.dispatched()
     lifecycle.sign(db.session, ticket, factories.LEAD, at=SHANGHAI_10AM_MONDAY + timedelta(hours=1))
