@@ -441,7 +441,7 @@ def submit(
         decision,
         duplicate,
         # What the accept event's payload holds, as the API's triage view reads it.
-        lifecycle.accept_payload(outcome, reason, submission.channel, intake_facts),
+        lifecycle.accept_payload(outcome, reason, intake, intake_facts),
         requester,
         parent,
     )

@@ -114,11 +114,23 @@ def build_ticket(
 
 
 def accept_payload(
-    outcome: TriageOutcome, reason: str, channel: str, extra: dict[str, Any] | None = None
+    outcome: TriageOutcome, reason: str, intake: Intake, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """What the accept event records: the triage outcome and why, the channel, and any
+    """What the accept event records: the triage outcome and why, what the statistics group
+    by (channel, merged line, appeal type, urgency, matter, area) and whether the requester
+    can be called back (anonymous) — the event log alone must give every KPI — and any
     channel-specific facts."""
-    return {"outcome": str(outcome), "reason": reason, "channel": channel} | (extra or {})
+    return {
+        "outcome": str(outcome),
+        "reason": reason,
+        "channel": str(intake.channel),
+        "source_line": intake.source_line,
+        "appeal_type": str(intake.appeal_type),
+        "urgency": str(intake.urgency),
+        "matter_code": intake.matter_code,
+        "area_code": intake.area_code,
+        "anonymous": bool(intake.anonymous),
+    } | (extra or {})
 
 
 def accept(
@@ -171,7 +183,7 @@ def accept(
         actor,
         at,
         None,
-        accept_payload(outcome, reason, intake.channel, payload),
+        accept_payload(outcome, reason, intake, payload),
         flush=False,
     )
     if parent is not None:

@@ -64,7 +64,7 @@ def register(
         parent=None,
         at=at,
     )
-    accepted = accept_payload(outcome, reason, intake.channel, payload)
+    accepted = accept_payload(outcome, reason, intake, payload)
     new = NewTicket(ticket, requester)
     new.events.append(event_row(ticket, Action.ACCEPT, actor, at, None, accepted))
     if answer is not None:

@@ -256,3 +256,17 @@ def test_a_rest_intake_in_the_last_days_of_the_calendar_is_accepted_not_lost(
     assert body["state"] == "dispatched"
     assert body["clocks"]["handle"]["due_at"] is None
     assert body["due_provisional"] is True
+
+
+def test_the_accept_event_alone_says_what_the_statistics_group_by(
+    client: Any, agent: Any, no_catalogue: None
+) -> None:
+    created = create(client, source_line="12315", urgency="urgent")
+    accept = agent.get(f"/api/v1/tickets/{created['id']}").get_json()["events"][0]
+    assert accept["action"] == "accept"
+    payload = accept["payload"]
+    assert payload["matter_code"] == created["matter_code"] == "01.01.01"
+    assert payload["area_code"] == created["area_code"]
+    assert (payload["channel"], payload["source_line"]) == (created["channel"], "12315")
+    assert (payload["appeal_type"], payload["urgency"]) == (created["appeal_type"], "urgent")
+    assert payload["anonymous"] is False
