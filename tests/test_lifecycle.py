@@ -33,6 +33,7 @@ from tests.factories import (
     rated,
     replied,
 )
+from workers.delivery import compose
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -693,3 +694,30 @@ def test_a_manual_merge_links_the_duplicate_and_gives_a_merge_reason(app: Flask)
     assert child.triage_outcome == "merge"
     assert child.triage_reason.startswith("人工并单") and parent.number in child.triage_reason
     assert "同一诉求人" in child.triage_reason
+
+
+def _notices(ticket: Ticket) -> list[str]:
+    db.session.flush()
+    return [
+        compose(message)[1]
+        for message in db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.ticket_id == ticket.id, OutboxMessage.kind == "notify_unit")
+            .order_by(OutboxMessage.id)
+        )
+    ]
+
+
+def test_the_unit_is_told_when_a_ticket_comes_back_to_it(app: Flask) -> None:
+    reopened = rated("unsatisfied", unit_fault=True)
+    lifecycle.reopen(db.session, reopened, DISPATCHER, reason="回访不满意")
+    assert "回访不满意，已退回您单位重办" in _notices(reopened)[-1]
+
+    sent_back = replied()
+    lifecycle.review(db.session, sent_back, DISPATCHER, approve=False, note="答复未说明处理结果")
+    assert "答复未通过审核" in _notices(sent_back)[-1]
+
+    kept = dispatched()
+    lifecycle.return_ticket(db.session, kept, LEAD, at=MONDAY + timedelta(hours=1), **RETURN)
+    lifecycle.arbitrate(db.session, kept, DISPATCHER, approve=False, note="属本单位职责")
+    assert "退单申请未获批准" in _notices(kept)[-1]

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = {
     "notify_unit": "【12345】您单位有新工单 {number}，请登录系统及时签收办理。",
+    "notify_unit_reopened": "【12345】工单 {number} 回访不满意，已退回您单位重办，请重新签收办理。",
+    "notify_unit_reply_returned": "【12345】工单 {number} 的答复未通过审核，已退回，"
+    "请补充办理后重新答复。",
+    "notify_unit_return_refused": "【12345】工单 {number} 的退单申请未获批准，请继续办理。",
     # A supervisor urges or supervises at any time, not only past a deadline: the texts claim no
     # lateness; the sweeper's own note names the clock and its due time.
     "urge": "【12345催办】请尽快办理工单 {number}。{note}",
@@ -84,7 +88,7 @@ def compose(message: OutboxMessage) -> tuple[Contact, str]:
         return _requester_phone(message), text
     if message.kind == "sms":
         return Contact(payload["to"] or None, "没有号码"), payload["body"]
-    text = TEMPLATES[message.kind].format(
+    text = TEMPLATES[payload.get("template") or message.kind].format(
         number=payload.get("number", ""),
         note=payload.get("note", ""),
         clock=payload.get("clock", ""),

@@ -10,7 +10,7 @@ from hotline.domain import current_domain
 from hotline.extensions import DbSession
 from hotline.lifecycle.actor import Actor
 from hotline.lifecycle.clocks import meet, refresh_next_due, start_callback_clock, start_work_clocks
-from hotline.lifecycle.dispatching import escalate_if_bounced
+from hotline.lifecycle.dispatching import escalate_if_bounced, notify_back
 from hotline.lifecycle.errors import DomainError
 from hotline.lifecycle.record import begin, record
 from hotline.models import Ticket
@@ -56,6 +56,8 @@ def review(
         ticket.handle_met_at = None
     refresh_next_due(session, domain, ticket)
     event = record(session, ticket, Action.REVIEW, actor, at, from_state, payload)
+    if not approve:
+        notify_back(session, ticket, event.seq, "notify_unit_reply_returned")
     if approve and ticket.requester_phone_key is not None:
         # The callback survey by SMS goes out in business hours; replies 1/2/3 are the rating.
         add_message(
@@ -190,7 +192,7 @@ def reopen(
         if assignment.active:
             assignment.signed_at = None
     refresh_next_due(session, domain, ticket)
-    record(
+    event = record(
         session,
         ticket,
         Action.REOPEN,
@@ -199,6 +201,7 @@ def reopen(
         from_state,
         {"reason": reason, "reopen_count": ticket.reopen_count, "clocks": clocks},
     )
+    notify_back(session, ticket, event.seq, "notify_unit_reopened")
     _cancel_surveys(session, ticket, "工单已重办，不再发送回访短信")
     escalate_if_bounced(session, ticket, at)
     return ticket

@@ -159,16 +159,30 @@ def notify_rows(
     return _notify_units(ticket, [lead, *dict.fromkeys(assists)], seq)
 
 
-def _notify_units(ticket: Ticket, codes: Sequence[str], seq: int) -> list[dict[str, Any]]:
+def _notify_units(
+    ticket: Ticket, codes: Sequence[str], seq: int, template: str = "notify_unit"
+) -> list[dict[str, Any]]:
+    """One notice per unit, exactly once per event; `template` says why (a new ticket, or one
+    coming back to the unit: reopened, its reply sent back, its return refused)."""
+    payload: dict[str, Any] = {"ticket_id": ticket.id, "number": ticket.number}
+    if template != "notify_unit":
+        payload["template"] = template
     return [
         message_row(
             "notify_unit",
             f"notify_unit:{ticket.id}:{seq}:{code}",
-            {"ticket_id": ticket.id, "unit_code": code, "number": ticket.number},
+            payload | {"unit_code": code},
             ticket_id=ticket.id,
         )
         for code in codes
     ]
+
+
+def notify_back(session: DbSession, ticket: Ticket, seq: int, template: str) -> None:
+    """Tell the lead unit that a ticket is back in its hands (and why)."""
+    if ticket.lead_unit_code is not None:
+        rows = _notify_units(ticket, [ticket.lead_unit_code], seq, template)
+        session.add_all(OutboxMessage(**row) for row in rows)
 
 
 def _send(
@@ -415,7 +429,7 @@ def arbitrate(
     assignment = _lead_assignment(ticket)
     ticket.state = ticket.state_before_return or TicketState.DISPATCHED
     ticket.state_before_return = None
-    record(
+    event = record(
         session,
         ticket,
         Action.ARBITRATE,
@@ -430,6 +444,7 @@ def arbitrate(
             "assignment_id": assignment.id if assignment is not None else None,
         },
     )
+    notify_back(session, ticket, event.seq, "notify_unit_return_refused")
     return ticket
 
 
