@@ -696,6 +696,16 @@ def test_a_manual_merge_links_the_duplicate_and_gives_a_merge_reason(app: Flask)
     assert "同一诉求人" in child.triage_reason
 
 
+def test_what_was_merged_into_a_ticket_follows_it_when_it_is_merged_in_turn(app: Flask) -> None:
+    first, middle, last = (accepted(requester_phone_key="k2", area_code=None) for _ in range(3))
+    lifecycle.merge(db.session, first, middle, DISPATCHER)
+    lifecycle.merge(db.session, middle, last, DISPATCHER)
+    db.session.flush()
+    assert first.parent_id == last.id and first.linked_ticket_id == last.id
+    assert middle.parent_id == last.id
+    assert last.repeat_count == 2
+
+
 def _notices(ticket: Ticket) -> list[str]:
     db.session.flush()
     return [

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from hotline.clock import utcnow
 from hotline.domain import current_domain
 from hotline.extensions import DbSession
@@ -303,4 +305,10 @@ def merge(
     payload = {"parent": parent.number, "ground": ground, "reason": reason.strip() or why}
     record(session, ticket, Action.MERGE, actor, at, from_state, payload)
     link(session, parent, ticket, actor, at=at, merged=True)
+    # What had been merged into this ticket follows it: their status is the parent's now, and
+    # each counts as a repeat of it.
+    for child in session.scalars(select(Ticket).where(Ticket.parent_id == ticket.id)):
+        child.parent_id = parent.id
+        child.linked_ticket_id = parent.id
+        link(session, parent, child, actor, at=at, merged=True)
     return ticket
