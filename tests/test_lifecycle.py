@@ -731,3 +731,27 @@ def test_the_unit_is_told_when_a_ticket_comes_back_to_it(app: Flask) -> None:
     lifecycle.return_ticket(db.session, kept, LEAD, at=MONDAY + timedelta(hours=1), **RETURN)
     lifecycle.arbitrate(db.session, kept, DISPATCHER, approve=False, note="属本单位职责")
     assert "退单申请未获批准" in _notices(kept)[-1]
+
+
+def test_a_reopened_round_asks_the_assisting_units_for_their_parts_anew(app: Flask) -> None:
+    ticket = dispatched(assists=(ASSIST_UNIT,))
+    lifecycle.sign(db.session, ticket, LEAD)
+    lifecycle.contact(db.session, ticket, LEAD)
+    lifecycle.reply_part(db.session, ticket, ASSIST, text="街道已配合核查")
+    lifecycle.reply(db.session, ticket, LEAD, text="已修复")
+    lifecycle.review(db.session, ticket, DISPATCHER, approve=True)
+    lifecycle.callback(
+        db.session,
+        ticket,
+        AGENT,
+        reachable=True,
+        contacted=True,
+        solved=False,
+        satisfaction="unsatisfied",
+        unit_fault=True,
+    )
+    lifecycle.reopen(db.session, ticket, DISPATCHER, reason="回访不满意")
+    lifecycle.sign(db.session, ticket, LEAD)
+    lifecycle.contact(db.session, ticket, LEAD)
+    lifecycle.reply(db.session, ticket, LEAD, text="再次处理")
+    assert events_of(ticket.id)[-1].payload["assist_parts"] == {ASSIST_UNIT: None}

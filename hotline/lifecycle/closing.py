@@ -190,7 +190,10 @@ def reopen(
     clocks = start_work_clocks(domain, ticket, at)
     for assignment in ticket.assignments:
         if assignment.active:
+            # A new round: each unit signs again and each assisting unit answers its part anew.
             assignment.signed_at = None
+            assignment.part_text = None
+            assignment.part_at = None
     refresh_next_due(session, domain, ticket)
     event = record(
         session,
