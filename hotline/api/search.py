@@ -7,7 +7,7 @@ import binascii
 import json
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
@@ -18,28 +18,41 @@ from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.lifecycle import Actor, DomainError
 from hotline.models import CLOCKS, MAX_ROW_ID, Ticket, TicketAssignment, Unit
-from hotline.personal_data import scrub
+from hotline.personal_data import as_digits, scrub
 from hotline.routing_context import RoutingContext
 from routing.tree import CodeTree
 from routing.workflow import Role, TicketState
 
 # A ticket number as the centre gives it (20261128-000001): `q` finds the ticket by it too.
 TICKET_NUMBER = re.compile(r"[0-9]{8}-[0-9]{6}")
-# Seven digits or more, however spaced, are part of a phone, an ID or a card number, which only
-# the centre may look tickets up by (its caller lookup is audited; a unit's or another system's
-# text search would not be, and `contains` finds a whole number from any part of it). A ticket
-# number, or the date it starts with, is no one's personal data.
+# Seven digits or more, however spaced or spoken, are part of a phone, an ID or a card number,
+# which only the centre may look tickets up by (its caller lookup is audited; a unit's or
+# another system's text search would not be, and `contains` finds a whole number from any part
+# of it). A whole ticket number, or a date alone, is no one's personal data.
 _LONG_DIGITS = re.compile(r"\d{7,}")
 _NUMBER_SEPARATORS = re.compile(r"[\s\-./_]")
-_TICKET_NUMBER_PART = re.compile(r"(?<!\d)20\d{6}(?:\d{1,6})?(?!\d)")
+_DATE = re.compile(r"(20\d{2})-?(\d{2})-?(\d{2})")
+
+
+def _is_date(q: str) -> bool:
+    found = _DATE.fullmatch(q.strip())
+    if found is None:
+        return False
+    try:
+        date(*(int(part) for part in found.groups()))
+    except ValueError:
+        return False
+    return True
 
 
 def personal_number_in(q: str) -> bool:
-    """Whether a search term holds (part of) a personal number, in digits or spoken."""
+    """Whether a search term holds personal data, or part of a personal number, in digits or
+    spoken."""
+    if TICKET_NUMBER.fullmatch(q.strip()) or _is_date(q):
+        return False
     if scrub(q) != q:
         return True
-    digits = _TICKET_NUMBER_PART.sub(" ", _NUMBER_SEPARATORS.sub("", q))
-    return _LONG_DIGITS.search(digits) is not None
+    return _LONG_DIGITS.search(_NUMBER_SEPARATORS.sub("", as_digits(q))) is not None
 
 
 MIN_CURSOR_TIME = datetime(1970, 1, 1, tzinfo=UTC)
@@ -144,7 +157,7 @@ def ticket_query(
             raise ApiError(
                 403,
                 "personal_data_search",
-                "单位和外部系统不能按电话、证件号或银行卡号查找工单",
+                "单位和外部系统不能按个人信息（电话、证件号、银行卡号、姓名、门牌等）查找工单",
                 {"field": "q"},
             )
         matches = [
