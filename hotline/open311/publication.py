@@ -52,20 +52,38 @@ def service_requests() -> ColumnElement[bool]:
     return and_(Ticket.triage_outcome.not_in(NOT_SERVICE_REQUESTS), Ticket.matter_code.is_not(None))
 
 
-def answered_by_id(ticket: Ticket, keyed: bool) -> bool:
+def answered_by_id(ticket: Ticket, reader_posted_it: bool) -> bool:
     """Whether GET requests/<id> (and tokens/<token>) answer for the ticket: a service request
-    to anyone; anything else posted through Open311 itself only to a caller with an api_key,
-    the system that posted it, which may track it (withheld, as a confidential one is). Any
+    to anyone; anything else posted through Open311 itself only to the system that posted it
+    (its api_key on the read), which may track it (withheld, as a confidential one is). Any
     other is a 404, as an unknown id is: ticket numbers run in sequence, and the public must
     not walk them to an emergency transfer or a referral."""
-    return is_service_request(ticket) or (keyed and ticket.channel == Channel.OPEN311)
+    return is_service_request(ticket) or (reader_posted_it and ticket.channel == Channel.OPEN311)
 
 
-def answerable(keyed: bool) -> ColumnElement[bool]:
-    """answered_by_id in SQL."""
-    if not keyed:
+def answerable(poster: str | None) -> ColumnElement[bool]:
+    """answered_by_id in SQL, for a reader whose api_key is named `poster` (None: the public)."""
+    if poster is None:
         return service_requests()
-    return or_(service_requests(), Ticket.channel == Channel.OPEN311)
+    posted_by_reader = select(TicketEvent.ticket_id).where(
+        TicketEvent.action == Action.ACCEPT.value, TicketEvent.actor_name == poster
+    )
+    return or_(
+        service_requests(),
+        and_(Ticket.channel == Channel.OPEN311, Ticket.id.in_(posted_by_reader)),
+    )
+
+
+def posted_by(session: DbSession, ticket: Ticket, poster: str | None) -> bool:
+    """Whether the system named `poster` posted the ticket (its accept event's actor)."""
+    if poster is None:
+        return False
+    actor = session.scalar(
+        select(TicketEvent.actor_name).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.ACCEPT.value
+        )
+    )
+    return actor == poster
 
 
 def plain(text: str | None) -> str | None:

@@ -33,6 +33,7 @@ from hotline.open311.publication import (
     answered_by_id,
     notice,
     parents,
+    posted_by,
     public_request,
     service_requests,
     unit_names,
@@ -102,10 +103,11 @@ def _posted() -> dict[str, Any]:
     return form_parameters(CombinedMultiDict([request.form, request.args]))
 
 
-def _keyed() -> bool:
-    """Whether a read carries a valid api_key: the system that posted a request may track one
-    the public list leaves out."""
-    return find_key(db.session, submitted("api_key")) is not None
+def _poster() -> str | None:
+    """The name of the system whose valid api_key a read carries (None: the public): the
+    system that posted a request may track one the public list leaves out."""
+    key = find_key(db.session, submitted("api_key"))
+    return key.name if key is not None else None
 
 
 def _authenticate() -> Actor:
@@ -272,7 +274,7 @@ def list_requests(fmt: str) -> Response:
     numbers = load(REQUEST_IDS, params).get("service_request_id")
     if numbers:
         # As GET requests/<id> answers: what it would 404 is left out, as an unknown id is.
-        statement = statement.where(Ticket.number.in_(numbers[:limit]), answerable(_keyed()))
+        statement = statement.where(Ticket.number.in_(numbers[:limit]), answerable(_poster()))
     else:
         statement = _filtered(statement, load(REQUESTS_QUERY, params))
     statement = statement.order_by(Ticket.accepted_at.desc(), Ticket.id.desc()).limit(limit)
@@ -322,7 +324,7 @@ def _filtered(statement: Select[Ticket], query: dict[str, Any]) -> Select[Ticket
 def get_request(service_request_id: str, fmt: str) -> Response:
     check_jurisdiction()
     ticket = db.session.scalars(
-        select(Ticket).where(Ticket.number == service_request_id, answerable(_keyed()))
+        select(Ticket).where(Ticket.number == service_request_id, answerable(_poster()))
     ).first()
     if ticket is None:
         raise Open311Error(404, f"服务请求 {service_request_id} 不存在")
@@ -337,7 +339,7 @@ def get_token(token: str, fmt: str) -> Response:
     ticket_id = int(token) if is_id else None
     # tickets.id is a 32-bit integer: PostgreSQL refuses a larger one rather than finding none.
     ticket = db.session.get(Ticket, ticket_id) if ticket_id and ticket_id <= MAX_ROW_ID else None
-    if ticket is None or not answered_by_id(ticket, _keyed()):
+    if ticket is None or not answered_by_id(ticket, posted_by(db.session, ticket, _poster())):
         raise Open311Error(404, f"令牌 {token} 不存在")
     body = [{"service_request_id": ticket.number, "token": token_for(ticket)}]
     return render(fmt, "service_requests", body)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline import lifecycle
+from hotline.apikeys import create_key
 from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.models import Ticket
@@ -182,3 +183,14 @@ def test_an_emergency_posted_through_open311_is_tracked_by_its_poster_with_nothi
         "token": token_for(ticket),
     }
     assert number not in _numbers(client.get("/open311/v2/requests.json"))
+
+
+def test_another_systems_key_does_not_find_a_request_it_did_not_post(client: Any) -> None:
+    response = client.post("/open311/v2/requests.json", data=post_body(description=VIOLENCE))
+    number = response.json[0]["service_request_id"]
+    _, other_key = create_key(db.session, "另一个接入系统")
+    db.session.commit()
+    other = client.get(f"/open311/v2/requests/{number}.json?api_key={other_key}")
+    assert other.status_code == 404
+    poster = client.get(f"/open311/v2/requests/{number}.json?api_key={API_KEY}")
+    assert poster.status_code == 200
