@@ -48,7 +48,7 @@ def deployment_warnings() -> list[str]:
         return []
     return [
         "未设置 HOTLINE_PUBLIC_URL：Open311 发现文档公布的地址和 Twilio 签名校验所用的地址"
-        "取自请求的 Host 头，任何客户端都能改写；请设置对外的 https 地址"
+        "取自请求的 Host 头（或受信代理转发的地址），请设置对外的 https 地址"
     ]
 
 

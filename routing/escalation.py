@@ -5,7 +5,7 @@ Each level fires once per ticket, clock and due time; the caller records which l
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -214,18 +214,24 @@ class Ladder:
             return calendar.message_time(fired_at)
         return fired_at
 
-    def structural_escalation(self, reopen_count: int, units_bounced: int) -> str | None:
-        """The reason (Chinese) to escalate a ticket regardless of clocks, or None."""
-        reasons = []
+    def structural_grounds(self, reopen_count: int, units_bounced: int) -> dict[str, str]:
+        """The grounds ("reopens", "units") on which a ticket is escalated regardless of clocks,
+        each with its reason (Chinese)."""
+        grounds: dict[str, str] = {}
         if reopen_count >= self.escalate_after_reopens:
-            reasons.append(f"工单已重办 {reopen_count} 次（阈值 {self.escalate_after_reopens} 次）")
+            grounds["reopens"] = (
+                f"工单已重办 {reopen_count} 次（阈值 {self.escalate_after_reopens} 次）"
+            )
         if units_bounced >= self.escalate_after_units:
-            reasons.append(
+            grounds["units"] = (
                 f"工单已在 {units_bounced} 个单位间流转（阈值 {self.escalate_after_units} 个）"
             )
-        if not reasons:
-            return None
-        return "；".join(reasons) + "，提级督办"
+        return grounds
+
+    def structural_escalation(self, reopen_count: int, units_bounced: int) -> str | None:
+        """The reason (Chinese) to escalate a ticket regardless of clocks, or None."""
+        grounds = self.structural_grounds(reopen_count, units_bounced)
+        return escalation_reason(grounds.values()) if grounds else None
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any]) -> Ladder:
@@ -272,3 +278,8 @@ DEMO_LADDER_MAPPING: dict[str, Any] = {
     "escalate_after_reopens": 3,
     "escalate_after_units": 3,
 }
+
+
+def escalation_reason(reasons: Iterable[str]) -> str:
+    """The reasons of a structural escalation as one sentence."""
+    return "；".join(reasons) + "，提级督办"

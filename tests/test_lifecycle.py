@@ -472,6 +472,28 @@ def test_three_reopens_escalate_a_ticket_a_supervisor_had_already_escalated(app:
     assert _structural_escalations(ticket) == [["reopens"]]
 
 
+def test_a_fourth_reopen_does_not_escalate_on_the_same_ground_again(app: Flask) -> None:
+    ticket = rated("unsatisfied", unit_fault=True)
+    _reopen_three_times(ticket)
+    lifecycle.sign(db.session, ticket, LEAD)
+    lifecycle.contact(db.session, ticket, LEAD)
+    lifecycle.reply(db.session, ticket, LEAD, text="第四次处理")
+    lifecycle.review(db.session, ticket, DISPATCHER, approve=True)
+    lifecycle.callback(
+        db.session,
+        ticket,
+        AGENT,
+        reachable=True,
+        contacted=True,
+        solved=False,
+        satisfaction="unsatisfied",
+        unit_fault=True,
+    )
+    lifecycle.reopen(db.session, ticket, DISPATCHER, reason="仍不满意")
+    assert ticket.reopen_count == 4
+    assert _structural_escalations(ticket) == [["reopens"]]
+
+
 def test_merging_closes_the_ticket_and_counts_a_repeat_on_the_open_one(app: Flask) -> None:
     parent = dispatched()
     child = accepted()
@@ -704,6 +726,7 @@ def test_what_was_merged_into_a_ticket_follows_it_when_it_is_merged_in_turn(app:
     assert first.parent_id == last.id and first.linked_ticket_id == last.id
     assert middle.parent_id == last.id
     assert last.repeat_count == 2
+    assert middle.repeat_count == 0
 
 
 def _notices(ticket: Ticket) -> list[str]:
@@ -721,7 +744,7 @@ def _notices(ticket: Ticket) -> list[str]:
 def test_the_unit_is_told_when_a_ticket_comes_back_to_it(app: Flask) -> None:
     reopened = rated("unsatisfied", unit_fault=True)
     lifecycle.reopen(db.session, reopened, DISPATCHER, reason="回访不满意")
-    assert "回访不满意，已退回您单位重办" in _notices(reopened)[-1]
+    assert "回访不满意，已重办" in _notices(reopened)[-1]
 
     sent_back = replied()
     lifecycle.review(db.session, sent_back, DISPATCHER, approve=False, note="答复未说明处理结果")
@@ -751,6 +774,14 @@ def test_a_reopened_round_asks_the_assisting_units_for_their_parts_anew(app: Fla
         unit_fault=True,
     )
     lifecycle.reopen(db.session, ticket, DISPATCHER, reason="回访不满意")
+    db.session.flush()
+    told = db.session.scalars(
+        select(OutboxMessage.payload).where(
+            OutboxMessage.ticket_id == ticket.id, OutboxMessage.kind == "notify_unit"
+        )
+    ).all()
+    reopened = {p["unit_code"] for p in told if p.get("template") == "notify_unit_reopened"}
+    assert reopened == {LEAD_UNIT, ASSIST_UNIT}
     lifecycle.sign(db.session, ticket, LEAD)
     lifecycle.contact(db.session, ticket, LEAD)
     lifecycle.reply(db.session, ticket, LEAD, text="再次处理")

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = {
     "notify_unit": "【12345】您单位有新工单 {number}，请登录系统及时签收办理。",
-    "notify_unit_reopened": "【12345】工单 {number} 回访不满意，已退回您单位重办，请重新签收办理。",
+    "notify_unit_reopened": "【12345】工单 {number} 回访不满意，已重办，请重新签收办理"
+    "（协办单位请重新提交协办意见）。",
     "notify_unit_reply_returned": "【12345】工单 {number} 的答复未通过审核，已退回，"
     "请补充办理后重新答复。",
     "notify_unit_return_refused": "【12345】工单 {number} 的退单申请未获批准，请继续办理。",

@@ -204,7 +204,7 @@ def reopen(
         from_state,
         {"reason": reason, "reopen_count": ticket.reopen_count, "clocks": clocks},
     )
-    notify_back(session, ticket, event.seq, "notify_unit_reopened")
+    notify_back(session, ticket, event.seq, "notify_unit_reopened", assists_too=True)
     _cancel_surveys(session, ticket, "工单已重办，不再发送回访短信")
     escalate_if_bounced(session, ticket, at)
     return ticket

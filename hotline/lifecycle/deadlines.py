@@ -252,7 +252,7 @@ def _fire(domain: Domain, step: DueStep, at: datetime, writes: _Writes) -> None:
         writes.messages.append(message_row(ticket, str(level), key, message, step.notify_at))
         return
     if TicketState(ticket.state) not in RULES[action][0]:
-        return  # e.g. a late callback: 催办 a unit that has nothing left to do is noise
+        return  # e.g. a unit's reply went in meanwhile: 催办 for work already done is noise
     pressed, notice = press_rows(
         ticket,
         action,

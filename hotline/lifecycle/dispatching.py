@@ -21,6 +21,7 @@ from hotline.models import OutboxMessage, Ticket, TicketAssignment, TicketEvent,
 from hotline.outbox import message_row
 from hotline.routing_context import routing_context
 from routing.calendar import CalendarNotCovered
+from routing.escalation import escalation_reason
 from routing.router import FALLBACK_MANUAL
 from routing.workflow import Action, Reassignment, TicketState, may_handle, reassignment
 
@@ -178,10 +179,16 @@ def _notify_units(
     ]
 
 
-def notify_back(session: DbSession, ticket: Ticket, seq: int, template: str) -> None:
-    """Tell the lead unit that a ticket is back in its hands (and why)."""
-    if ticket.lead_unit_code is not None:
-        rows = _notify_units(ticket, [ticket.lead_unit_code], seq, template)
+def notify_back(
+    session: DbSession, ticket: Ticket, seq: int, template: str, *, assists_too: bool = False
+) -> None:
+    """Tell the lead unit (and, for a new round, the assisting units) that a ticket is back in
+    their hands, and why."""
+    codes = [ticket.lead_unit_code] if ticket.lead_unit_code is not None else []
+    if assists_too:
+        codes += [a.unit_code for a in ticket.assignments if a.active and a.role == "assist"]
+    if codes:
+        rows = _notify_units(ticket, list(dict.fromkeys(codes)), seq, template)
         session.add_all(OutboxMessage(**row) for row in rows)
 
 
@@ -536,31 +543,30 @@ def _change_assists(
     return ticket
 
 
+# How an escalation recorded before its payload named its grounds says them.
+_LEGACY_GROUNDS = {"reopens": "重办", "units": "个单位间流转"}
+
+
 def escalate_if_bounced(session: DbSession, ticket: Ticket, at: datetime) -> None:
     """提级督办 once a ticket has bounced between too many units or been reopened too often:
     once for each of those grounds, whatever escalated the ticket before (a late clock, a
     supervisor's hand)."""
-    ladder = current_domain().ladder
-    reason = ladder.structural_escalation(ticket.reopen_count, ticket.hop_count)
-    if reason is None:
+    grounds = current_domain().ladder.structural_grounds(ticket.reopen_count, ticket.hop_count)
+    if not grounds:
         return
-    grounds = [
-        ground
-        for ground, met in (
-            ("reopens", ticket.reopen_count >= ladder.escalate_after_reopens),
-            ("units", ticket.hop_count >= ladder.escalate_after_units),
+    done: set[str] = set()
+    for actor, payload in session.execute(
+        select(TicketEvent.actor_role, TicketEvent.payload).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.ESCALATE.value
         )
-        if met
-    ]
-    escalated_on = {
-        ground
-        for payload in session.scalars(
-            select(TicketEvent.payload).where(
-                TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.ESCALATE.value
-            )
-        )
-        for ground in (payload or {}).get("structural", ())
-    }
-    if set(grounds) <= escalated_on:
+    ):
+        payload = payload or {}
+        done.update(payload.get("structural", ()))
+        if "structural" not in payload and actor == SYSTEM.role:
+            reason = str(payload.get("reason", ""))
+            done.update(g for g, words in _LEGACY_GROUNDS.items() if words in reason)
+    new = {ground: reason for ground, reason in grounds.items() if ground not in done}
+    if not new:
         return
-    escalate(session, ticket, SYSTEM, reason=reason, at=at, structural=grounds)
+    reason = escalation_reason(new.values())
+    escalate(session, ticket, SYSTEM, reason=reason, at=at, structural=list(new))

@@ -302,13 +302,21 @@ def merge(
     ticket.next_due_at = None
     for assignment in ticket.assignments:
         assignment.active = False
-    payload = {"parent": parent.number, "ground": ground, "reason": reason.strip() or why}
+    # What had been merged into this ticket follows it: their status is the parent's now, and
+    # each counts as a repeat of it, no longer of this one (the merge event names them).
+    children = list(session.scalars(select(Ticket).where(Ticket.parent_id == ticket.id)))
+    payload: dict[str, Any] = {
+        "parent": parent.number,
+        "ground": ground,
+        "reason": reason.strip() or why,
+    }
+    if children:
+        payload["moved"] = [child.number for child in children]
     record(session, ticket, Action.MERGE, actor, at, from_state, payload)
     link(session, parent, ticket, actor, at=at, merged=True)
-    # What had been merged into this ticket follows it: their status is the parent's now, and
-    # each counts as a repeat of it.
-    for child in session.scalars(select(Ticket).where(Ticket.parent_id == ticket.id)):
+    for child in children:
         child.parent_id = parent.id
         child.linked_ticket_id = parent.id
         link(session, parent, child, actor, at=at, merged=True)
+    ticket.repeat_count = max(0, (ticket.repeat_count or 0) - len(children))
     return ticket
