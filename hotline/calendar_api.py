@@ -28,8 +28,11 @@ _AMOUNTS = {
 class DueQuery(Schema):
     start = fields.String(required=True)
     working_days = fields.Integer(validate=validate.Range(min=1, max=MAX_DAYS))
-    working_hours = fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=2928))
-    hours = fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=8784))
+    # A year of business days (8 hours each) or of natural hours.
+    working_hours = fields.Float(
+        validate=validate.Range(min=0, min_inclusive=False, max=MAX_DAYS * 8)
+    )
+    hours = fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=MAX_DAYS * 24))
 
     @validates_schema
     def _exactly_one_amount(self, data: dict[str, Any], **_kwargs: Any) -> None:

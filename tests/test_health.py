@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from flask import Flask
 from redis import Redis
 
@@ -78,15 +79,13 @@ def test_a_year_outside_the_calendar_is_a_warning() -> None:
     assert "无法计算" in coverage_warnings(date(2029, 5, 1), 2020, 2026)[0]
 
 
-def test_a_deployment_on_a_real_database_without_a_public_url_is_warned(app: Flask) -> None:
-    embedded = app.config["SQLALCHEMY_DATABASE_URI"]
-    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql://db.internal/hotline"
-    try:
-        warned = app.test_client().get("/healthz").json.get("warnings", [])
-        app.config["PUBLIC_URL"] = "https://12345.yunjiang.gov.cn"
-        configured = app.test_client().get("/healthz").json.get("warnings", [])
-    finally:
-        app.config["SQLALCHEMY_DATABASE_URI"] = embedded
-        app.config["PUBLIC_URL"] = None
+def test_a_deployment_on_a_real_database_without_a_public_url_is_warned(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "SQLALCHEMY_DATABASE_URI", "postgresql://db.internal/hotline")
+    monkeypatch.setitem(app.config, "PUBLIC_URL", None)
+    warned = app.test_client().get("/healthz").json.get("warnings", [])
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://12345.yunjiang.gov.cn")
+    configured = app.test_client().get("/healthz").json.get("warnings", [])
     assert any("HOTLINE_PUBLIC_URL" in warning for warning in warned)
     assert not any("HOTLINE_PUBLIC_URL" in warning for warning in configured)
