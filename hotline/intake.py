@@ -36,6 +36,9 @@ from routing.workflow import OPEN_STATES
 from workers import relay as _relay  # noqa: F401 - registers the outbox hooks before any commit
 
 CANDIDATE_LIMIT = 50
+# How far a repeat follows a chain of merges to the ticket still open (a merge takes its own
+# repeats along, so a chain is at most one link long but for a merge committed meanwhile).
+MAX_MERGE_HOPS = 3
 
 
 @dataclass
@@ -360,7 +363,16 @@ def submit(
             parent = session.get(
                 Ticket, duplicate.ticket_id, with_for_update=True, populate_existing=True
             )
-            outcome = TriageOutcome.MERGE if duplicate.open else TriageOutcome.NOT_ACCEPTED
+            # Merged into another since the lookup: the repeat joins the ticket it went to.
+            for _ in range(MAX_MERGE_HOPS):
+                if parent is None or parent.parent_id is None:
+                    break
+                parent = session.get(
+                    Ticket, parent.parent_id, with_for_update=True, populate_existing=True
+                )
+            # Read under the lock: a ticket closed since the lookup takes no repeat.
+            still_open = parent is not None and parent.state in OPEN_STATES
+            outcome = TriageOutcome.MERGE if still_open else TriageOutcome.NOT_ACCEPTED
             reason = duplicate.reason_zh
     if outcome is None and submission.answer:
         outcome, reason = TriageOutcome.ANSWER, "受理时直接答复"

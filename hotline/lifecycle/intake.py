@@ -271,9 +271,14 @@ def merge(
     data cannot show to be one appeal (a requester calling from another phone, a ticket with
     no area yet); it needs a reason, which the event and the triage reason keep.
     """
-    from_state = begin(ticket, Action.MERGE, actor)
     if parent.id == ticket.id:
         raise DomainError("merge_into_self", "不能与自身并单")
+    # Both rows locked and read afresh, in id order: an intake merging a repeat into either,
+    # or another merge, waits here instead of joining a ticket about to close.
+    session.flush()  # what this transaction changed is kept; the lock reads the rest afresh
+    for locked in sorted((ticket, parent), key=lambda t: t.id):
+        session.refresh(locked, with_for_update=True)
+    from_state = begin(ticket, Action.MERGE, actor)
     if TicketState(parent.state) not in OPEN_STATES:
         raise DomainError("merge_into_closed", "只能并入办理中的工单", {"parent": parent.number})
     ground = merge_ground(_merge_facts(ticket), _merge_facts(parent))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from hotline.extensions import db
 from hotline.models import TicketEvent
+from routing.triage import DuplicateMatch
 from tests.api.conftest import API_KEY, create, login
 
 SURVEY = {"reachable": True, "contacted": True, "solved": True, "satisfaction": "satisfied"}
@@ -343,3 +345,20 @@ def test_an_action_on_an_unknown_ticket_is_404(dispatcher: Any) -> None:
 def test_actions_need_credentials(client: Any, no_catalogue: None) -> None:
     ticket = create(client)
     assert client.post(f"/api/v1/tickets/{ticket['id']}/sign", json={}).status_code == 401
+
+
+def test_a_repeat_found_just_before_its_ticket_was_merged_joins_where_it_went(
+    client: Any, dispatcher: Any, no_catalogue: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lookup found the first ticket open; a merge into another committed before the
+    # repeat locked it (played here by answering the lookup with the first ticket as it was).
+    caller = {"name": "李四", "phone": "13700001111"}
+    first = create(client, requester=caller)
+    other = create(client, text="小区门口路灯不亮已经一周", requester=None)
+    body = {"into": other["number"], "override": True, "reason": "诉求人确认是同一问题"}
+    ok(act(dispatcher, first, "merge", body))
+    found = DuplicateMatch(first["id"], first["number"], 1.0, "同一诉求人重复反映", open=True)
+    monkeypatch.setattr("hotline.intake.find_duplicate", lambda *args, **kwargs: found)
+    again = create(client, requester=caller)
+    assert again["triage"]["outcome"] == "merge"
+    assert again["parent"] == other["number"]
