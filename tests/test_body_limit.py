@@ -48,7 +48,7 @@ def post_chunked(
     server: BaseWSGIServer, path: str, body: bytes, headers: dict[str, str]
 ) -> tuple[int, str, str]:
     """POST `body` in 500-byte chunks with no Content-Length; (status, content type, text)."""
-    connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+    connection = http.client.HTTPConnection("127.0.0.1", server.server_port)
     try:
         chunks = (body[i : i + 500] for i in range(0, len(body), 500))
         connection.request("POST", path, body=chunks, headers=headers, encode_chunked=True)

@@ -56,7 +56,7 @@ def _post(
         f"http://127.0.0.1:{port}/api/v1/tickets", data=body, headers=headers
     )
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request) as response:
             results[response.status] += 1
     except urllib.error.HTTPError as error:
         results[error.code] += 1
@@ -106,15 +106,14 @@ def _agent(port: int) -> urllib.request.OpenerDirector:
             f"http://127.0.0.1:{port}/api/v1/auth/login",
             data=login,
             headers={"Content-Type": "application/json"},
-        ),
-        timeout=30,
+        )
     )
     return opener
 
 
 def _get(opener: urllib.request.OpenerDirector, url: str, results: Counter[int]) -> None:
     try:
-        with opener.open(url, timeout=60) as response:
+        with opener.open(url) as response:
             results[response.status] += 1
     except urllib.error.HTTPError as error:
         results[error.code] += 1
