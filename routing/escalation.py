@@ -228,11 +228,6 @@ class Ladder:
             )
         return grounds
 
-    def structural_escalation(self, reopen_count: int, units_bounced: int) -> str | None:
-        """The reason (Chinese) to escalate a ticket regardless of clocks, or None."""
-        grounds = self.structural_grounds(reopen_count, units_bounced)
-        return escalation_reason(grounds.values()) if grounds else None
-
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any]) -> Ladder:
         raw_steps = d.get("steps")

@@ -429,23 +429,28 @@ def test_unsatisfied_without_the_units_fault_is_a_written_off_close(app: Flask) 
     assert events_of(ticket.id)[-1].payload["write_off"] is True
 
 
+def _unsatisfied_again(ticket: Ticket) -> None:
+    """The reopened round handled, reviewed and rated unsatisfied for the unit's fault again."""
+    lifecycle.sign(db.session, ticket, LEAD)
+    lifecycle.contact(db.session, ticket, LEAD)
+    lifecycle.reply(db.session, ticket, LEAD, text="再次处理")
+    lifecycle.review(db.session, ticket, DISPATCHER, approve=True)
+    lifecycle.callback(
+        db.session,
+        ticket,
+        AGENT,
+        reachable=True,
+        contacted=True,
+        solved=False,
+        satisfaction="unsatisfied",
+        unit_fault=True,
+    )
+
+
 def _reopen_three_times(ticket: Ticket) -> None:
     for round_ in range(3):
         if round_:
-            lifecycle.sign(db.session, ticket, LEAD)
-            lifecycle.contact(db.session, ticket, LEAD)
-            lifecycle.reply(db.session, ticket, LEAD, text="再次处理")
-            lifecycle.review(db.session, ticket, DISPATCHER, approve=True)
-            lifecycle.callback(
-                db.session,
-                ticket,
-                AGENT,
-                reachable=True,
-                contacted=True,
-                solved=False,
-                satisfaction="unsatisfied",
-                unit_fault=True,
-            )
+            _unsatisfied_again(ticket)
         lifecycle.reopen(db.session, ticket, DISPATCHER, reason="不满意")
 
 
@@ -475,20 +480,7 @@ def test_three_reopens_escalate_a_ticket_a_supervisor_had_already_escalated(app:
 def test_a_fourth_reopen_does_not_escalate_on_the_same_ground_again(app: Flask) -> None:
     ticket = rated("unsatisfied", unit_fault=True)
     _reopen_three_times(ticket)
-    lifecycle.sign(db.session, ticket, LEAD)
-    lifecycle.contact(db.session, ticket, LEAD)
-    lifecycle.reply(db.session, ticket, LEAD, text="第四次处理")
-    lifecycle.review(db.session, ticket, DISPATCHER, approve=True)
-    lifecycle.callback(
-        db.session,
-        ticket,
-        AGENT,
-        reachable=True,
-        contacted=True,
-        solved=False,
-        satisfaction="unsatisfied",
-        unit_fault=True,
-    )
+    _unsatisfied_again(ticket)
     lifecycle.reopen(db.session, ticket, DISPATCHER, reason="仍不满意")
     assert ticket.reopen_count == 4
     assert _structural_escalations(ticket) == [["reopens"]]

@@ -19,6 +19,7 @@ from routing.escalation import (
     Lead,
     Level,
     Step,
+    escalation_reason,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -78,11 +79,12 @@ def test_alerts_to_people_wait_for_working_hours() -> None:
 
 
 def test_three_reopens_or_three_units_escalate_with_a_chinese_reason() -> None:
-    assert LADDER.structural_escalation(reopen_count=2, units_bounced=2) is None
-    reason = LADDER.structural_escalation(reopen_count=3, units_bounced=1)
-    assert reason == "工单已重办 3 次（阈值 3 次），提级督办"
-    both = LADDER.structural_escalation(reopen_count=4, units_bounced=3)
-    assert both is not None and "重办 4 次" in both and "3 个单位" in both
+    assert LADDER.structural_grounds(reopen_count=2, units_bounced=2) == {}
+    reopens = LADDER.structural_grounds(reopen_count=3, units_bounced=1)
+    assert list(reopens) == ["reopens"]
+    assert escalation_reason(reopens.values()) == "工单已重办 3 次（阈值 3 次），提级督办"
+    both = escalation_reason(LADDER.structural_grounds(reopen_count=4, units_bounced=3).values())
+    assert "重办 4 次" in both and "3 个单位" in both
 
 
 def test_a_ladder_round_trips_through_its_mapping() -> None:
