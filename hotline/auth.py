@@ -18,11 +18,12 @@ from flask import current_app, request, session
 from sqlalchemy import ColumnElement, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from hotline import clock
 from hotline.apikeys import find_key, known_keys
 from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.lifecycle import Actor
-from hotline.models import LoginFailure, User
+from hotline.models import ConsoleSession, LoginFailure, User
 from hotline.models.login_failures import ADDRESS_LENGTH
 from hotline.proxies import forwarded, trusted_hops
 from routing.workflow import Role
@@ -93,7 +94,22 @@ def session_user() -> User | None:
         fingerprint.encode(), credential_fingerprint(user).encode()
     ):
         return None
+    held = _console_session()
+    if held is None or held.user_id != user.id or held.expires_at <= clock.utcnow():
+        return None
     return user
+
+
+def token_digest(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def _console_session() -> ConsoleSession | None:
+    """The server's record of the cookie's sign-in: gone once signed out."""
+    nonce = session.get("nonce")
+    if not isinstance(nonce, str):
+        return None
+    return cast(ConsoleSession | None, db.session.get(ConsoleSession, token_digest(nonce)))
 
 
 def _origin_of(url: str) -> str | None:
@@ -311,13 +327,37 @@ def login(attempt: LoginAttempt, password: str) -> User | None:
 
 
 def start_session(user: User) -> None:
-    """A fresh session for the user (no fixation)."""
+    """A fresh session for the user (no fixation), recorded on the server for the cookie's
+    lifetime; the user's expired sign-ins are pruned. The caller commits."""
+    now = clock.utcnow()
+    db.session.execute(
+        delete(ConsoleSession).where(
+            ConsoleSession.user_id == user.id, ConsoleSession.expires_at <= now
+        )
+    )
     session.clear()
     session["user_id"] = user.id
     session["credentials"] = credential_fingerprint(user)
     # A fresh random value: every login issues a cookie no earlier session ever held.
-    session["nonce"] = secrets.token_urlsafe(16)
+    nonce = secrets.token_urlsafe(16)
+    session["nonce"] = nonce
+    lifetime = current_app.permanent_session_lifetime
+    db.session.add(
+        ConsoleSession(
+            token_digest=token_digest(nonce),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
 
 
 def logout() -> None:
+    """Ends this browser's sign-in on the server too: a copy of its cookie no longer works.
+    The caller commits."""
+    nonce = session.get("nonce")
+    if isinstance(nonce, str):
+        db.session.execute(
+            delete(ConsoleSession).where(ConsoleSession.token_digest == token_digest(nonce))
+        )
     session.clear()

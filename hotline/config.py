@@ -319,7 +319,7 @@ def build_config(
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Served over HTTPS (behind a proxy that terminates TLS): never send the cookie in clear.
         "SESSION_COOKIE_SECURE": (env.get("HOTLINE_PUBLIC_URL") or "").lower().startswith("https:"),
-        # A signed cookie cannot be revoked server-side: bound its life to about one shift.
+        # A console sign-in lasts about one shift (signing out ends it at once, on the server).
         "PERMANENT_SESSION_LIFETIME": timedelta(
             hours=_int(env, "HOTLINE_SESSION_HOURS", 12, low=1, high=MAX_SESSION_HOURS)
         ),

@@ -42,10 +42,11 @@ def login() -> Response:
         username=data["username"], address=auth.client_address(), at=clock.utcnow()
     )
     user = auth.login(attempt, data["password"])
+    if user is not None:
+        auth.start_session(user)
     commit()  # a failure too: the next attempt, in whichever worker, counts it
     if user is None:
         raise ApiError(401, "invalid_credentials", "用户名或密码错误")
-    auth.start_session(user)
     return jsonify({"user": user_view(user)})
 
 
@@ -60,6 +61,7 @@ def _throttled(error: auth.LoginThrottled) -> tuple[Response, int]:
 def logout() -> tuple[str, int]:
     auth.check_same_origin()
     auth.logout()
+    commit()
     return "", 204
 
 

@@ -8,6 +8,7 @@ from hotline.models.channels import (
     OfficialSchedule,
     SmsOptOut,
 )
+from hotline.models.console_sessions import ConsoleSession
 from hotline.models.login_failures import LoginFailure
 from hotline.models.outbox import Breach, OutboxMessage
 from hotline.models.people import ApiKey, PersonalDataAccess, Requester, User
@@ -26,6 +27,7 @@ __all__ = [
     "Breach",
     "CatalogueEntryRecord",
     "CatalogueVersion",
+    "ConsoleSession",
     "Conversation",
     "IdempotencyRecord",
     "InboundMessage",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import API_KEY, PASSWORD
+from tests.api.conftest import API_KEY, PASSWORD, login
 
 
 def test_a_console_user_logs_in_and_is_known(app: Any) -> None:
@@ -63,3 +63,43 @@ def test_a_cookie_without_the_credentials_fingerprint_is_no_session(app: Any) ->
         session["user_id"] = admin.id
     assert client.get("/api/v1/auth/me").status_code == 401
     assert client.get("/api/v1/tickets").status_code == 401
+
+
+def test_a_copy_of_the_cookie_taken_before_logout_no_longer_works(app: Any) -> None:
+    browser = login(app.test_client(), "agent1")
+    cookie = browser.get_cookie("session")
+    assert cookie is not None
+    thief = app.test_client()
+    thief.set_cookie("session", cookie.value)
+    assert thief.get("/api/v1/auth/me").status_code == 200
+    assert browser.post("/api/v1/auth/logout", json={}).status_code == 204
+    assert thief.get("/api/v1/auth/me").status_code == 401
+    assert thief.get("/api/v1/tickets").status_code == 401
+
+
+def test_signing_out_in_one_browser_leaves_the_users_other_browsers_signed_in(app: Any) -> None:
+    desk = login(app.test_client(), "agent1")
+    laptop = login(app.test_client(), "agent1")
+    assert desk.post("/api/v1/auth/logout", json={}).status_code == 204
+    assert laptop.get("/api/v1/auth/me").get_json()["user"]["username"] == "agent1"
+
+
+def test_a_sign_in_past_its_lifetime_is_refused_and_pruned_at_the_next_login(app: Any) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from hotline.extensions import db
+    from hotline.models import ConsoleSession, User
+
+    client = login(app.test_client(), "agent1")
+    user = db.session.scalars(select(User).where(User.username == "agent1")).one()
+    held = db.session.scalars(select(ConsoleSession).where(ConsoleSession.user_id == user.id)).one()
+    held.expires_at = held.created_at - timedelta(seconds=1)
+    db.session.flush()
+    assert client.get("/api/v1/auth/me").status_code == 401
+    login(app.test_client(), "agent1")
+    remaining = db.session.scalars(
+        select(ConsoleSession).where(ConsoleSession.user_id == user.id)
+    ).all()
+    assert len(remaining) == 1 and remaining[0].expires_at > remaining[0].created_at

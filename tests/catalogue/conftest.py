@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from hotline.auth import credential_fingerprint
+from hotline import clock
+from hotline.auth import credential_fingerprint, token_digest
 from hotline.extensions import db
-from hotline.models import User
+from hotline.models import ConsoleSession, User
 from hotline.routing_context import invalidate
 from tests.conftest import _migrated
 
@@ -35,10 +36,24 @@ def sign_in(app: Flask, client: Any) -> Callable[[str], Any]:
 
     def sign(role: str) -> Any:
         user = db.session.scalars(select(User).where(User.username == USERNAMES[role])).one()
+        nonce = f"signed-in-as-{role}"
         with client.session_transaction() as session:
+            # As a login writes it: a cookie without the fingerprint, or whose sign-in the
+            # server does not hold, is no session.
             session["user_id"] = user.id
-            # As a login writes it: a cookie without the fingerprint is no session.
             session["credentials"] = credential_fingerprint(user)
+            session["nonce"] = nonce
+        if db.session.get(ConsoleSession, token_digest(nonce)) is None:
+            now = clock.utcnow()
+            db.session.add(
+                ConsoleSession(
+                    token_digest=token_digest(nonce),
+                    user_id=user.id,
+                    created_at=now,
+                    expires_at=now + app.permanent_session_lifetime,
+                )
+            )
+            db.session.commit()  # as a login does: a failed request's rollback keeps it
         return client
 
     return sign
