@@ -41,7 +41,12 @@ DATA = ROOT / "tests" / "data"
 ARRIVALS = ((3, "d8821b2^"), (4, "d8821b2"), (6, "770db22^"), (7, "27187b2^"))
 # Batches that arrived after the catalogue model, with the examples the demo had then; None is
 # the working tree.
-LATER: tuple[tuple[int, str | None], ...] = ((8, "cdbeeb4"), (9, None))
+LATER: tuple[tuple[int, str | None], ...] = (
+    (8, "cdbeeb4"),
+    (9, "84b921f"),
+    (10, "66cd3cf"),
+    (10, None),
+)
 
 
 def demo_file(commit: str | None, name: str) -> str:
