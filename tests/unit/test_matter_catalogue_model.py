@@ -3,10 +3,10 @@
 The demo city's classifier is the keyword rules helped by a naive Bayes model of the catalogue's
 own words (each leaf's name and keywords) and of the labelled example appeals the demo ships
 (hotline/demo/data/matter_examples.jsonl: batches 1-7 of matter_wording.jsonl, and the matters of
-real_messages.csv and heldout_messages_2.jsonl, 803 appeals; with batches 8 and 9 since, 960). How it was
-chosen, on batches each measured with the rules as they stood on its arrival and a model trained
-only on what existed before it (docs/benchmarks/classification.md): batch 3 20/60 → 44/60,
-batch 4 23/40 → 33/40, batch 6 52/80 → 58/80, batch 7 53/80 → 59/80.
+real_messages.csv and heldout_messages_2.jsonl, 803 appeals; with batches 8 and 9 since, 960).
+How it was chosen, on batches each measured with the rules as they stood on its arrival and a
+model trained only on what existed before it (docs/benchmarks/classification.md): batch 3
+20/60 → 44/60, batch 4 23/40 → 33/40, batch 6 52/80 → 58/80, batch 7 53/80 → 59/80.
 
 tests/data/matter_wording_8.jsonl (80 leaves drawn at random from the whole catalogue, the legal
 routes left out, written by a writer who saw only the leaves' names) was measured once on arrival,

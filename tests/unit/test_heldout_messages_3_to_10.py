@@ -1,4 +1,4 @@
-"""The third to ninth held-out sets, each written after every triage change before it and
+"""The third to tenth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -131,6 +131,44 @@ Its revision: 117/120 (28, 23, 16, 50). Falling into water now goes to 119 (the 
 service does water rescue): five labelled sets had said 119 and two 110, and those two labels
 and their emergency examples were changed, the model retrained. Of the 8,261 other texts, only
 those 15 drowning texts changed outcome.
+
+tests/data/heldout_messages_10.jsonl, written in a later session by a sixth writer who saw no rule,
+told to avoid the earlier writers' styles: web and mini-program forms, pinyin-input typos, very
+short and rambling texts, English and mixed Chinese-English, emoji; on arrival:
+
+    emergency to the right service   26/30   a warehouse fire in English (black smoke, flames);
+                                             a rear-end crash with no one hurt, the other driver
+                                             not moving and traffic backing up, in Chinese
+                                             (交警能不能过来 read as a question) and in English; a
+                                             driver weaving (蛇形) on an expressway, followed now
+    referral to the right route      17/24   经济补偿金 asked a sentence after a factory's move
+                                             (the employer and the claim had to share a sentence),
+                                             双被工资, dismissed when pregnant (English), a clerk
+                                             who 暗示包个红包, a village secretary's house built
+                                             with 村集体的钱, a tax decision to be "reviewed and
+                                             overturned", disclosure under the Regulations
+    not accepted                      9/16   an SMS sent to the wrong person (发错了), "is this
+                                             Lucky Pizza?", a maths word problem, a report of
+                                             one's own cat, naming a baby, 🖕 and 滚, "Test
+                                             message, please ignore."
+    dispatched                       46/50   救命啊！！！ before a week of a neighbour's disco (the
+                                             mask's window stopped at the exclamation marks, 110),
+                                             barbecue fumes (整个单元都是烟, 119), a tree blown down
+                                             last night that nobody has cleared (119); "请问依申
+                                             请公开政府信息一般去哪个窗口提交" is referred
+
+Its revision: 119/120 (30, 24, 16, 49). Exclamation marks after 救命啊 no longer end the window in
+which the complaint is read; cooking fumes and 没砸到人 are masked, "到现在没人清理" reads as calm;
+asking whether the traffic police can come is no calm question, a moving position (现在在…方向,
+刚过…出口) and an other driver who will not move say the danger is now, and a car weaving ahead
+(蛇形, 画龙) goes to 122; English wording for fire, crashes, dismissal, review and disclosure;
+经济补偿金 claimed after the employer was named in an earlier sentence, the spellings of 双倍工资,
+a hinted 红包 a clause or two from the clerk, collective money spent on an official's own house;
+a misdirected SMS, a food order, one's own pet reported, naming a child, a word problem (甲乙两管),
+🖕, 滚 and 你们全是骗子 as abuse, a test message. Of the 9,934 other texts of tests/data and the
+emergency examples, none changed outcome. Left alone: the question of which window takes a
+request for disclosure stays a referral to information_disclosure, as the route's guidance is
+exactly the answer to how and where to apply.
 """
 
 from __future__ import annotations
@@ -150,6 +188,7 @@ FLOORS = {
     7: {"emergency": 30, "referral": 24, "not_accepted": 15, "dispatch": 50},
     8: {"emergency": 28, "referral": 24, "not_accepted": 15, "dispatch": 50},
     9: {"emergency": 28, "referral": 23, "not_accepted": 16, "dispatch": 50},
+    10: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 49},
 }
 
 
@@ -169,14 +208,14 @@ def right(row: dict[str, str]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10])
 def test_each_set_has_every_outcome_in_its_proportions(number: int) -> None:
     counts = Counter(row["outcome"] for row in rows(number))
     assert counts == {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50}
     assert len({row["text"] for row in rows(number)}) == 120
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10])
 def test_each_outcome_holds_what_it_measured_after_its_revision(number: int) -> None:
     got = Counter(row["outcome"] for row in rows(number) if right(row))
     for outcome, floor in FLOORS[number].items():
