@@ -27,6 +27,10 @@ workers = _count("GUNICORN_WORKERS", 4)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = _count("GUNICORN_THREADS", 1)
 keepalive = 5
+# The longest request line gunicorn allows (its default is 4094 bytes): an Open311 GET requests
+# may name hundreds of comma-separated ticket numbers in service_request_id (about 500 fit). A
+# longer line gets gunicorn's own 414 page before the app sees it.
+limit_request_line = 8190
 # Give the app's own loggers ("hotline", "workers") a handler and a level: HOTLINE_LOG_LEVEL
 # (INFO by default; the benchmark uses WARNING so per-message INFO lines are not measured).
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

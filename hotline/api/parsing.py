@@ -3,7 +3,6 @@ and the rollback that keeps a failed request from leaving anything half-written.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -11,6 +10,7 @@ from typing import Any, TypeVar, cast
 from flask import request
 from marshmallow import Schema, ValidationError
 
+from hotline import json_documents
 from hotline.control_characters import find_unstorable, undecodable_parameters
 from hotline.errors import ApiError
 from hotline.extensions import db
@@ -51,11 +51,6 @@ def validation_error(error: ValidationError) -> ApiError:
     )
 
 
-def _refuse_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON, and a NaN slips through every range check.
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def check_storable(value: Any, path: str = "") -> None:
     """400 naming the field when any key or string anywhere in `value` cannot be stored.
 
@@ -85,34 +80,9 @@ def json_body() -> Any:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as error:
-        where = f"第 {error.lineno} 行第 {error.colno} 列（第 {error.pos} 个字符）附近"
-        raise ApiError(
-            400,
-            "invalid_json",
-            f"请求体不是合法的 JSON：{where}有误",
-            {"line": error.lineno, "column": error.colno, "reason": error.msg},
-        ) from None
-    except UnicodeDecodeError as error:
-        raise ApiError(
-            400,
-            "invalid_json",
-            f"请求体不是有效的 UTF-8 文本：第 {error.start} 个字节有误",
-            {"byte": error.start, "reason": error.reason},
-        ) from None
-    except ValueError as error:
-        # NaN / Infinity (`_refuse_constant`): not JSON numbers.
-        raise ApiError(
-            400,
-            "invalid_json",
-            "请求体不是合法的 JSON：不允许 NaN 或 Infinity",
-            {"reason": str(error)},
-        ) from None
-    except RecursionError:
-        raise ApiError(
-            400, "invalid_json", "请求体 JSON 嵌套过深", {"reason": "too deep"}
-        ) from None
+        body = json_documents.request_document()
+    except json_documents.UnreadableJson as error:
+        raise ApiError(400, "invalid_json", error.message, error.details) from None
     check_storable(body)
     return body
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import request
 
+from hotline import json_documents
 from hotline.control_characters import find_unstorable, undecodable_parameters
 from hotline.open311 import blueprint
 from hotline.open311.formats import Open311Error
@@ -41,8 +42,11 @@ def refuse_unreadable_parameters() -> None:
     given += request.args.items(multi=True)
     if request.method == "POST":
         given += request.form.items(multi=True)
-        body = request.get_json(silent=True) if request.is_json else None
-        if isinstance(body, dict):
+        try:
+            body = json_documents.request_object() if request.is_json else None
+        except json_documents.UnreadableJson as error:
+            raise Open311Error(400, error.message) from None
+        if body is not None:
             given += body.items()
     for name, value in given:
         found = find_unstorable({name: value})

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app, request
 
+from hotline import json_documents
 from hotline.open311.formats import Open311Error
 
 DEFAULTS: Mapping[str, Any] = {
@@ -25,12 +26,16 @@ def setting(name: str) -> Any:
 
 
 def submitted(name: str) -> str:
-    """A parameter from the query, the form or a JSON body; empty means absent."""
-    value = request.values.get(name)
-    if value is None and request.is_json:
-        body = request.get_json(silent=True)
-        if isinstance(body, dict):
-            value = body.get(name)
+    """A parameter from the body (a form or a JSON object) or else the query string: the body
+    wins, as it does for every other parameter of a POST; empty means absent."""
+    value: object = None
+    if request.is_json:
+        body = json_documents.request_object()  # a broken body was refused before any view
+        value = body.get(name) if body is not None else None
+    elif request.method == "POST":
+        value = request.form.get(name)
+    if value is None:
+        value = request.args.get(name)
     return "" if value is None else str(value).strip()
 
 

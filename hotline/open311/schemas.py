@@ -21,6 +21,9 @@ _ATTRIBUTE_KEY = re.compile(r"attribute\[(?P<code>[^\[\]]+)\](?:\[\d*\])?")
 MARKUP = re.compile(
     r"<(?:/?[A-Za-z][A-Za-z0-9:-]*(?:[\s/][^<>]*)?|!--.*?--|![A-Za-z][^<>]*)>", re.S
 )
+# A decimal degree as a form writes it: ASCII digits, an optional sign, point and exponent (not
+# Python's float() grammar, which also reads 1_0, full-width digits, "nan" and "infinity").
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 # GET requests parameters the spec lets a client declare several times, comma delimited.
 LIST_PARAMETERS = ("service_request_id", "service_code", "status")
 
@@ -45,6 +48,17 @@ class CommaList(fields.Field[list[str]]):
         if not isinstance(value, str):
             raise ValidationError("必须是以逗号分隔的文本")
         return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Degrees(fields.Float):
+    """A latitude or longitude: a JSON number, or text written as a plain decimal number."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or (
+            isinstance(value, str) and not DECIMAL.fullmatch(value.strip())
+        ):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class W3CDateTime(fields.Field[datetime]):
@@ -79,11 +93,11 @@ class PostRequestSchema(Open311Schema):
     api_key = _text(200)
     jurisdiction_id = _text(200)
     service_code = _text(32, required=True)
-    lat = fields.Float(
+    lat = Degrees(
         validate=validate.Range(-90, 90, error="纬度必须在 -90 到 90 之间"),
         error_messages={"invalid": "纬度必须是数字", "special": "纬度必须是有限数字"},
     )
-    long = fields.Float(
+    long = Degrees(
         validate=validate.Range(-180, 180, error="经度必须在 -180 到 180 之间"),
         error_messages={"invalid": "经度必须是数字", "special": "经度必须是有限数字"},
     )

@@ -7,7 +7,6 @@ once. A token is nevertheless resolvable: the token of a request is its internal
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy import Select, case, select
 from sqlalchemy.orm import aliased
 from werkzeug.datastructures import CombinedMultiDict
 
+from hotline import json_documents
 from hotline.apikeys import find_key
 from hotline.clock import utcnow
 from hotline.extensions import db
@@ -78,17 +78,19 @@ def check_body_type() -> None:
             f"请求体类型 {request.mimetype or '（未声明）'} 不受支持："
             "应为 application/x-www-form-urlencoded、multipart/form-data 或 application/json",
         )
+    if (
+        has_body
+        and request.mimetype == MULTIPART_TYPE
+        and not request.mimetype_params.get("boundary")
+    ):
+        # Werkzeug reads such a body as no parameters at all: a 400, not a missing api_key.
+        raise Open311Error(400, "multipart/form-data 请求体缺少 boundary 参数，无法读取")
     if has_body and request.is_json:
         # A broken JSON body would otherwise read as one without an api_key (403).
         try:
-            body = json.loads(request.get_data(cache=True))
-        except json.JSONDecodeError as error:
-            raise Open311Error(
-                400,
-                f"请求体不是合法的 JSON：第 {error.lineno} 行第 {error.colno} 列附近有误",
-            ) from None
-        except (UnicodeDecodeError, RecursionError):
-            raise Open311Error(400, "请求体不是合法的 JSON") from None
+            body = json_documents.request_document()
+        except json_documents.UnreadableJson as error:
+            raise Open311Error(400, error.message) from None
         if not isinstance(body, dict):
             raise Open311Error(400, "JSON 请求体必须是对象")
 
@@ -96,8 +98,8 @@ def check_body_type() -> None:
 def _posted() -> dict[str, Any]:
     """The form body; parameters a client put in the query string count too (the form wins)."""
     if request.is_json:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
+        body = json_documents.request_object()
+        if body is None:
             raise Open311Error(400, "JSON 请求体必须是对象")
         return body
     return form_parameters(CombinedMultiDict([request.form, request.args]))

@@ -13,7 +13,14 @@ from hotline.sms_keywords import Keyword, answered_by_twilio, blocked_by_twilio,
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
 from hotline.webhooks.inbound import claim, find, record_reply
-from hotline.webhooks.twilio_request import METHODS, parse, plain, raw_params, twilio_webhook
+from hotline.webhooks.twilio_request import (
+    METHODS,
+    parse,
+    plain,
+    raw_params,
+    sid_field,
+    twilio_webhook,
+)
 
 MAX_MEDIA = 10  # Twilio sends at most ten MediaUrlN fields
 
@@ -22,7 +29,7 @@ class SmsForm(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    sid = fields.String(data_key="MessageSid", required=True)
+    sid = sid_field("MessageSid")
     account_sid = fields.String(data_key="AccountSid", load_default="")
     sender = fields.String(data_key="From", required=True)
     to = fields.String(data_key="To", load_default="")

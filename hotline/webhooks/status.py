@@ -11,14 +11,14 @@ from hotline.models import MAX_ROW_ID, OutboxMessage
 from hotline.sms import advances
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
-from hotline.webhooks.twilio_request import METHODS, parse, plain, twilio_webhook
+from hotline.webhooks.twilio_request import METHODS, parse, plain, sid_field, twilio_webhook
 
 
 class StatusForm(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    sid = fields.String(data_key="MessageSid", required=True)
+    sid = sid_field("MessageSid")
     status = fields.String(data_key="MessageStatus", required=True)
     error_code = fields.String(data_key="ErrorCode", load_default="")
 

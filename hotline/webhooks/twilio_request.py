@@ -9,9 +9,10 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Response, request, url_for
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
+from hotline import json_documents
 from hotline.control_characters import without_controls
 from hotline.webhooks.signature import JSON_TYPE, base_url, below_base, signature_is_valid
 
@@ -48,6 +49,14 @@ def twilio_webhook(view: View) -> View:
     return checked  # type: ignore[return-value]
 
 
+def sid_field(name: str) -> fields.String:
+    """A required Twilio SID (MessageSid, CallSid): never empty, as the key that makes a retried
+    webhook find its first answer; an empty one would make strangers' messages share it."""
+    return fields.String(
+        data_key=name, required=True, validate=validate.Regexp(r"\S", error="不能为空")
+    )
+
+
 def webhook_params() -> MultiDict[str, str]:
     """The parameters Twilio sent, wherever the method and content type put them, without
     control characters: an SMS cannot be sent again, so a NUL or an ESC in it is removed rather
@@ -62,8 +71,11 @@ def _sent_params() -> MultiDict[str, str]:
     if request.method == "GET":
         return request.args
     if request.mimetype == JSON_TYPE:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
+        try:
+            body = json_documents.request_object()
+        except json_documents.UnreadableJson as error:
+            raise BadForm({"_schema": [error.message]}) from None
+        if body is None:
             raise BadForm({"_schema": ["a JSON webhook body must be an object"]})
         return MultiDict({str(k): "" if v is None else str(v) for k, v in body.items()})
     return request.form

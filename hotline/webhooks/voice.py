@@ -33,6 +33,7 @@ from hotline.webhooks.twilio_request import (
     parse,
     plain,
     raw_params,
+    sid_field,
     twilio_webhook,
     twiml,
 )
@@ -61,7 +62,7 @@ class CallForm(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    call_sid = fields.String(data_key="CallSid", required=True)
+    call_sid = sid_field("CallSid")
     caller = fields.String(data_key="From", load_default="")
     to = fields.String(data_key="To", load_default="")
     status = fields.String(data_key="CallStatus", load_default="")

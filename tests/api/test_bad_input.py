@@ -133,6 +133,23 @@ def test_the_hotline_s_own_or_an_emergency_number_is_no_caller_s_phone(client: A
     assert _nothing_written()
 
 
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("[" * 5000 + "]" * 5000, "请求体不是合法的 JSON：嵌套过深"),
+        ('{"text": ' + "9" * 5000 + "}", "请求体不是合法的 JSON：数字位数过多"),
+        ('{"text": NaN}', "请求体不是合法的 JSON：不允许 NaN 或 Infinity"),
+    ],
+)
+def test_a_body_python_cannot_read_as_json_says_why(client: Any, raw: str, says: str) -> None:
+    response = client.post(
+        "/api/v1/tickets", data=raw, content_type="application/json", headers=API_KEY
+    )
+    assert response.status_code == 400
+    assert _error(response)["code"] == "invalid_json"
+    assert _error(response)["message"] == says
+
+
 def test_invalid_json_is_invalid_json(client: Any) -> None:
     response = client.post(
         "/api/v1/tickets", data='{"text": ', content_type="application/json", headers=API_KEY

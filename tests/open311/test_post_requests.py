@@ -79,7 +79,9 @@ def test_a_json_body_is_accepted_with_nested_attributes(client: Any) -> None:
 
 def test_a_broken_or_non_object_json_body_is_a_400_not_a_missing_api_key(client: Any) -> None:
     for body, says in (
-        ("{bad", "请求体不是合法的 JSON：第 1 行第 2 列附近有误"),
+        ("{bad", "请求体不是合法的 JSON：第 1 行第 2 列（第 1 个字符）附近有误"),
+        ("[" * 5000 + "]" * 5000, "请求体不是合法的 JSON：嵌套过深"),
+        ('{"lat": ' + "9" * 5000 + "}", "请求体不是合法的 JSON：数字位数过多"),
         ("[1, 2]", "JSON 请求体必须是对象"),
     ):
         for url in ("/open311/v2/requests.xml", "/open311/v2/requests.xml?api_key=" + API_KEY):
@@ -244,3 +246,32 @@ def test_a_required_attribute_left_out_or_sent_empty_is_a_400(
         assert error_descriptions(response) == ["attribute[floor]：必须填写"]
     answered = client.post(URL, data=post_body(**{"attribute[floor]": "high"}))
     assert answered.status_code == 200
+
+
+def test_the_body_wins_over_the_query_string_for_the_api_key(client: Any) -> None:
+    wrong_in_query = client.post(URL + "?api_key=wrong", data=post_body())
+    assert wrong_in_query.status_code == 200
+    wrong_in_body = client.post(URL + "?api_key=" + API_KEY, data=post_body(api_key="wrong"))
+    assert wrong_in_body.status_code == 403
+
+
+def test_a_multipart_body_without_its_boundary_is_a_400_not_a_missing_api_key(client: Any) -> None:
+    response = client.post(
+        URL, data=b"api_key=" + API_KEY.encode(), content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert "boundary" in error_descriptions(response)[0]
+
+
+@pytest.mark.parametrize("written", ["2_8", "２８", "nan", "infinity", "0x1C", "28,1"])
+def test_a_coordinate_is_a_plain_decimal_number(client: Any, written: str) -> None:
+    response = client.post(URL, data=post_body(lat=written, long="112.9"))
+    assert response.status_code == 400
+    assert "纬度必须是数字" in error_descriptions(response)[0]
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+@pytest.mark.parametrize("written", ["28.1", "+28.1", "28", "2.81e1", " 28.1 "])
+def test_a_coordinate_may_be_written_as_any_plain_decimal(client: Any, written: str) -> None:
+    response = client.post(URL, data=post_body(lat=written, long="112.9"))
+    assert response.status_code == 200, error_descriptions(response)

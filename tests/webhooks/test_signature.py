@@ -18,6 +18,7 @@ from hotline.models import InboundMessage, Ticket
 from tests.twilio_support import (
     AUTH_TOKEN,
     FROM_NUMBER,
+    LOCAL_BASE,
     get_signed,
     post_json_signed,
     post_signed,
@@ -207,3 +208,23 @@ def test_the_signed_url_and_the_callback_urls_follow_the_public_url_under_a_moun
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert f'action="{signed}/webhooks/twilio/voice/menu"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [("[" * 5000 + "]" * 5000, "嵌套过深"), ('{"Body": ' + "9" * 5000 + "}", "数字位数过多")],
+)
+@pytest.mark.parametrize("path", [PATH, "/webhooks/twilio/voice", "/webhooks/twilio/status"])
+def test_a_signed_json_body_that_is_no_document_is_a_400(
+    twilio_app: Flask, path: str, raw: str, says: str
+) -> None:
+    url_path = f"{path}?bodySHA256={hashlib.sha256(raw.encode()).hexdigest()}"
+    response = twilio_app.test_client().post(
+        url_path,
+        data=raw.encode(),
+        content_type="application/json",
+        headers={"X-Twilio-Signature": sign(LOCAL_BASE + url_path, {}, AUTH_TOKEN)},
+    )
+    assert response.status_code == 400
+    assert says in response.get_data(as_text=True)
+    assert inbound_count() == 0

@@ -119,6 +119,19 @@ def test_a_retried_message_sid_creates_nothing_and_replays_the_same_twiml(
     assert rows[0].ticket_id == ticket_for(sms()["MessageSid"]).id
 
 
+@pytest.mark.parametrize("sid", ["", "   "])
+def test_a_message_without_a_sid_is_a_400_and_shares_no_earlier_reply(
+    twilio_app: Flask, sid: str
+) -> None:
+    client = twilio_app.test_client()
+    assert post_signed(client, PATH, sms()).status_code == 200
+    count = tickets_count()
+    response = post_signed(client, PATH, sms(sid=sid, sender="+8613900001111"))
+    assert response.status_code == 400
+    assert "MessageSid" in response.get_data(as_text=True)
+    assert tickets_count() == count
+
+
 def test_a_retry_that_loses_the_race_replays_the_winners_reply(
     twilio_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
