@@ -16,7 +16,8 @@ from hotline.domain import local_iso
 from hotline.errors import ApiError
 from hotline.extensions import db
 from hotline.intake import assess, route
-from hotline.models import Ticket
+from hotline.lifecycle.errors import NotFound
+from hotline.models import MAX_ROW_ID, Ticket
 from hotline.routing_context import RoutingContext, routing_context
 from hotline.transaction import commit
 from routing.catalogue import Problem
@@ -35,6 +36,86 @@ SHEET_MIMETYPES = {
     "csv": "text/csv",  # send_file adds "; charset=utf-8" to every text/ type
 }
 _APPEAL_TYPES = [kind.value for kind in AppealType]
+_VERSION_STATES = [
+    catalogue_store.DRAFT,
+    catalogue_store.SCHEDULED,
+    catalogue_store.ACTIVE,
+    catalogue_store.RETIRED,
+]
+
+
+# ---- what the endpoints answer (documented in the OpenAPI document) ------------------------
+
+
+class CatalogueEntrySchema(Schema):
+    """catalogue_store.entry_mapping."""
+
+    entry_id = fields.String()
+    matter_code = fields.String()
+    area_code = fields.String(allow_none=True, metadata={"description": "null：全市"})
+    appeal_types = fields.List(
+        fields.String(validate=validate.OneOf(_APPEAL_TYPES)),
+        metadata={"description": "空：任何诉求类型"},
+    )
+    appeal_types_label = fields.String()
+    lead = fields.String()
+    assists = fields.List(fields.String())
+    dispatch_level = fields.String()
+    legal_basis = fields.String()
+    tier = fields.String(allow_none=True)
+    keywords = fields.List(fields.String())
+    no_push_down = fields.Boolean()
+
+
+class CatalogueVersionSchema(Schema):
+    """catalogue_store.version_mapping."""
+
+    id = fields.Integer()
+    state = fields.String(validate=validate.OneOf(_VERSION_STATES))
+    source_name = fields.String()
+    note = fields.String()
+    entry_count = fields.Integer()
+    created_by = fields.String()
+    created_at = fields.DateTime()
+    effective_at = fields.DateTime(allow_none=True)
+    retired_at = fields.DateTime(allow_none=True)
+
+
+class CatalogueVersionListSchema(Schema):
+    versions = fields.List(fields.Nested(CatalogueVersionSchema))
+
+
+class CatalogueVersionEntriesSchema(CatalogueVersionSchema):
+    entries = fields.List(fields.Nested(CatalogueEntrySchema))
+
+
+class CatalogueNewEntrySchema(CatalogueVersionSchema):
+    """The new draft version and the entry added to it."""
+
+    entry = fields.Nested(CatalogueEntrySchema)
+
+
+class CatalogueChangeSchema(Schema):
+    entry_id = fields.String()
+    fields_ = fields.List(fields.String(), data_key="fields")
+    before = fields.Dict()
+    after = fields.Dict()
+
+
+class CatalogueDiffSchema(Schema):
+    from_id = fields.Integer(data_key="from")
+    to_id = fields.Integer(data_key="to")
+    added = fields.List(fields.Nested(CatalogueEntrySchema))
+    removed = fields.List(fields.Nested(CatalogueEntrySchema))
+    changed = fields.List(fields.Nested(CatalogueChangeSchema))
+
+
+def _version_id(version_id: int) -> int:
+    """A version id as a row may have it; beyond the integer column's range (which PostgreSQL
+    refuses to compare with, a database error) it is a version that does not exist: 404."""
+    if not 0 < version_id <= MAX_ROW_ID:
+        raise NotFound("派单目录版本", version_id)
+    return version_id
 
 
 def _problems_error(problems: list[Problem], message: str) -> ApiError:
@@ -84,7 +165,7 @@ class FormatQuery(Schema):
 @require_roles(READERS)
 def show_version(version_id: int) -> Any:
     fmt = load_query(FormatQuery())["format"]
-    version = catalogue_store.get_version(db.session, version_id)
+    version = catalogue_store.get_version(db.session, _version_id(version_id))
     if fmt in SHEET_MIMETYPES:
         data = catalogue_store.export(db.session, version, fmt)
         return send_file(
@@ -114,6 +195,7 @@ class ActivateBody(Schema):
 @require_roles(EDITORS)
 @rollback_on_error
 def activate_version(version_id: int) -> Any:
+    _version_id(version_id)
     body = load_body(ActivateBody()) if request.get_data(cache=True).strip() else {}
     try:
         version = catalogue_store.activate(
@@ -137,7 +219,9 @@ class DiffQuery(Schema):
 @require_roles(READERS)
 def diff_versions() -> Any:
     query = load_query(DiffQuery())
-    result = catalogue_store.diff_versions(db.session, query["from_id"], query["to_id"])
+    result = catalogue_store.diff_versions(
+        db.session, _version_id(query["from_id"]), _version_id(query["to_id"])
+    )
     return {"from": query["from_id"], "to": query["to_id"], **catalogue_store.diff_mapping(result)}
 
 

@@ -12,6 +12,7 @@ from marshmallow import RAISE, Schema, fields, missing, validate
 from hotline.api import blueprint
 from hotline.api.actions import ACTIONS
 from hotline.api.schemas import (
+    CurrentUserSchema,
     ErrorSchema,
     LoginSchema,
     LookupQuery,
@@ -23,7 +24,7 @@ from hotline.api.schemas import (
     TicketListQuery,
     TicketPageSchema,
     TicketSchema,
-    UserSchema,
+    not_blank,
     text_length,
 )
 
@@ -35,11 +36,19 @@ ERROR_TEXT = {
     "403": "角色无权执行",
     "404": "工单不存在",
     "409": "状态不允许此操作，或幂等键冲突",
-    "413": "请求体过大",
+    "413": "请求体过大（request_entity_too_large）",
     "415": "请求体必须是 application/json",
     "422": "违反业务规则（如未知编码 unknown_code）",
     "429": "登录失败次数过多（too_many_attempts），请按 Retry-After 稍后再试",
 }
+# auth.check_same_origin: a cookie-session state change sent from another site.
+CROSS_SITE_TEXT = "以会话登录时，请求来自其他站点（cross_site_request）"
+# The methods that change state; hotline.body_limit refuses a body over MAX_CONTENT_LENGTH with
+# 413 on every request before any view runs, and these are the requests that carry one.
+STATE_CHANGING = frozenset({"post", "put", "patch", "delete"})
+# Not blank (`not_blank`, `text_length`: what str.strip() leaves is not empty): a character other
+# than white space somewhere. ECMA-262's \s and str.isspace() differ only on rare characters.
+NOT_BLANK_PATTERN = r"\S"
 
 
 def _schema_name(schema: type[Schema]) -> str:
@@ -78,8 +87,10 @@ class Components:
 
     def field_schema(self, item: fields.Field) -> dict[str, Any]:  # type: ignore[type-arg]
         document = self._type(item)
+        constraints: dict[str, Any] = {}
         for validator in item.validators:
-            document.update(_validator(validator, isinstance(item, fields.List)))
+            _merge(constraints, _validator(validator, isinstance(item, fields.List)))
+        document.update(constraints)
         if item.allow_none:
             if "$ref" in document:
                 # OpenAPI 3.0 ignores what stands beside a $ref, and "nullable" needs a "type"
@@ -129,19 +140,86 @@ class Components:
 
 def _validator(validator: Any, is_list: bool) -> dict[str, Any]:
     if validator is text_length:
-        return {"minLength": 1, "maxLength": int(current_app.config["MAX_TEXT_LENGTH"])}
+        limit = int(current_app.config["MAX_TEXT_LENGTH"])
+        return {"minLength": 1, "maxLength": limit, "pattern": NOT_BLANK_PATTERN}
+    if validator is not_blank:
+        return {"minLength": 1, "pattern": NOT_BLANK_PATTERN}
     if isinstance(validator, validate.Length):
         low, high = ("minItems", "maxItems") if is_list else ("minLength", "maxLength")
+        if validator.equal is not None:
+            return {low: validator.equal, high: validator.equal}
         found = {low: validator.min, high: validator.max}
         return {k: v for k, v in found.items() if v is not None}
     if isinstance(validator, validate.Range):
-        found = {"minimum": validator.min, "maximum": validator.max}
-        return {k: v for k, v in found.items() if v is not None}
+        # OpenAPI 3.0 (OPENAPI_VERSION): exclusiveMinimum/exclusiveMaximum are booleans
+        # qualifying minimum/maximum (3.1 would make them the bound itself).
+        found = {}
+        if validator.min is not None:
+            found["minimum"] = validator.min
+            if not validator.min_inclusive:
+                found["exclusiveMinimum"] = True
+        if validator.max is not None:
+            found["maximum"] = validator.max
+            if not validator.max_inclusive:
+                found["exclusiveMaximum"] = True
+        return found
     if isinstance(validator, validate.OneOf):
         return {"enum": list(validator.choices)}
     if isinstance(validator, validate.Regexp):
-        return {"pattern": validator.regex.pattern}
+        return {"pattern": ecma_pattern(validator.regex)}
     return {}
+
+
+def _stricter_bound(
+    into: dict[str, Any], found: dict[str, Any], key: str, exclusive: str, lower: bool
+) -> None:
+    """Keep the stricter of two numeric bounds (two Range validators on one field)."""
+    if key not in found:
+        return
+    new = (found[key], bool(found.get(exclusive)))
+    if key in into:
+        old = (into[key], bool(into.get(exclusive)))
+        stricter = new[0] > old[0] if lower else new[0] < old[0]
+        if not (stricter or (new[0] == old[0] and new[1])):
+            return
+    into[key] = new[0]
+    into.pop(exclusive, None)
+    if new[1]:
+        into[exclusive] = True
+
+
+def _merge(into: dict[str, Any], found: dict[str, Any]) -> None:
+    """Add one validator's constraints to a field's: every validator applies, so the strictest
+    bound wins, and a second pattern joins the first instead of replacing it."""
+    _stricter_bound(into, found, "minimum", "exclusiveMinimum", lower=True)
+    _stricter_bound(into, found, "maximum", "exclusiveMaximum", lower=False)
+    bounds = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
+    for key, value in found.items():
+        if key in bounds:
+            continue
+        if key not in into:
+            into[key] = value
+        elif key in ("minLength", "minItems"):
+            into[key] = max(into[key], value)
+        elif key in ("maxLength", "maxItems"):
+            into[key] = min(into[key], value)
+        elif key == "enum":
+            into[key] = [choice for choice in into[key] if choice in value]
+        elif key == "pattern" and value != into[key]:
+            into.setdefault("allOf", []).append({"pattern": value})
+
+
+def ecma_pattern(regex: re.Pattern[str] | re.Pattern[bytes]) -> str:
+    r"""A schema's pattern as JSON Schema reads it: an ECMA-262 regular expression, searched
+    unanchored. marshmallow's Regexp matches from the start, and the schemas anchor with \A and
+    \Z, which ECMA-262 writes ^ and $ (without the m flag they match only at the ends). The
+    schemas use no other syntax the two read differently; tests/api/test_openapi_contract.py
+    checks that every documented pattern compiles as ECMA-262 and keeps no Python-only syntax."""
+    source = regex.pattern
+    if not isinstance(source, str):
+        raise ValueError("a bytes pattern has no JSON Schema form")
+    pattern = source.replace(r"\A", "^").replace(r"\Z", "$")
+    return pattern if pattern.startswith("^") else f"^(?:{pattern})"
 
 
 def _json(reference: dict[str, Any]) -> dict[str, Any]:
@@ -158,16 +236,38 @@ class Operation:
     status: str = "200"
     body: type[Schema] | None = None
     query: type[Schema] | None = None
+    # The statuses this operation's own checks answer. Those every operation of its kind can
+    # answer are added by `error_statuses`: 413 for any state-changing request, 400 and 415 for
+    # a JSON body, 403 for a state change from another site with a cookie session.
     errors: tuple[str, ...] = ("401", "403")
     secured: bool = True
     headers: tuple[dict[str, Any], ...] = ()
     # What an error status means here when ERROR_TEXT's generic wording does not fit.
-    error_text: tuple[tuple[str, str], ...] = ()
+    error_texts: tuple[tuple[str, str], ...] = ()
     body_required: bool = True
     upload: bool = False  # a multipart/form-data file upload instead of a JSON body
     # Other representations of the success response (media type → description).
     downloads: tuple[tuple[str, str], ...] = ()
     success_text: str = "成功"
+
+    def error_statuses(self) -> list[str]:
+        statuses = set(self.errors)
+        if self.method in STATE_CHANGING:
+            statuses.add("413")  # hotline.body_limit, before any view
+            if self.secured:
+                statuses.add("403")  # auth.check_same_origin for a cookie session
+        if self.body is not None:
+            statuses |= {"400", "415"}  # parsing.json_body: invalid_json, not application/json
+        if self.upload:
+            statuses.add("400")
+        return sorted(statuses)
+
+    def error_text(self, status: str) -> str:
+        text = dict(self.error_texts).get(status, ERROR_TEXT[status])
+        cross_site = status == "403" and self.method in STATE_CHANGING and self.secured
+        if cross_site and "cross_site_request" not in text:
+            text += "；或" + CROSS_SITE_TEXT
+        return text
 
 
 IDEMPOTENCY_HEADER = {
@@ -205,6 +305,11 @@ def other_operations() -> list[Operation]:
     from hotline.calendar_api import DaysQuery, DueQuery
     from hotline.catalogue_api import (
         ActivateBody,
+        CatalogueDiffSchema,
+        CatalogueNewEntrySchema,
+        CatalogueVersionEntriesSchema,
+        CatalogueVersionListSchema,
+        CatalogueVersionSchema,
         DiffQuery,
         EntryBody,
         ExplainBody,
@@ -212,7 +317,7 @@ def other_operations() -> list[Operation]:
         QueueQuery,
     )
 
-    editor_errors = ("400", "401", "403", "413", "415", "422")
+    editor_errors = ("400", "401", "403", "422")
     return [
         Operation(
             "get",
@@ -221,7 +326,7 @@ def other_operations() -> list[Operation]:
             "calendar",
             query=DueQuery,
             errors=("400",),
-            error_text=(("400", CALENDAR_400),),
+            error_texts=(("400", CALENDAR_400),),
             secured=False,
         ),
         Operation(
@@ -231,20 +336,26 @@ def other_operations() -> list[Operation]:
             "calendar",
             query=DaysQuery,
             errors=("400",),
-            error_text=(("400", CALENDAR_400),),
+            error_texts=(("400", CALENDAR_400),),
             secured=False,
         ),
-        Operation("get", "/api/v1/catalogue/versions", "派单目录的全部版本", "catalogue", None),
+        Operation(
+            "get",
+            "/api/v1/catalogue/versions",
+            "派单目录的全部版本",
+            "catalogue",
+            CatalogueVersionListSchema,
+        ),
         Operation(
             "post",
             "/api/v1/catalogue/versions",
             "上传派单目录表为草稿版本；有任何问题则整表不导入",
             "catalogue",
-            None,
+            CatalogueVersionSchema,
             "201",
             upload=True,
-            errors=("400", "401", "403", "413", "422"),
-            error_text=(
+            errors=("400", "401", "403", "422"),
+            error_texts=(
                 ("400", "未以 multipart/form-data 上传字段 file（file_required）"),
                 ("422", CATALOGUE_INVALID),
             ),
@@ -252,12 +363,12 @@ def other_operations() -> list[Operation]:
         Operation(
             "get",
             "/api/v1/catalogue/versions/{version_id}",
-            "派单目录某一版本的条目（JSON），或以 format=xlsx/csv 下载派单目录表",
+            "派单目录某一版本的条目（JSON，默认），或以 format=xlsx/csv 下载派单目录表",
             "catalogue",
-            None,
+            CatalogueVersionEntriesSchema,
             query=FormatQuery,
             errors=("400", "401", "403", "404"),
-            error_text=(("404", "版本不存在"),),
+            error_texts=(("404", "版本不存在"),),
             downloads=(
                 ("text/csv", "format=csv：UTF-8 派单目录表"),
                 (
@@ -272,11 +383,11 @@ def other_operations() -> list[Operation]:
             "启用某一版本，原启用版本随之停用；可指定生效时间：晚于当前时间则预定生效"
             "（state 为 scheduled），此前仍按原启用版本派单",
             "catalogue",
-            None,
+            CatalogueVersionSchema,
             body=ActivateBody,
             body_required=False,
-            errors=("400", "401", "403", "404", "409", "413", "415", "422"),
-            error_text=(
+            errors=("400", "401", "403", "404", "409", "422"),
+            error_texts=(
                 ("404", "版本不存在"),
                 (
                     "409",
@@ -290,21 +401,21 @@ def other_operations() -> list[Operation]:
             "/api/v1/catalogue/diff",
             "比较两个版本的派单目录：新增、删除、修改的条目",
             "catalogue",
-            None,
+            CatalogueDiffSchema,
             query=DiffQuery,
             errors=("400", "401", "403", "404"),
-            error_text=(("404", "版本不存在"),),
+            error_texts=(("404", "版本不存在"),),
         ),
         Operation(
             "post",
             "/api/v1/catalogue/entries",
             "在启用版本基础上新增一个条目，生成新的草稿版本（如来自待派单工单的派单决定）",
             "catalogue",
-            None,
+            CatalogueNewEntrySchema,
             "201",
             body=EntryBody,
             errors=editor_errors,
-            error_text=(("422", CATALOGUE_INVALID + "；或 from_ticket 工单不存在"),),
+            error_texts=(("422", CATALOGUE_INVALID + "；或 from_ticket 工单不存在"),),
         ),
         Operation(
             "post",
@@ -314,7 +425,7 @@ def other_operations() -> list[Operation]:
             None,
             body=ExplainBody,
             errors=editor_errors,
-            error_text=(("422", "事项或区域编码不存在（unknown_code）"),),
+            error_texts=(("422", "事项或区域编码不存在（unknown_code）"),),
         ),
         Operation(
             "get",
@@ -338,7 +449,7 @@ def operations() -> list[Operation]:
             TicketSchema,
             "201",
             body=TicketCreateSchema,
-            errors=("400", "401", "403", "409", "413", "415", "422"),
+            errors=("400", "401", "403", "409", "422"),
             headers=(IDEMPOTENCY_HEADER,),
         ),
         Operation(
@@ -348,7 +459,14 @@ def operations() -> list[Operation]:
             "tickets",
             TicketPageSchema,
             query=TicketListQuery,
-            errors=("400", "401", "422"),
+            errors=("400", "401", "403", "422"),
+            error_texts=(
+                (
+                    "403",
+                    "单位或 API key 按个人信息（电话、证件号、银行卡号、姓名、门牌等）查找工单"
+                    "（personal_data_search）",
+                ),
+            ),
         ),
         Operation(
             "get",
@@ -374,20 +492,36 @@ def operations() -> list[Operation]:
             "requesters",
             RevealResultSchema,
             body=RevealSchema,
-            errors=("400", "401", "403", "404", "409", "415"),
+            errors=("400", "401", "403", "404", "409"),
         ),
         Operation(
             "post",
             "/api/v1/auth/login",
             "控制台用户登录",
             "auth",
-            UserSchema,
+            CurrentUserSchema,
             body=LoginSchema,
-            errors=("400", "401", "415", "429"),
+            errors=("400", "401", "429"),
             secured=False,
         ),
-        Operation("post", "/api/v1/auth/logout", "退出登录", "auth", None, "204", errors=()),
-        Operation("get", "/api/v1/auth/me", "当前身份", "auth", UserSchema, errors=("401",)),
+        Operation(
+            "post",
+            "/api/v1/auth/logout",
+            "退出登录",
+            "auth",
+            None,
+            "204",
+            errors=("403",),
+            error_texts=(("403", CROSS_SITE_TEXT),),
+        ),
+        Operation(
+            "get",
+            "/api/v1/auth/me",
+            "当前身份：会话登录的用户，或 API key 的集成方（id、username 为 null）",
+            "auth",
+            CurrentUserSchema,
+            errors=("401",),
+        ),
         Operation("get", "/api/v1/openapi.json", "本文档", "meta", None, secured=False, errors=()),
         Operation("get", "/api/v1/docs", "接口文档页面", "meta", None, secured=False, errors=()),
     ]
@@ -400,7 +534,7 @@ def operations() -> list[Operation]:
                 "lifecycle",
                 TicketDetailSchema,
                 body=action.schema,
-                errors=("400", "401", "403", "404", "409", "413", "415", "422"),
+                errors=("400", "401", "403", "404", "409", "422"),
             )
         )
     return ops + other_operations()
@@ -452,10 +586,9 @@ def _operation(components: Components, op: Operation) -> dict[str, Any]:
             "schema": {"type": "string", "format": "binary", "description": description}
         }
     responses: dict[str, Any] = {op.status: success}
-    texts = dict(op.error_text)
-    for status in op.errors:
+    for status in op.error_statuses():
         responses[status] = {
-            "description": texts.get(status, ERROR_TEXT[status]),
+            "description": op.error_text(status),
             "content": _json(components.ref(ErrorSchema)),
         }
     document["responses"] = responses
@@ -468,7 +601,9 @@ def _flask_path(rule: str) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
-def _other_routes(app: Flask, described: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _other_routes(
+    app: Flask, described: dict[str, Any], components: Components
+) -> dict[str, dict[str, Any]]:
     """Routes other blueprints serve under /api/v1, described minimally by path."""
     found: dict[str, dict[str, Any]] = {}
     for rule in app.url_map.iter_rules():
@@ -478,17 +613,26 @@ def _other_routes(app: Flask, described: dict[str, Any]) -> dict[str, dict[str, 
         doc = (app.view_functions[rule.endpoint].__doc__ or "").strip()
         summary = doc.splitlines()[0] if doc else rule.endpoint
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            found.setdefault(path, {})[method.lower()] = _minimal(path, method.lower(), summary)
+            found.setdefault(path, {})[method.lower()] = _minimal(
+                components, path, method.lower(), summary
+            )
     return found
 
 
-def _minimal(path: str, method: str, summary: str, tag: str | None = None) -> dict[str, Any]:
+def _minimal(
+    components: Components, path: str, method: str, summary: str, tag: str | None = None
+) -> dict[str, Any]:
     document: dict[str, Any] = {
         "summary": summary,
         "tags": [tag or path.removeprefix("/api/v1/").split("/")[0]],
         "operationId": method + re.sub(r"\W+", "_", path.removeprefix("/api/v1")),
         "responses": {"200": {"description": "成功"}},
     }
+    if method in STATE_CHANGING:
+        document["responses"]["413"] = {
+            "description": ERROR_TEXT["413"],
+            "content": _json(components.ref(ErrorSchema)),
+        }
     parameters = _path_parameters(path)
     if parameters:
         document["parameters"] = parameters
@@ -500,7 +644,7 @@ def build_document(app: Flask) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in operations():
         paths.setdefault(op.path, {})[op.method] = _operation(components, op)
-    paths.update(_other_routes(app, paths))
+    paths.update(_other_routes(app, paths, components))
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -538,31 +682,53 @@ pre{background:#fff;border:1px solid #ddd;padding:.5rem;overflow:auto;font-size:
 <p>机器可读文档：<a href="openapi.json">openapi.json</a></p>
 <div id="paths">正在加载……</div><h2>数据结构</h2><div id="schemas"></div>
 <script>
+// Each operation is drawn on its own: one the page cannot read shows a note, the rest still show.
+function schemaName(schema) {
+  if (!schema) { return ""; }
+  if (schema.$ref) { return schema.$ref.split("/").pop(); }
+  if (schema.properties) { return "{" + Object.keys(schema.properties).join(", ") + "}"; }
+  return schema.type || "";
+}
+function bodyText(requestBody) {
+  // Any media type (JSON, multipart/form-data...): the first one the operation lists.
+  var content = requestBody.content, types = Object.keys(content);
+  if (!types.length) { return ""; }
+  return "请求体（" + types[0] + "）：" + schemaName(content[types[0]].schema);
+}
+function line(tag, className, text) {
+  var node = document.createElement(tag);
+  node.className = className; node.textContent = text; return node;
+}
+function operationDiv(path, method, op) {
+  var div = document.createElement("div");
+  div.className = "op";
+  div.appendChild(line("span", "m", method));
+  div.appendChild(line("code", "", path));
+  try {
+    div.appendChild(line("span", "", " — " + (op.summary || "")));
+    if (op.requestBody) {
+      var body = bodyText(op.requestBody);
+      if (body) { div.appendChild(line("div", "", body)); }
+    }
+  } catch (error) {
+    div.appendChild(line("div", "", "（无法显示此接口的说明：" + error.message + "）"));
+  }
+  return div;
+}
 fetch("openapi.json").then(function (r) { return r.json(); }).then(function (doc) {
   var paths = document.getElementById("paths"); paths.textContent = "";
   Object.keys(doc.paths).forEach(function (path) {
     Object.keys(doc.paths[path]).forEach(function (method) {
-      var op = doc.paths[path][method], div = document.createElement("div");
-      div.className = "op";
-      var m = document.createElement("span"); m.className = "m"; m.textContent = method;
-      var p = document.createElement("code"); p.textContent = path;
-      var s = document.createElement("span"); s.textContent = " — " + (op.summary || "");
-      div.appendChild(m); div.appendChild(p); div.appendChild(s);
-      var body = op.requestBody && op.requestBody.content["application/json"].schema.$ref;
-      if (body) {
-        var b = document.createElement("div");
-        b.textContent = "请求体：" + body.split("/").pop(); div.appendChild(b);
-      }
-      paths.appendChild(div);
+      paths.appendChild(operationDiv(path, method, doc.paths[path][method]));
     });
   });
   var schemas = document.getElementById("schemas");
   Object.keys(doc.components.schemas).forEach(function (name) {
-    var h = document.createElement("h3"); h.textContent = name;
-    var pre = document.createElement("pre");
-    pre.textContent = JSON.stringify(doc.components.schemas[name], null, 2);
-    schemas.appendChild(h); schemas.appendChild(pre);
+    var pre = line("pre", "", JSON.stringify(doc.components.schemas[name], null, 2));
+    schemas.appendChild(line("h3", "", name)); schemas.appendChild(pre);
   });
+}).catch(function (error) {
+  document.getElementById("paths").textContent = "文档加载失败：" + error.message;
 });
 </script></body></html>
 """

@@ -360,7 +360,8 @@ class TicketSchema(Schema):
     external_id = fields.String(allow_none=True)
     appeal_type = fields.String()
     urgency = fields.String()
-    title = fields.String()
+    # None where the content is withheld (an API key reading a 举报 or a confidential appeal).
+    title = fields.String(allow_none=True)
     text = fields.String()
     state = fields.String(validate=validate.OneOf(_values(TicketState)))
     matter_code = fields.String(allow_none=True)
@@ -420,11 +421,18 @@ class LookupResultSchema(Schema):
 
 
 class UserSchema(Schema):
-    id = fields.Integer(allow_none=True)
-    username = fields.String(allow_none=True)
+    id = fields.Integer(allow_none=True, metadata={"description": "API key 调用方为 null"})
+    username = fields.String(allow_none=True, metadata={"description": "API key 调用方为 null"})
     display_name = fields.String()
     role = fields.String()
     unit_code = fields.String(allow_none=True)
+
+
+class CurrentUserSchema(Schema):
+    """What POST /auth/login and GET /auth/me answer: the signed-in user or the API key's
+    integration, wrapped."""
+
+    user = fields.Nested(UserSchema, required=True)
 
 
 class ErrorBodySchema(Schema):
