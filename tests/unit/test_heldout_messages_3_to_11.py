@@ -1,4 +1,4 @@
-"""The third to tenth held-out sets, each written after every triage change before it and
+"""The third to eleventh held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -169,6 +169,48 @@ a misdirected SMS, a food order, one's own pet reported, naming a child, a word 
 emergency examples, none changed outcome. Left alone: the question of which window takes a
 request for disclosure stays a referral to information_disclosure, as the route's guidance is
 exactly the answer to how and where to apply.
+
+tests/data/heldout_messages_11.jsonl, written in a later session by a seventh writer who saw no
+rule: speech-recognition output without punctuation and with homophones (幺二三四五 for 12345),
+low-literacy texts, formal letters from lawyers and companies, counter staff's notes (来人称…);
+on arrival:
+
+    emergency to the right service   27/30   a child fallen into a park lake, named after the
+                                             lake (湖里掉进去一个小孩: the rescuer's 跳下去 read
+                                             for 110); a car in a flooded underpass, water at the
+                                             windows, doors stuck (救命 alone, 110); a drunk man
+                                             who just drove off sent to 110 (the writer: 122)
+    referral to the right route      14/24   a lawyer's letter on a 民间借贷纠纷, a 个人房东 keeping
+                                             a deposit, 明天不用来了…该给的经济补偿一分不能少, a
+                                             recognised work injury underpaid, 把劳动关系确认下来,
+                                             road money gone while the secretary's house grows,
+                                             收了人家的好处才给办低保, 撤销该决定, 这个罚单我不认;
+                                             an objection to a 信访局复核意见书 read as
+                                             reconsideration
+    not accepted                      4/16   a silent call noted (来电无声…挂断), 打来骂你们的…不服
+                                             你来打我啊 (110), a sum quiz, 测试…这个小程序, a
+                                             takeaway order chased, flirting, love advice, a
+                                             child's essay, fillers, a US visa, a dream, a game
+                                             top-up
+    dispatched                       48/50   a law student's question on 行政复议 and a small
+                                             company's on 劳动仲裁, each with no case of its own
+
+Its revision: 119/120 (29, 24, 16, 50). A fall into water named after the place, someone struggling
+in it (扑腾, 挣扎) and, in the wider lexicon, every fall into water go to 119 (the water_rescue
+convention); water at the windows of a car with people in it, or its doors stuck in the water, go
+to 119 (a parked car flooded is a complaint); a dare (不服你来打我) is masked and counts as abuse,
+and calling only to insult is refused. A 民间借贷 dispute or an IOU unpaid, a private landlord's
+deposit; 不用来了 as a dismissal before a claim, an underpaid work injury after 工伤认定 or
+鉴定…级, 把劳动关系确认下来; allocated money gone under an official, 他家倒是盖了…, a favour taken
+for an official act (收了好处才给办); 撤销该决定, 对决定书提出异议, 罚单我不认 (not a property
+manager's ticket); a 信访 复查/复核 opinion is the petition route, not reconsideration. Silent-call
+notes, more test and filler wording, quizzing the operator, a takeaway order chased, flirting about
+the operator's voice, love advice, a child's essay, a foreign visa, dreams and game top-ups are
+refused. "没有什么具体的案子", "现在没有纠纷" and an employer's "如果员工申请劳动仲裁" are no
+referral. Of the 10,054 other texts of tests/data and the emergency examples, five falls into water
+changed outcome, 110 → 119, each labelled with 119 among its services (in both emergency_wording
+and the emergency examples). Left alone: the drunk man driving off stays with 110, as the earlier
+labelled sets send a drunk about to drive (both services handle drunk driving).
 """
 
 from __future__ import annotations
@@ -189,6 +231,7 @@ FLOORS = {
     8: {"emergency": 28, "referral": 24, "not_accepted": 15, "dispatch": 50},
     9: {"emergency": 28, "referral": 23, "not_accepted": 16, "dispatch": 50},
     10: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 49},
+    11: {"emergency": 29, "referral": 24, "not_accepted": 16, "dispatch": 50},
 }
 
 
@@ -208,14 +251,14 @@ def right(row: dict[str, str]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10, 11])
 def test_each_set_has_every_outcome_in_its_proportions(number: int) -> None:
     counts = Counter(row["outcome"] for row in rows(number))
     assert counts == {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50}
     assert len({row["text"] for row in rows(number)}) == 120
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10, 11])
 def test_each_outcome_holds_what_it_measured_after_its_revision(number: int) -> None:
     got = Counter(row["outcome"] for row in rows(number) if right(row))
     for outcome, floor in FLOORS[number].items():
