@@ -1,4 +1,4 @@
-"""The third to eleventh held-out sets, each written after every triage change before it and
+"""The third to twelfth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -211,6 +211,43 @@ referral. Of the 10,054 other texts of tests/data and the emergency examples, fi
 changed outcome, 110 → 119, each labelled with 119 among its services (in both emergency_wording
 and the emergency examples). Left alone: the drunk man driving off stays with 110, as the earlier
 labelled sets send a drunk about to drive (both services handle drunk driving).
+
+tests/data/heldout_messages_12.jsonl, written in a later session by an eighth writer who saw no
+rule: villagers, older people with idioms and old-fashioned words, internet slang, foreigners
+writing imperfect Chinese, delivery riders, replies to hotline SMS, seasonal matters; on arrival:
+
+    emergency to the right service   29/30   a child through the ice of a fish pond, only the
+                                             head out (冰面塌了掉下去, 就剩个脑袋在外头扑腾: the
+                                             救命 alone read, 110)
+    referral to the right route      18/24   先父遗下老宅…分家析产, a foreigner's landlord who
+                                             不还我押金 and "是一个人，不是公司", 东家辞退…言明补偿
+                                             …翻脸不认, road money 揣自己兜里, a 村会计 and a
+                                             township cadre who 冒领征地补偿款, a fine by 出入境的
+                                             警察 and "我不同意这个决定" two sentences later
+    not accepted                      6/16   abuse around 都是机器人接, 给我分配个对象, 你们城里
+                                             下雪了没, 打错了…订桶装水, 打错号码了…找朋友小王, a
+                                             cat to be persuaded (劝劝它), 测试短信请勿回复, a son
+                                             asked about coming home for the New Year, a prayer
+                                             for the 高考, a game rank boosted for a 红包
+    dispatched                       49/50   a thesis writer asking for the labour arbitration
+                                             procedure and where to apply, with no dispute
+
+Its revision: 119/120 (30, 24, 15, 50). The ice giving way under someone (冰面塌了…掉下去) joins
+the wider lexicon's falls through ice, and only a head out of the water, splashing, joins the
+struggling pattern (119). A parent's house left in old words (先父遗下老宅, 亡母遗留) and 分家析产
+in dispute; 房东是一个人 / 就是个人 and 不还我押金 for the private landlord; compensation promised
+at a dismissal and then denied (言明, 答应, 说好…翻脸不认, 反悔); public money 揣兜里 or 装腰包
+(money, not a wallet); an official or village accountant who 虚报, 冒领 or 套取 compensation or
+subsidies; a fine by the police, 出入境 or 海关 objected to sentences later (不同意这个决定,
+想要取消它); a procedure asked for a thesis, a course or homework is no referral. A partner
+allocated by the government; a weather question only when nothing but chit-chat follows (the older
+"你们那边下雨" pattern had refused whatever followed it); 打错号码了 and a misdial that meant to
+order or find someone, unless a complaint follows; 请勿回复 after a test SMS; persuading one's own
+pet; asking the hotline to ask a relative whether they come home; praying to "你们" for an exam;
+boosting a game rank. Of the 10,174 other texts of tests/data and the emergency examples, none
+changed outcome. Left alone: "你们这帮吃干饭的，打了八百遍都是机器人接，一群废物，滚！" stays
+accepted, as a complaint that the hotline answers only with a robot (set 8's "打了八百遍有个屁
+用" was left the same way); a fall into water already rescued still reads as 119, before and after.
 """
 
 from __future__ import annotations
@@ -232,6 +269,7 @@ FLOORS = {
     9: {"emergency": 28, "referral": 23, "not_accepted": 16, "dispatch": 50},
     10: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 49},
     11: {"emergency": 29, "referral": 24, "not_accepted": 16, "dispatch": 50},
+    12: {"emergency": 30, "referral": 24, "not_accepted": 15, "dispatch": 50},
 }
 
 
@@ -251,14 +289,14 @@ def right(row: dict[str, str]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10, 11])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
 def test_each_set_has_every_outcome_in_its_proportions(number: int) -> None:
     counts = Counter(row["outcome"] for row in rows(number))
     assert counts == {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50}
     assert len({row["text"] for row in rows(number)}) == 120
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10, 11])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
 def test_each_outcome_holds_what_it_measured_after_its_revision(number: int) -> None:
     got = Counter(row["outcome"] for row in rows(number) if right(row))
     for outcome, floor in FLOORS[number].items():
