@@ -1,4 +1,4 @@
-"""The third to twelfth held-out sets, each written after every triage change before it and
+"""The third to thirteenth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -248,6 +248,57 @@ boosting a game rank. Of the 10,174 other texts of tests/data and the emergency 
 changed outcome. Left alone: "你们这帮吃干饭的，打了八百遍都是机器人接，一群废物，滚！" stays
 accepted, as a complaint that the hotline answers only with a robot (set 8's "打了八百遍有个屁
 用" was left the same way); a fall into water already rescued still reads as 119, before and after.
+
+tests/data/heldout_messages_13.jsonl, written in a later session by a ninth writer who saw no
+rule, as the public writes on an ordinary week: plain, direct, short, the commonest phrasings; on
+arrival:
+
+    emergency to the right service   29/30   a car 左右乱晃 on a national road, the driver
+                                             thought drunk, heading to town now (the weaving
+                                             words knew only 蛇形, 画龙…; the model read 110)
+    referral to the right route      13/24   a second-hand flat's seller who backed out and keeps
+                                             the 定金, a divorced mother kept from her child, a
+                                             recognised injury 不按规定赔, a company moving out of
+                                             the province with no compensation for those who quit,
+                                             a deputy head's 公车 for family fishing (a comma after
+                                             the title), a secretary who 扣了 part of the land
+                                             compensation, meals invoiced as office supplies, 想把
+                                             这个处罚撤了, 低保 cancelled and 要求恢复, 信访那边已经
+                                             受理, a 信访复查意见 not accepted (not 意见书, and the
+                                             不服 two clauses on)
+    not accepted                      6/16   来电无声，多次询问无应答后挂断; a taunt (就会说记录
+                                             一下) and 浪费老子时间 beside 一群废物; 我以为是快递公
+                                             司; a lonely 没意思 chat; 你今天吃饭了没; calling a
+                                             girlfriend to 劝劝她; a school friend looked for;
+                                             homework 写了; 哈哈…试试…没事了; a child's misdial
+    dispatched                       48/50   door-to-door health-product sellers (有人…敲门, 110);
+                                             "我不是上访啊" (a negated 上访, petition)
+
+Its revision: 120/120 (30, 24, 16, 50). Each miss widened the rule of its kind to the plain
+wording: 左右乱晃, 晃来晃去 with the weaving words and 现在正往…方向 as now; a seller who
+反悔 / 不卖了 and keeps a flat's deposit (not a developer, not a rental 押金); a parent kept from
+seeing the child after a divorce (not when mediation is asked: an ordinary probe stays
+dispatched); 不按规定赔 after 工伤认定; an employer moving away with no compensation for those
+who leave; a 公车 used to carry family, fish or travel (not riding the bus, not official
+business), compensation 扣了 by the official himself, meals invoiced and claimed (发票开成,
+拿回去报销); 把这个处罚撤了 (not a company's or school's fine); 低保 or 特困 cancelled or stopped
+and disputed or 要求恢复 (applying, asking about slow processing, a payment not arrived, or only
+the reason, stay dispatched); 信访那边受理, a 复查/复核意见 disputed clauses later. The silent-
+call note now admits the operator's repeated asking; taunts at the operators and 浪费老子时间
+count as abuse (nothing else named: refused; a matter named: a complaint, as 八百遍 was);
+以为是… after 打错了 and a child's pressing; 吃饭了没 and 忙不忙 as chit-chat; loneliness
+(没意思, 孤单) when no service is asked; a partner to be called and persuaded; a school friend to
+be found; homework to be done; laughter and 没事了 around a test. Door-to-door selling is masked
+from the stranger-at-the-door lexicon, and 不是 negates 上访, 告状, 打官司 as 不想 did (不是第一次
+上访 is no negation). A petitions office's hall, air conditioning, queues and parking are a place,
+not a petition. Of the 10,294 other texts of tests/data and the emergency examples, one changed
+outcome (twice, in emergency_wording and the emergency examples, labelled "not emergency"):
+"离婚后前夫不让我看孩子，怎么办" is now referred to litigation, a fair reading (set 13 labels the
+same dispute so). Of 150 paraphrases and ordinary near misses written for the revision, one
+comes out wrong: a silent-call note that opens with the agent's greeting (您好，来电无声…) is
+dispatched. Left alone: "你们几点下班" alone is no refusal (an office's hours are a real
+question), and a bare mention of 信访局 outside the masked places and facilities still reads as
+a petition.
 """
 
 from __future__ import annotations
@@ -270,6 +321,7 @@ FLOORS = {
     10: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 49},
     11: {"emergency": 29, "referral": 24, "not_accepted": 16, "dispatch": 50},
     12: {"emergency": 30, "referral": 24, "not_accepted": 15, "dispatch": 50},
+    13: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
 }
 
 
@@ -289,14 +341,14 @@ def right(row: dict[str, str]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
 def test_each_set_has_every_outcome_in_its_proportions(number: int) -> None:
     counts = Counter(row["outcome"] for row in rows(number))
     assert counts == {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50}
     assert len({row["text"] for row in rows(number)}) == 120
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
 def test_each_outcome_holds_what_it_measured_after_its_revision(number: int) -> None:
     got = Counter(row["outcome"] for row in rows(number) if right(row))
     for outcome, floor in FLOORS[number].items():
