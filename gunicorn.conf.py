@@ -18,6 +18,22 @@ def _count(name: str, default: int) -> int:
     return value
 
 
+# The level names both Python's logging (dictConfig wants them upper-case) and gunicorn accept.
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _level(name: str, default: str) -> str:
+    """A log level in any case ("info", "INFO"), upper-cased; an unknown one stops gunicorn with
+    a message naming the variable rather than "Unable to configure root logger"."""
+    raw = os.environ.get(name, "").strip() or default
+    if raw.upper() not in LOG_LEVELS:
+        raise SystemExit(
+            f"gunicorn.conf.py: {name} must be one of {', '.join(LOG_LEVELS)}"
+            f" (any case), not {raw!r}"
+        )
+    return raw.upper()
+
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Intake is CPU-bound Python plus short PostgreSQL round trips: 4 sync workers (two per core on
 # the 2-core benchmark host). gthread with 2 threads per worker measured no better (same ratio to
@@ -33,9 +49,9 @@ keepalive = 5
 limit_request_line = 8190
 # Give the app's own loggers ("hotline", "workers") a handler and a level: HOTLINE_LOG_LEVEL
 # (INFO by default; the benchmark uses WARNING so per-message INFO lines are not measured).
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+loglevel = _level("GUNICORN_LOG_LEVEL", "info").lower()
 logconfig_dict = {
-    "root": {"level": os.environ.get("HOTLINE_LOG_LEVEL", "INFO"), "handlers": ["console"]},
+    "root": {"level": _level("HOTLINE_LOG_LEVEL", "INFO"), "handlers": ["console"]},
     "loggers": {
         "gunicorn.error": {
             "level": loglevel.upper(),

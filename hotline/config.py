@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Mapping
@@ -50,6 +51,8 @@ ENVIRONMENT: Mapping[str, str] = {
     "HOTLINE_AGENT_NUMBER": "number the voice menu dials for an agent (unset: Twilio queue)",
     "HOTLINE_QUEUE_MAX_WAIT_SECONDS": "seconds a caller holds for an agent before a message (120)",
     "HOTLINE_OPEN311_JURISDICTION": "Open311 jurisdiction_id (default yunjiang.gov.cn)",
+    "HOTLINE_OPEN311_CONTACT": "Open311 discovery's contact text (default: the demo city's)",
+    "HOTLINE_OPEN311_KEY_SERVICE": "Open311 discovery's key_service text (default: the demo's)",
     "HOTLINE_SERVICE_AREA_BOUNDS": "south,west,north,east: coordinates outside are refused (unset)",
     "HOTLINE_LOG_LEVEL": "the app's log level under gunicorn.conf.py (default INFO)",
     "GUNICORN_BIND": "address gunicorn.conf.py binds (default 0.0.0.0:8000)",
@@ -193,9 +196,110 @@ def _json_file(env: Mapping[str, str], name: str) -> Any:
     if not path:
         return None
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ConfigError(f"{name}: cannot read {path}: {error}") from None
+    if not document:  # `null`, `{}`, `[]`: a file that says nothing is a mistake, not the demo
+        raise ConfigError(
+            f"{name}: {path} is empty ({json.dumps(document)}); unset {name} to use the demo rules"
+        )
+    return document
+
+
+def _rules(config: Mapping[str, Any], env: Mapping[str, str]) -> None:
+    """Build the time-limit policy and the escalation ladder once, so that a file of the wrong
+    shape stops start-up with the variable's name instead of failing every request."""
+    from hotline.domain import RulesError, ladder_from, policy_from
+
+    for key, name, build in (
+        ("POLICY", "HOTLINE_POLICY_FILE", policy_from),
+        ("LADDER", "HOTLINE_LADDER_FILE", ladder_from),
+    ):
+        if config.get(key) is None:
+            continue
+        where = env.get(name) or "the app's config"
+        try:
+            build(config[key])
+        except RulesError as error:
+            raise ConfigError(f"{name}: {where}: {error}") from None
+
+
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    """REDIS_URL as redis-py reads it (redis://, rediss:// or unix://): anything else would only
+    fail at the first job, or be taken for a host name."""
+    name = "REDIS_URL"
+    raw = env.get(name)
+    if not raw:
+        return None
+    refused = ConfigError(
+        f"{name} must be a redis://, rediss:// or unix:// URL such as"
+        f" redis://127.0.0.1:6379/0, not {raw!r}"
+    )
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018  (a port that is not a number from 0 to 65535 raises ValueError)
+    except ValueError:
+        raise refused from None
+    scheme = parts.scheme.lower()
+    if scheme not in _REDIS_SCHEMES or raw != raw.strip():
+        raise refused
+    if scheme == "unix" and not parts.path:
+        raise refused
+    if scheme != "unix" and not parts.hostname:
+        raise refused
+    return raw
+
+
+# What hotline.sms.sender_for needs to send an SMS through Twilio; with any one missing, SMS
+# are written to the log (and their outbox rows marked sent).
+TWILIO_OUTBOUND = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+
+
+def sends_sms(config: Mapping[str, Any]) -> bool:
+    """Whether outbound SMS go through Twilio: exactly sender_for's condition."""
+    return all(config.get(key) for key in TWILIO_OUTBOUND)
+
+
+def _twilio(config: Mapping[str, Any]) -> None:
+    """An account SID or a from-number says outbound SMS are meant to be sent: then every
+    setting sending needs must be there, or the texts would silently go to the log. An auth
+    token alone is an inbound-only setup (webhooks checked, SMS to the log)."""
+    if not (config.get("TWILIO_ACCOUNT_SID") or config.get("TWILIO_FROM_NUMBER")):
+        return
+    missing = [key for key in TWILIO_OUTBOUND if not config.get(key)]
+    if missing:
+        given = [key for key in TWILIO_OUTBOUND if config.get(key)]
+        raise ConfigError(
+            f"{' and '.join(missing)} must be set too: with {' and '.join(given)} set, outbound"
+            " SMS are meant to go through Twilio, and without it they would only be written to"
+            " the log (unset TWILIO_ACCOUNT_SID and TWILIO_FROM_NUMBER for an inbound-only setup)"
+        )
+
+
+# E.164: a plus, a country code not starting with 0, at most 15 digits in all, no separators;
+# at least 8, as hotline.phones.normalise asks of an international number. The numbering plan
+# is not checked: Twilio numbers and SMS sender codes need not be ones a citizen could have.
+_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
+
+
+def _phone(name: str, raw: str | None) -> str | None:
+    """An E.164 number (+8610012345) as Twilio takes it, or None when unset."""
+    from hotline.phones import InvalidPhone, normalise
+
+    if raw is None or _E164.fullmatch(raw):
+        return raw
+    try:
+        suggestion = normalise(raw)
+    except InvalidPhone:
+        suggestion = None
+    hint = f" (did you mean {suggestion}?)" if suggestion and _E164.fullmatch(suggestion) else ""
+    raise ConfigError(
+        f"{name} must be an E.164 phone number such as +8610012345 (a plus, the country code,"
+        f" the number, no spaces), not {raw!r}{hint}"
+    )
 
 
 def _instance_sqlite_url(instance_path: str) -> str:
@@ -269,7 +373,7 @@ def build_config(
                 "keepalives_count": 3,
             },
         },
-        "REDIS_URL": env.get("REDIS_URL") or None,
+        "REDIS_URL": _redis_url(env),
         "TIMEZONE": _timezone(env, "HOTLINE_TIMEZONE", "Asia/Shanghai"),
         "DEMO_PASSWORD": env.get("HOTLINE_DEMO_PASSWORD") or None,
         "DEMO_API_KEY": env.get("HOTLINE_DEMO_API_KEY") or None,
@@ -298,7 +402,12 @@ def build_config(
         "QUEUE_MAX_WAIT_SECONDS": _int(
             env, "HOTLINE_QUEUE_MAX_WAIT_SECONDS", 120, low=1, high=MAX_QUEUE_WAIT_SECONDS
         ),
-        "OPEN311_JURISDICTION": env.get("HOTLINE_OPEN311_JURISDICTION", "yunjiang.gov.cn"),
+        # Empty (or blank) means unset, as for every other variable.
+        "OPEN311_JURISDICTION": (env.get("HOTLINE_OPEN311_JURISDICTION") or "").strip()
+        or "yunjiang.gov.cn",
+        # Unset: hotline/open311/jurisdiction.py's defaults, the demo city's texts.
+        "OPEN311_CONTACT": (env.get("HOTLINE_OPEN311_CONTACT") or "").strip() or None,
+        "OPEN311_KEY_SERVICE": (env.get("HOTLINE_OPEN311_KEY_SERVICE") or "").strip() or None,
         "SERVICE_AREA_BOUNDS": _bounds(env.get("HOTLINE_SERVICE_AREA_BOUNDS") or ""),
         "BUSINESS_HOURS": _business_hours(
             env.get("HOTLINE_BUSINESS_HOURS") or "09:00-12:00,13:30-17:30"
@@ -332,4 +441,12 @@ def build_config(
     if database_url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     config.update(overrides)
+    # Checked on what the app will run with, overrides included.
+    _twilio(config)
+    for key, name in (
+        ("TWILIO_FROM_NUMBER", "TWILIO_FROM_NUMBER"),
+        ("AGENT_NUMBER", "HOTLINE_AGENT_NUMBER"),
+    ):
+        config[key] = _phone(name, config.get(key))
+    _rules(config, env)
     return config

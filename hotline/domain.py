@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, has_app_context
 
 from routing.calendar import WorkCalendar, YearSchedule, load_schedules
-from routing.escalation import DEMO_LADDER_MAPPING, Ladder
-from routing.sla import DEMO_POLICY_MAPPING, Policy
+from routing.escalation import DEMO_LADDER_MAPPING, Ladder, LadderError
+from routing.sla import DEMO_POLICY_MAPPING, Policy, PolicyError
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +27,71 @@ class Domain:
     ladder: Ladder
 
 
+class RulesError(ValueError):
+    """A policy or ladder document (HOTLINE_POLICY_FILE, HOTLINE_LADDER_FILE) of the wrong shape."""
+
+
+# The top-level keys each document may have: a misspelt one ("rule") would otherwise be ignored
+# in silence. `max_extension_working_days` is not among the policy's: the longest extension is
+# HOTLINE_MAX_EXTENSION_WORKING_DAYS, the one setting hotline.lifecycle reads.
+POLICY_KEYS = frozenset({"tiers", "rules", "default_tier", "critical_tier"})
+LADDER_KEYS = frozenset({"steps", "escalate_after_reopens", "escalate_after_units"})
+
+
+def _document(raw: object, kind: str, allowed: frozenset[str]) -> Mapping[str, Any]:
+    if not isinstance(raw, Mapping) or not raw:
+        raise RulesError(
+            f"the {kind} must be a non-empty JSON object, not {type(raw).__name__} {raw!r:.80}"
+        )
+    if "max_extension_working_days" in raw and kind == "policy":
+        raise RulesError(
+            "max_extension_working_days is not read from the policy file: remove it and set"
+            " HOTLINE_MAX_EXTENSION_WORKING_DAYS instead"
+        )
+    unknown = sorted(str(key) for key in set(raw) - allowed)
+    if unknown:
+        raise RulesError(
+            f"unknown key(s) {', '.join(unknown)} in the {kind};"
+            f" allowed: {', '.join(sorted(allowed))}"
+        )
+    return raw
+
+
+def policy_from(raw: object) -> Policy:
+    """The time-limit policy of a HOTLINE_POLICY_FILE document, or RulesError saying why not."""
+    document = _document(raw, "policy", POLICY_KEYS)
+    try:
+        return Policy.from_mapping(document)
+    except PolicyError as error:
+        raise RulesError(str(error)) from None
+    except (TypeError, AttributeError, ValueError) as error:  # e.g. "rules": null
+        raise RulesError(
+            f"the policy has the wrong shape: {type(error).__name__}: {error}"
+        ) from None
+
+
+def ladder_from(raw: object) -> Ladder:
+    """The escalation ladder of a HOTLINE_LADDER_FILE document, or RulesError saying why not."""
+    document = _document(raw, "ladder", LADDER_KEYS)
+    try:
+        return Ladder.from_mapping(document)
+    except LadderError as error:
+        raise RulesError(str(error)) from None
+    except (TypeError, AttributeError, ValueError) as error:
+        raise RulesError(
+            f"the ladder has the wrong shape: {type(error).__name__}: {error}"
+        ) from None
+
+
 def build_domain(
     config: dict[str, Any], schedules: Mapping[int, YearSchedule] | None = None
 ) -> Domain:
-    """The rules from config; `schedules` (loaded by an administrator) replace packaged years."""
+    """The rules from config; `schedules` (loaded by an administrator) replace packaged years.
+
+    Only an unset policy or ladder (None) means the demo's: an empty one was refused at start-up
+    (hotline.config), and is refused here too rather than quietly replaced."""
     tz = ZoneInfo(config["TIMEZONE"])
+    policy, ladder = config.get("POLICY"), config.get("LADDER")
     return Domain(
         tz=tz,
         calendar=WorkCalendar(
@@ -40,8 +100,8 @@ def build_domain(
             end_of_day=config["END_OF_DAY"],
             schedules=load_schedules(extra=schedules or None),
         ),
-        policy=Policy.from_mapping(config.get("POLICY") or DEMO_POLICY_MAPPING),
-        ladder=Ladder.from_mapping(config.get("LADDER") or DEMO_LADDER_MAPPING),
+        policy=Policy.from_mapping(DEMO_POLICY_MAPPING) if policy is None else policy_from(policy),
+        ladder=Ladder.from_mapping(DEMO_LADDER_MAPPING) if ladder is None else ladder_from(ladder),
     )
 
 

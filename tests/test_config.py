@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 from hotline.config import ENVIRONMENT, ConfigError, build_config
+from routing.escalation import DEMO_LADDER_MAPPING
+from routing.sla import DEMO_POLICY_MAPPING
+
+# A city's own policy: the demo's, less the key the policy file does not take.
+CITY_POLICY = {k: v for k, v in DEMO_POLICY_MAPPING.items() if k != "max_extension_working_days"}
 
 
 def test_the_embedded_default_is_sqlite_under_instance_with_inline_jobs(tmp_path: Path) -> None:
@@ -62,7 +67,7 @@ def test_postgres_urls_use_the_psycopg_driver(tmp_path: Path) -> None:
 
 def test_city_rules_come_from_the_environment(tmp_path: Path) -> None:
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"tiers": {}}), encoding="utf-8")
+    policy.write_text(json.dumps(CITY_POLICY), encoding="utf-8")
     config = build_config(
         str(tmp_path),
         environ={
@@ -73,7 +78,7 @@ def test_city_rules_come_from_the_environment(tmp_path: Path) -> None:
     )
     assert config["RETURN_WINDOW_WORKING_DAYS"] == 3
     assert config["DUPLICATE_WINDOW_DAYS"] == 14
-    assert config["POLICY"] == {"tiers": {}}
+    assert config["POLICY"] == CITY_POLICY
 
 
 @pytest.mark.parametrize("value", ["two", "-1"])
@@ -214,3 +219,264 @@ def test_the_smallest_sensible_numbers_are_read(tmp_path: Path) -> None:
     )
     assert config["MAX_EXTENSION_WORKING_DAYS"] == config["RETURN_WINDOW_WORKING_DAYS"] == 1
     assert config["TRUSTED_PROXIES"] == 0
+
+
+# --- Twilio settings (outbound SMS must not silently go to the log) -------------------------
+
+SID, TOKEN, FROM = "AC" + "0" * 32, "auth-token", "+8610012345"
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN}, "TWILIO_FROM_NUMBER"),
+        ({"TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": FROM}, "TWILIO_ACCOUNT_SID"),
+        ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_FROM_NUMBER": FROM}, "TWILIO_AUTH_TOKEN"),
+        ({"TWILIO_ACCOUNT_SID": SID}, "TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER"),
+        ({"TWILIO_FROM_NUMBER": FROM}, "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"),
+        (
+            {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": ""},
+            "TWILIO_FROM_NUMBER",
+        ),
+    ],
+)
+def test_incomplete_outbound_twilio_settings_stop_start_up_naming_what_is_missing(
+    tmp_path: Path, given: dict[str, str], missing: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"^{missing} must be set"):
+        build_config(str(tmp_path), environ=given)
+
+
+def test_incomplete_twilio_settings_given_to_create_app_stop_it(tmp_path: Path) -> None:
+    from tests.conftest import make_test_app
+
+    with pytest.raises(ConfigError, match="TWILIO_FROM_NUMBER"):
+        make_test_app(
+            f"sqlite:///{tmp_path / 'h.sqlite3'}",
+            TWILIO_ACCOUNT_SID=SID,
+            TWILIO_AUTH_TOKEN=TOKEN,
+        )
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {},
+        {"TWILIO_AUTH_TOKEN": TOKEN},  # inbound only: webhooks checked, SMS to the log
+        {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": FROM},
+    ],
+)
+def test_the_start_up_check_agrees_with_the_sms_sender_it_guards(
+    tmp_path: Path, given: dict[str, str]
+) -> None:
+    from flask import Flask
+
+    from hotline.config import sends_sms
+    from hotline.sms import LogSender, TwilioSender, sender_for
+
+    config = build_config(str(tmp_path), environ=given)
+    app = Flask(__name__)
+    app.config.update(config)
+    sender = sender_for(app)
+    assert isinstance(sender, TwilioSender if sends_sms(config) else LogSender)
+    assert sends_sms(config) == (len(given) == 3)
+
+
+@pytest.mark.parametrize("name", ["TWILIO_FROM_NUMBER", "HOTLINE_AGENT_NUMBER"])
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("010 6512 3456", "+861065123456"),
+        ("+86 138 0013 8000", "+8613800138000"),
+        ("13800138000", "+8613800138000"),
+        ("+0123456789", None),
+        ("+12", None),
+        ("twelve", None),
+    ],
+)
+def test_a_phone_setting_that_is_not_e164_stops_start_up(
+    tmp_path: Path, name: str, value: str, hint: str | None
+) -> None:
+    environ = {name: value}
+    if name == "TWILIO_FROM_NUMBER":
+        environ |= {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN}
+    with pytest.raises(ConfigError, match=f"{name} must be an E.164") as refused:
+        build_config(str(tmp_path), environ=environ)
+    if hint:
+        assert f"did you mean {hint}" in str(refused.value)
+
+
+def test_e164_phone_settings_are_read_as_given(tmp_path: Path) -> None:
+    config = build_config(
+        str(tmp_path),
+        environ={
+            "TWILIO_ACCOUNT_SID": SID,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "TWILIO_FROM_NUMBER": "+15005550006",
+            "HOTLINE_AGENT_NUMBER": "+861065123456",
+        },
+    )
+    assert config["TWILIO_FROM_NUMBER"] == "+15005550006"
+    assert config["AGENT_NUMBER"] == "+861065123456"
+
+
+# --- REDIS_URL, HOTLINE_OPEN311_JURISDICTION -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "notaurl",
+        "127.0.0.1:6379",
+        "http://127.0.0.1:6379",
+        "redis://",
+        "redis://h:port/0",
+        "unix://",
+    ],
+)
+def test_a_redis_url_redis_cannot_use_stops_start_up(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        build_config(str(tmp_path), environ={"REDIS_URL": url})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:6379/0",
+        "rediss://:secret@redis.internal:6380/1",
+        "redis://localhost",
+        "unix:///run/redis.sock?db=2",
+    ],
+)
+def test_a_redis_url_is_read_as_given(tmp_path: Path, url: str) -> None:
+    assert build_config(str(tmp_path), environ={"REDIS_URL": url})["REDIS_URL"] == url
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_open311_jurisdiction_means_the_default(tmp_path: Path, value: str) -> None:
+    config = build_config(str(tmp_path), environ={"HOTLINE_OPEN311_JURISDICTION": value})
+    assert config["OPEN311_JURISDICTION"] == "yunjiang.gov.cn"
+
+
+def test_an_open311_jurisdiction_is_read(tmp_path: Path) -> None:
+    config = build_config(str(tmp_path), environ={"HOTLINE_OPEN311_JURISDICTION": "example.cn"})
+    assert config["OPEN311_JURISDICTION"] == "example.cn"
+
+
+# --- HOTLINE_POLICY_FILE and HOTLINE_LADDER_FILE are built at start-up ---------------------
+
+
+def _rules_file(tmp_path: Path, document: object) -> str:
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        (None, "empty"),
+        ({}, "empty"),
+        ([], "empty"),
+        ([CITY_POLICY], "empty|JSON object"),
+        ({"tiers": {}}, "default_tier"),
+        ({**CITY_POLICY, "tiers": {}}, "tiers"),
+        ({**CITY_POLICY, "default_tier": "nonexistent"}, "nonexistent"),
+        ({**CITY_POLICY, "rules": None}, "wrong shape"),
+        ({**CITY_POLICY, "rules": [{"tier": "nonexistent"}]}, "nonexistent"),
+        ({**CITY_POLICY, "rule": []}, "unknown key"),
+        ({**CITY_POLICY, "tiers": {"normal": {"label_zh": "一般"}}}, "缺少字段"),
+    ],
+)
+def test_a_policy_file_of_the_wrong_shape_stops_start_up(
+    tmp_path: Path, document: object, problem: str
+) -> None:
+    environ = {"HOTLINE_POLICY_FILE": _rules_file(tmp_path, document)}
+    with pytest.raises(ConfigError, match="HOTLINE_POLICY_FILE") as refused:
+        build_config(str(tmp_path), environ=environ)
+    assert re.search(problem, str(refused.value))
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        (None, "empty"),
+        ({}, "empty"),
+        ({"steps": {}}, "steps"),
+        ({"steps": [{"level": "warning", "share": 0.8, "notify": "mayor"}]}, "mayor"),
+        ({"steps": [{"level": "nonsense", "after_hours": 1}]}, "nonsense"),
+        ({**DEMO_LADDER_MAPPING, "escalate_after_reopens": "3"}, "整数"),
+        ({**DEMO_LADDER_MAPPING, "step": []}, "unknown key"),
+        ({"steps": [["warning"]]}, "对象"),
+    ],
+)
+def test_a_ladder_file_of_the_wrong_shape_stops_start_up(
+    tmp_path: Path, document: object, problem: str
+) -> None:
+    environ = {"HOTLINE_LADDER_FILE": _rules_file(tmp_path, document)}
+    with pytest.raises(ConfigError, match="HOTLINE_LADDER_FILE") as refused:
+        build_config(str(tmp_path), environ=environ)
+    assert re.search(problem, str(refused.value))
+
+
+def test_create_app_refuses_a_policy_file_of_the_wrong_shape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import make_test_app
+
+    monkeypatch.setenv("HOTLINE_POLICY_FILE", _rules_file(tmp_path, {"tiers": {}}))
+    with pytest.raises(ConfigError, match="HOTLINE_POLICY_FILE"):
+        make_test_app(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+
+
+def test_a_policy_and_a_ladder_of_the_right_shape_are_the_app_s_rules(tmp_path: Path) -> None:
+    from hotline.domain import build_domain
+
+    policy = {**CITY_POLICY, "default_tier": "complex"}
+    ladder = {**DEMO_LADDER_MAPPING, "escalate_after_units": 5}
+    (tmp_path / "ladder").mkdir()
+    config = build_config(
+        str(tmp_path),
+        environ={
+            "HOTLINE_POLICY_FILE": _rules_file(tmp_path, policy),
+            "HOTLINE_LADDER_FILE": _rules_file(tmp_path / "ladder", ladder),
+        },
+    )
+    domain = build_domain(config)
+    assert domain.policy.default_tier == "complex"
+    assert domain.ladder.escalate_after_units == 5
+
+
+def test_an_empty_policy_in_the_config_is_not_replaced_by_the_demo_s(tmp_path: Path) -> None:
+    from hotline.domain import RulesError, build_domain
+
+    config = build_config(str(tmp_path), environ={}) | {"POLICY": {}}
+    with pytest.raises(RulesError):
+        build_domain(config)
+
+
+def test_the_extension_limit_in_a_policy_file_is_refused_for_the_environment_variable(
+    tmp_path: Path,
+) -> None:
+    # lifecycle reads HOTLINE_MAX_EXTENSION_WORKING_DAYS only: a policy's own limit would be
+    # ignored in silence.
+    environ = {
+        "HOTLINE_POLICY_FILE": _rules_file(
+            tmp_path, {**CITY_POLICY, "max_extension_working_days": 20}
+        )
+    }
+    with pytest.raises(ConfigError, match="HOTLINE_POLICY_FILE") as refused:
+        build_config(str(tmp_path), environ=environ)
+    assert "max_extension_working_days" in str(refused.value)
+    assert "HOTLINE_MAX_EXTENSION_WORKING_DAYS" in str(refused.value)
+
+
+def test_the_open311_discovery_texts_are_read_and_empty_means_the_demo_default(
+    tmp_path: Path,
+) -> None:
+    config = build_config(
+        str(tmp_path),
+        environ={"HOTLINE_OPEN311_CONTACT": "某市 12345 热线", "HOTLINE_OPEN311_KEY_SERVICE": " "},
+    )
+    assert config["OPEN311_CONTACT"] == "某市 12345 热线"
+    assert config["OPEN311_KEY_SERVICE"] is None

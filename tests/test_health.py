@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -89,3 +89,91 @@ def test_a_deployment_on_a_real_database_without_a_public_url_is_warned(
     configured = app.test_client().get("/healthz").json.get("warnings", [])
     assert any("HOTLINE_PUBLIC_URL" in warning for warning in warned)
     assert not any("HOTLINE_PUBLIC_URL" in warning for warning in configured)
+
+
+def test_an_unreachable_redis_is_a_degraded_warning_not_ok(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Intake goes on during a Redis outage (rows are relayed later): 200, but not "ok".
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "degraded"
+    assert response.json["queue"].startswith("unreachable")
+    assert any("REDIS_URL" in warning for warning in response.json["warnings"])
+
+
+def test_a_reachable_redis_is_ok(
+    app: Flask, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    body = app.test_client().get("/healthz").json
+    assert body["status"] == "ok"
+    assert not any("REDIS_URL" in warning for warning in body.get("warnings", []))
+
+
+def _outbox_row(key: str, state: str, **values: Any) -> None:
+    from hotline.extensions import db
+    from hotline.models import OutboxMessage
+
+    db.session.add(
+        OutboxMessage(kind="sms", idempotency_key=key, payload={}, state=state, **values)
+    )
+    db.session.flush()
+
+
+def test_outbox_rows_that_need_an_operator_are_counted_and_warned(app: Flask) -> None:
+    from hotline.clock import utcnow
+
+    now = utcnow()
+    hour_ago, week_ago = now - timedelta(hours=1), now - timedelta(days=7)
+    _outbox_row("health-failed-now", "failed", done_at=now)
+    _outbox_row("health-failed-old", "failed", done_at=week_ago, available_at=week_ago)
+    _outbox_row("health-stuck", "sending", relayed_at=hour_ago, available_at=hour_ago)
+    _outbox_row("health-stuck-inline", "sending", available_at=hour_ago)
+    _outbox_row("health-in-flight", "sending", relayed_at=now, available_at=now)
+    _outbox_row("health-pending", "pending", available_at=hour_ago)
+    _outbox_row("health-sent", "sent", relayed_at=hour_ago, available_at=hour_ago, done_at=now)
+    body = app.test_client().get("/healthz").json
+    assert body["outbox"] == {"failed": 2, "failed_last_day": 1, "sending_stuck": 2}
+    assert any("1 条通知发送失败" in warning for warning in body["warnings"])
+    assert any("2 条通知处于 sending" in warning for warning in body["warnings"])
+    assert body["status"] == "ok"
+
+
+def test_an_outbox_without_trouble_gives_no_outbox_warning(app: Flask) -> None:
+    body = app.test_client().get("/healthz").json
+    assert body["outbox"] == {"failed": 0, "failed_last_day": 0, "sending_stuck": 0}
+    assert not any(
+        "outbox" in warning or "sending" in warning for warning in body.get("warnings", [])
+    )
+
+
+@pytest.mark.parametrize(
+    ("twilio", "token_warned", "log_warned"),
+    [
+        ({}, True, True),
+        ({"TWILIO_AUTH_TOKEN": "t"}, False, True),  # inbound only: SMS to the log
+        (
+            {
+                "TWILIO_ACCOUNT_SID": "AC1",
+                "TWILIO_AUTH_TOKEN": "t",
+                "TWILIO_FROM_NUMBER": "+8610012345",
+            },
+            False,
+            False,
+        ),
+    ],
+)
+def test_twilio_settings_that_refuse_webhooks_or_keep_sms_in_the_log_are_warned(
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    twilio: dict[str, str],
+    token_warned: bool,
+    log_warned: bool,
+) -> None:
+    for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER"):
+        monkeypatch.setitem(app.config, key, twilio.get(key))
+    warnings = app.test_client().get("/healthz").json.get("warnings", [])
+    assert any("TWILIO_AUTH_TOKEN" in warning for warning in warnings) == token_warned
+    assert any("写入日志" in warning for warning in warnings) == log_warned

@@ -83,7 +83,17 @@ def _user() -> str:
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
 def check(today: datetime | None) -> None:
     """Exit non-zero when this year, or in December the coming one, is provisional or not
-    covered: due times there are guesses, or cannot be computed at all."""
+    covered: due times there are guesses, or cannot be computed at all; and when the database
+    cannot be read, since the loaded schedules live there (the packaged ones alone would make
+    the answer a guess, and monitors run this from cron)."""
+    try:
+        stored_schedules(db.session)
+    except Exception as error:
+        db.session.rollback()
+        raise click.ClickException(
+            "无法从数据库读取已载入的国务院放假安排，日历覆盖情况无法核对："
+            f"{type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
+        ) from None
     domain = current_domain()
     warnings = calendar_warnings(today.date() if today else None)
     if warnings:

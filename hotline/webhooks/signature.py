@@ -3,6 +3,7 @@ the secret it signed them with, handed to the SDK's `RequestValidator`."""
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote, urlsplit
 
 from flask import current_app, request
@@ -15,6 +16,8 @@ from twilio.request_validator import (
 from werkzeug.datastructures import MultiDict
 
 from hotline.proxies import forwarded, trusted_hops
+
+log = logging.getLogger(__name__)
 
 JSON_TYPE = "application/json"
 # Characters a path keeps as they are when it is put back into a URL (werkzeug's own set).
@@ -91,17 +94,48 @@ def _secrets(settings: str | None) -> list[str]:
     return secrets
 
 
+def _loggable(url: str) -> str:
+    """The checked URL for the log: the query's parameter names only, since a GET webhook carries
+    the caller's number and message there."""
+    base, _, query = url.partition("?")
+    if not query:
+        return base
+    names = sorted({part.partition("=")[0] for part in query.split("&") if part})
+    return f"{base}?[{','.join(names)}]"
+
+
+def _refused(reason: str, url: str) -> bool:
+    # Never the secret, nor the signature: the reason, and the URL it was checked against (a
+    # URL differing from the one configured at Twilio is the usual cause behind a proxy).
+    log.warning("Twilio signature check failed (%s); checked against %s", reason, _loggable(url))
+    return False
+
+
 def signature_is_valid() -> bool:
     signature = request.headers.get(SIGNATURE_HEADER, "")
+    url = signed_url()
     if not signature:
-        return False
-    url, params = signed_url(), signed_params()
+        return _refused(f"no {SIGNATURE_HEADER} header", url)
+    params = signed_params()
     if isinstance(params, str) and "bodySHA256" not in request.args:
         # Twilio always adds bodySHA256 to a JSON webhook; without it the body is unsigned.
-        return False
+        return _refused("a JSON body without bodySHA256 in the URL", url)
     settings = request.headers.get(SIGNATURE_SETTINGS_HEADER)
     algorithm = get_signature_algorithm(settings)
-    return any(
-        RequestValidator(secret).validate(url, params, signature, algorithm)
-        for secret in _secrets(settings)
+    secrets = _secrets(settings)
+    if not secrets:
+        return _refused(
+            "no secret configured: TWILIO_AUTH_TOKEN is unset"
+            + (", and TWILIO_WEBHOOK_SHARED_KEY too" if settings else "")
+            + "; every webhook is refused",
+            url,
+        )
+    if any(
+        RequestValidator(secret).validate(url, params, signature, algorithm) for secret in secrets
+    ):
+        return True
+    return _refused(
+        "the signature matches no configured secret: a forged request, another account's"
+        " token, or a URL differing from the one Twilio called",
+        url,
     )

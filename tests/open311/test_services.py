@@ -150,3 +150,14 @@ def test_unknown_paths_and_wrong_methods_answer_in_the_spec_error_format(client:
     assert client.delete("/open311/v2/requests.json").json == [
         {"code": 400, "description": "不支持该请求方法"}
     ]
+
+
+def test_discovery_publishes_the_configured_contact_and_key_service(app: Any) -> None:
+    app.config["OPEN311_CONTACT"] = "某市 12345 热线，电话 12345"
+    app.config["OPEN311_KEY_SERVICE"] = "请向某市热线中心申请"
+    try:
+        body = app.test_client().get("/open311/v2/discovery.json").json
+    finally:
+        app.config["OPEN311_CONTACT"] = app.config["OPEN311_KEY_SERVICE"] = None
+    assert body["contact"] == "某市 12345 热线，电话 12345"
+    assert body["key_service"] == "请向某市热线中心申请"

@@ -1,0 +1,77 @@
+"""gunicorn.conf.py: log levels in any case, and a clear stop on an unknown one."""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+LEVEL_NAMES = ("HOTLINE_LOG_LEVEL", "GUNICORN_LOG_LEVEL")
+
+
+def _settings(monkeypatch: pytest.MonkeyPatch, **environ: str) -> dict[str, Any]:
+    for name in LEVEL_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(CONF))
+
+
+def test_lower_case_log_levels_are_upper_cased_for_logging(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _settings(monkeypatch, HOTLINE_LOG_LEVEL="info", GUNICORN_LOG_LEVEL="Warning")
+    assert settings["logconfig_dict"]["root"]["level"] == "INFO"
+    assert settings["logconfig_dict"]["loggers"]["gunicorn.error"]["level"] == "WARNING"
+    assert settings["loglevel"] == "warning"
+
+
+def test_the_defaults_are_info(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _settings(monkeypatch)
+    assert settings["logconfig_dict"]["root"]["level"] == "INFO"
+    assert settings["loglevel"] == "info"
+
+
+@pytest.mark.parametrize("name", LEVEL_NAMES)
+@pytest.mark.parametrize("value", ["verbose", "10", "warn ing"])
+def test_an_unknown_log_level_stops_gunicorn_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    with pytest.raises(SystemExit, match=name):
+        _settings(monkeypatch, **{name: value})
+
+
+# gunicorn's own logger set-up (glogging.Logger), in a child process so that its dictConfig
+# leaves this one's logging alone: HOTLINE_LOG_LEVEL=info made it fail with "Unable to
+# configure root logger".
+_GUNICORN_SETUP = """
+import json, runpy, sys
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
+settings = runpy.run_path(sys.argv[1])
+config = Config()
+config.set("logconfig_dict", settings["logconfig_dict"])
+config.set("loglevel", settings["loglevel"])
+Logger(config)
+import logging
+print(json.dumps(logging.getLevelName(logging.getLogger().level)))
+"""
+
+
+def test_gunicorn_configures_its_loggers_with_a_lower_case_app_log_level() -> None:
+    environ = {**os.environ, "HOTLINE_LOG_LEVEL": "info", "GUNICORN_LOG_LEVEL": "info"}
+    result = subprocess.run(
+        [sys.executable, "-c", _GUNICORN_SETUP, str(CONF)],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == "INFO"
