@@ -13,6 +13,11 @@ from hotline.phones import mask
 
 log = logging.getLogger(__name__)
 
+# How long one request to Twilio (a send, or the look-up of what was sent) may take, in seconds,
+# connecting and between bytes of the answer: a provider that hangs fails the attempt, which is
+# retried, instead of holding a worker until RQ kills the job.
+TWILIO_TIMEOUT_SECONDS = 10.0
+
 
 @dataclass(frozen=True)
 class Sent:
@@ -78,9 +83,15 @@ def sender_for(app: Flask) -> SmsSender:
     from_number = app.config.get("TWILIO_FROM_NUMBER")
     if not (sid and token and from_number):
         return LogSender()
+    from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
-    client = Client(sid, token, http_client=app.config.get("TWILIO_HTTP_CLIENT"))
+    # TWILIO_HTTP_CLIENT: a transport of the caller's (the tests' recording one); by default
+    # Twilio's own, with a timeout (Twilio's default waits for ever).
+    http_client = app.config.get("TWILIO_HTTP_CLIENT") or TwilioHttpClient(
+        timeout=TWILIO_TIMEOUT_SECONDS
+    )
+    client = Client(sid, token, http_client=http_client)
     return TwilioSender(client, from_number, status_callback_url(app))
 
 

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from requests import RequestException
 from rq import Retry
 from sqlalchemy import select
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from hotline import opt_outs
 from hotline.clock import utcnow
@@ -111,7 +112,24 @@ def _due(payload: dict[str, Any]) -> str:
 
 
 class DeliveryDeferred(RuntimeError):
-    """A send failed in a way worth retrying; RQ retries the job with backoff."""
+    """A send (or the look-up before it) failed in a way worth retrying; RQ retries the job
+    with backoff, and after the last retry the row is `failed` with this error (`give_up`)."""
+
+
+def expected_failure(error: BaseException) -> bool:
+    """A failure that comes with talking to a provider over a network (it is unreachable,
+    slow, or answers with an error): logged as one line, without a traceback. A deferral
+    caused by anything else (a bug) is not."""
+    if isinstance(error, DeliveryDeferred):
+        return error.__cause__ is None or expected_failure(error.__cause__)
+    return isinstance(error, (RequestException, TwilioException))
+
+
+def describe(error: BaseException) -> str:
+    """`Type: message` on one line, for `last_error` and the log (a deferral's own message
+    already says what failed)."""
+    text = str(error) if isinstance(error, DeliveryDeferred) else f"{type(error).__name__}: {error}"
+    return " ".join(text.split())[:2000]
 
 
 # RQ retries a failed delivery after 10 s, 30 s, 1 min, 5 min and 15 min, then gives up.
@@ -226,7 +244,9 @@ def deliver(message_id: int) -> str:
     `sending` is committed before the provider is called, so a worker killed mid-send leaves a
     trace: the next attempt asks the provider whether the text went out and adopts it if so.
     Raises DeliveryDeferred for a failure worth retrying (the row is then `pending` again, or
-    still `sending` when it is unknown whether the provider got the request).
+    still `sending` when it is unknown whether the provider got the request). A look-up that
+    fails is such a failure too: the row stays `sending`, and the next attempt looks up again
+    before it sends. Logs nothing for a deferral: the job logs one line per failed attempt.
     """
     message = _lock(message_id)
     if message is None or message.state in DONE_STATES:
@@ -270,7 +290,15 @@ def deliver(message_id: int) -> str:
         if not _attempt(message).get("ended_at") and utcnow() - previous < IN_FLIGHT:
             db.session.rollback()
             raise DeliveryDeferred("上一次发送可能仍在进行中，稍后核对")
-        found = _find_sent(sender, to, body, previous)
+        try:
+            found = _find_sent(sender, to, body, previous)
+        except Exception as error:
+            # Not knowing whether the text went out is a failed attempt like a failed send: the
+            # row stays `sending` (the next attempt looks up again before it sends), RQ retries,
+            # and after the last retry `give_up` makes it `failed` with this error.
+            message.last_error = f"核对是否已发出失败：{describe(error)}"[:2000]
+            db.session.commit()
+            raise DeliveryDeferred(message.last_error) from error
         if found is not None:
             log.info("outbox %s: adopting %s from an interrupted attempt", message.id, found)
             return _finish(message, found)
@@ -282,7 +310,7 @@ def deliver(message_id: int) -> str:
     try:
         sent = sender.send(to, body, message.id)
     except Exception as error:
-        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        message.last_error = describe(error)
         if not _retryable(error):
             message.state = "failed"
             message.done_at = utcnow()

@@ -39,19 +39,39 @@ def _last_attempt() -> bool:
     return job is None or not job.retries_left
 
 
+def _failed_attempt(message_id: int, error: Exception, what: str, *, traceback: bool) -> None:
+    """One WARNING line for a failed delivery attempt: the row and the error. With `traceback`,
+    an error that is not part of talking to the provider (a bug) also gets its traceback."""
+    from workers.delivery import describe, expected_failure
+
+    log.warning(
+        "[job %s] outbox %s: attempt failed, %s: %s",
+        _job_id(),
+        message_id,
+        what,
+        describe(error),
+        exc_info=traceback and not expected_failure(error),
+    )
+
+
 def deliver_message(message_id: int) -> str:
-    """Send one outbox message; a retryable failure raises so that RQ retries with backoff."""
-    from workers.delivery import DeliveryDeferred, deliver, give_up
+    """Send one outbox message; a failure raises so that RQ retries with backoff, and after the
+    last retry the row is `failed` with the error (whatever the error was)."""
+    from hotline.extensions import db
+    from workers.delivery import deliver, describe, give_up
 
     with _app().app_context():
         try:
             state = deliver(message_id)
-        except DeliveryDeferred as error:
-            if _last_attempt():
-                give_up(message_id, str(error))
-                log.warning("[job %s] outbox %s failed after retries", _job_id(), message_id)
-            else:
-                log.info("[job %s] outbox %s deferred: %s", _job_id(), message_id, error)
+        except Exception as error:
+            last = _last_attempt()
+            if last:
+                db.session.rollback()
+                give_up(message_id, describe(error))
+            # The error goes on to RQ, whose worker logs the traceback of an unexpected one
+            # (`flask worker` leaves out those of expected ones: hotline/cli/worker.py).
+            what = "no retry left, the row is failed" if last else "RQ retries it"
+            _failed_attempt(message_id, error, what, traceback=False)
             raise
         log.info("[job %s] outbox %s -> %s", _job_id(), message_id, state)
         return state
@@ -82,11 +102,11 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
             except JobTimeoutException:
                 raise  # RQ retries the batch; what was sent is not sent again
             except DeliveryDeferred as error:
-                log.info("[job %s] outbox %s deferred: %s", _job_id(), message_id, error)
+                _failed_attempt(message_id, error, "retried in a job of its own", traceback=True)
                 again.append(message_id)
                 state = "deferred"
-            except Exception:
-                log.exception("[job %s] outbox %s failed", _job_id(), message_id)
+            except Exception as error:
+                _failed_attempt(message_id, error, "retried in a job of its own", traceback=True)
                 again.append(message_id)
                 state = "failed"
             finally:

@@ -6,7 +6,9 @@ from flask import current_app
 from redis import Redis
 from rq import Queue
 
-QUEUES = ("default", "notifications", "sweeper")
+# In a worker's order of priority: the deadline sweep first, so that a backlog of deliveries
+# (or one waiting on a slow provider) never delays it.
+QUEUES = ("sweeper", "default", "notifications")
 
 
 def redis_connection(url: str | None = None) -> Redis:

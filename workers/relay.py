@@ -10,9 +10,14 @@ on its own) pops announced ids in batches and enqueues each as the RQ job `outbo
 in one pipeline. Marking rows as relayed inside the transaction would be wrong, since Redis may
 be down after the commit. Any row whose announcement or enqueue was lost (Redis down, process
 killed) stays `pending` with `relayed_at` NULL, and the periodic relay (a fresh session that
-committed nothing) scans for such rows: it skips those whose job `outbox-<id>` already exists in
-Redis, enqueues the others, and sets `relayed_at` on both. Delivery locks its row and ignores
-rows already done, so a job that does run twice sends at most once.
+committed nothing) scans for such rows: it skips those the relay loop marked as handed on
+(`marker`, an hour) or whose job `outbox-<id>` is still waiting or running in Redis, enqueues the
+others, and sets their `relayed_at`. A job can still vanish after that (Redis restarted without
+persistence, FLUSHDB, a worker killed): a row still `pending` whose `relayed_at` is older than
+`RELAY_STALE_SECONDS`, and a row left `sending` whose attempt is that old, are looked at again
+and enqueued once more unless their job is alive. Delivery locks its row, ignores rows already
+done, and asks the provider whether a `sending` row's text went out before it sends it again,
+so a job that does run twice sends at most once.
 """
 
 from __future__ import annotations
@@ -20,19 +25,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
 from flask import Flask
 from redis import Redis
-from sqlalchemy import event, select
+from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.models import OutboxMessage
 from hotline.outbox import COMMITTED, FLUSHED
+from workers.schedule import Backoff, Wait
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -43,6 +49,16 @@ BATCH_TIMEOUT_SECONDS = 60
 SECONDS_PER_MESSAGE = 10
 MAX_ANNOUNCED = 1_000_000
 LINGER_SECONDS = 0.05
+# After this long a relayed row that is still `pending`, or a row left `sending` by an attempt
+# this old, is relayed again unless its job `outbox-<id>` is still queued, scheduled for a retry
+# or running: the job may be gone (Redis lost it, its worker died). Well above an attempt's
+# longest run (IN_FLIGHT, the Twilio timeout); the look-up before a resend makes a relay of a
+# row whose text did go out harmless.
+RELAY_STALE_SECONDS = 300
+# RQ job statuses of a job that will still run (or is running).
+LIVE_JOB_STATUSES = frozenset(
+    {"created", "queued", "started", "scheduled", "deferred", "rate_limited", "ready_to_enqueue"}
+)
 
 
 @event.listens_for(Session, "after_flush")
@@ -66,20 +82,57 @@ def _forget(session: Session, _previous: Any) -> None:
         session.info.pop(FLUSHED, None)
 
 
+def _stale_before(now: datetime) -> datetime:
+    return now - timedelta(seconds=RELAY_STALE_SECONDS)
+
+
 def pending_ids(limit: int = BATCH) -> list[int]:
+    """Due `pending` rows never relayed by a scan, or relayed longer than the stale interval ago
+    (their job may have vanished)."""
     now = utcnow()
     return list(
         db.session.scalars(
             select(OutboxMessage.id)
             .where(
                 OutboxMessage.state == "pending",
-                OutboxMessage.relayed_at.is_(None),
+                or_(
+                    OutboxMessage.relayed_at.is_(None),
+                    OutboxMessage.relayed_at <= _stale_before(now),
+                ),
                 OutboxMessage.available_at <= now,
             )
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
     )
+
+
+def _attempted_at(payload: Any) -> datetime | None:
+    delivery = payload.get("delivery") if isinstance(payload, dict) else None
+    raw = delivery.get("attempted_at") if isinstance(delivery, dict) else None
+    return datetime.fromisoformat(raw) if raw else None
+
+
+def stuck_ids(limit: int = BATCH) -> list[int]:
+    """`sending` rows whose last attempt began longer than the stale interval ago (and which no
+    scan relayed within it): their job may be gone, and the row would stay `sending` for ever.
+    Delivery looks the text up at the provider before it sends it again."""
+    stale = _stale_before(utcnow())
+    rows = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.payload)
+        .where(
+            OutboxMessage.state == "sending",
+            or_(OutboxMessage.relayed_at.is_(None), OutboxMessage.relayed_at <= stale),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    stuck = []
+    for message_id, payload in rows:
+        attempted = _attempted_at(payload)
+        if attempted is None or attempted <= stale:
+            stuck.append(message_id)
+    return stuck
 
 
 def _due(rows: list[tuple[int, datetime | None]]) -> list[int]:
@@ -93,7 +146,7 @@ def relay_after_commit(app: Flask) -> int:
     committed = db.session.info.pop(COMMITTED, None)
     if committed is not None:
         return _hand_on(app, _due(committed), mark=False)
-    return _hand_on(app, pending_ids(), mark=True)
+    return _hand_on(app, pending_ids(), mark=True, stuck=stuck_ids())
 
 
 @cache
@@ -103,40 +156,67 @@ def _redis(url: str) -> Redis:
     return Redis.from_url(url)
 
 
-def _hand_on(app: Flask, ids: list[int], *, mark: bool) -> int:
-    if not ids:
+def _deliver_inline(ids: list[int]) -> None:
+    """The embedded mode: deliver now, each message on its own; one that fails waits for the
+    next periodic relay (a `sending` one is looked up first), and holds up none of the others."""
+    from workers.delivery import deliver, describe, expected_failure
+
+    for message_id in ids:
+        try:
+            deliver(message_id)
+        except Exception as error:
+            db.session.rollback()
+            log.warning(
+                "outbox %s: attempt failed, retried by the next periodic relay: %s",
+                message_id,
+                describe(error),
+                exc_info=not expected_failure(error),
+            )
+
+
+def _hand_on(app: Flask, ids: list[int], *, mark: bool, stuck: list[int] | None = None) -> int:
+    stuck = [message_id for message_id in stuck or [] if message_id not in ids]
+    if not ids and not stuck:
         return 0
     if not app.config.get("REDIS_URL"):
-        from workers.delivery import deliver
-
-        for message_id in ids:
-            deliver(message_id)
-        return len(ids)
+        _deliver_inline([*ids, *stuck])
+        return len(ids) + len(stuck)
     connection = _redis(app.config["REDIS_URL"])
     if not mark:
         # A request's own rows: announced in one command, made jobs by the relay loop.
         connection.rpush(READY, *ids)
         return len(ids)
-    # The scan's idempotency guard: the relay loop (or an earlier scan) enqueued these already.
-    # Only the rows enqueued here are marked relayed: one whose batch never ran stays visible
-    # to later scans, and is enqueued once its marker has expired.
-    relayed = _relayed(connection, ids)
-    handed = [message_id for message_id in ids if message_id not in relayed]
+    # The scan's idempotency guard: the relay loop (or an earlier scan) enqueued these already,
+    # and their job has not ended. Only the rows enqueued here are marked relayed: one whose
+    # batch never ran stays visible to later scans, and is enqueued once its marker has expired.
+    # A stuck `sending` row is one whose batch ended (or vanished) long ago: its marker does
+    # not count, only a job of its own that is still alive.
+    alive = _relayed(connection, ids) | _relayed(connection, stuck, markers=False)
+    handed = [message_id for message_id in [*ids, *stuck] if message_id not in alive]
     for message_id in handed:
         enqueue_delivery(connection, message_id)
     if handed:
+        log.info("relayed %d outbox messages to RQ", len(handed))
+    now = utcnow()
+    table = OutboxMessage.__table__
+    if handed:
+        db.session.execute(table.update().where(table.c.id.in_(handed)).values(relayed_at=now))
+    if alive:
+        # Rows a scan relayed before whose job is still alive: looked at again only after
+        # another stale interval, so that they do not fill every scan's batch.
         db.session.execute(
-            OutboxMessage.__table__.update()
-            .where(OutboxMessage.id.in_(handed), OutboxMessage.relayed_at.is_(None))
-            .values(relayed_at=utcnow())
+            table.update()
+            .where(
+                table.c.id.in_(alive),
+                or_(table.c.relayed_at.is_not(None), table.c.state == "sending"),
+            )
+            .values(relayed_at=now)
         )
     db.session.commit()
     db.session.info.pop(COMMITTED, None)  # the scan's own commit created no outbox rows
     # Announcements nobody relays (no relay loop running) must not pile up: the scan has
     # enqueued their rows by now anyway.
     connection.ltrim(READY, -MAX_ANNOUNCED, -1)
-    if handed:
-        log.info("relayed %d outbox messages to RQ", len(handed))
     return len(handed)
 
 
@@ -184,12 +264,25 @@ def enqueue_delivery(connection: Redis, message_id: int) -> None:
     )
 
 
-def _relayed(connection: Redis, ids: list[int]) -> set[int]:
+def _relayed(connection: Redis, ids: list[int], *, markers: bool = True) -> set[int]:
+    """The ids handed on already: marked by the relay loop (with `markers`), or with a job
+    `outbox-<id>` that is still queued, scheduled or running. A job that ended, or vanished
+    with a Redis that lost its data, does not count."""
+    if not ids:
+        return set()
     with connection.pipeline(transaction=False) as pipeline:
         for message_id in ids:
-            pipeline.exists(marker(message_id), f"rq:job:outbox-{message_id}")
+            pipeline.exists(marker(message_id))
+            pipeline.hget(f"rq:job:outbox-{message_id}", "status")
         found = pipeline.execute()
-    return {message_id for message_id, count in zip(ids, found, strict=True) if count}
+    relayed = set()
+    for index, message_id in enumerate(ids):
+        marked, status = found[2 * index], found[2 * index + 1]
+        if isinstance(status, bytes):
+            status = status.decode()
+        if (markers and marked) or status in LIVE_JOB_STATUSES:
+            relayed.add(message_id)
+    return relayed
 
 
 def relay_announced(connection: Redis, *, wait_seconds: float, linger: float = 0.0) -> int:
@@ -206,17 +299,21 @@ def relay_announced(connection: Redis, *, wait_seconds: float, linger: float = 0
     return enqueue_deliveries(connection, ids)
 
 
-def relay_forever(connection: Redis, stop: threading.Event) -> None:
-    """The relay loop, until `stop` is set; after any failure (Redis away, a bug) it waits a
-    second and goes on: ids it had taken are left to the periodic scan."""
+def relay_forever(connection: Redis, stop: threading.Event, wait: Wait | None = None) -> None:
+    """The relay loop, until `stop` is set; after a failure (Redis away, a bug) it waits and goes
+    on, a second after the first failure and longer after each further one in a row, logging
+    only the first (`Backoff`): ids it had taken are left to the periodic scan."""
+    pause_for = wait or stop.wait
+    backoff = Backoff("outbox relay loop", quiet=True)
     while not stop.is_set():
         try:
             # A busy intake announces rows every few milliseconds: a short wait makes one job
             # of many (notifications go out at most this much later).
             relay_announced(connection, wait_seconds=1, linger=LINGER_SECONDS)
-        except Exception:
-            log.exception("outbox relay loop failed; retrying in a second")
-            stop.wait(1)
+        except Exception as error:
+            pause_for(backoff.failed(error))
+        else:
+            backoff.succeeded()
 
 
 def start_relay_thread(connection: Redis) -> tuple[threading.Thread, threading.Event]:

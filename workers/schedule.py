@@ -13,8 +13,57 @@ from typing import Any
 
 from flask import Flask
 from redis import Redis
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
+
+# After a failed round (Redis away), a loop waits 1 s, then 2, 4, ... up to this, until a round
+# works again.
+BACKOFF_MAX_SECONDS = 60.0
+# What a loop's wait is: `threading.Event.wait` (returns early when the loop is to stop), or a
+# test's fake clock.
+Wait = Callable[[float], object]
+
+
+@dataclass
+class Backoff:
+    """The failed rounds in a row of a loop that talks to Redis: how long to wait after each,
+    and its log line. The first failure of a run is logged (with a traceback only when it is no
+    Redis error, i.e. a bug); later ones one line each, or, `quiet`, only at debug level."""
+
+    what: str
+    quiet: bool = False
+    failures: int = 0
+
+    def failed(self, error: Exception) -> float:
+        self.failures += 1
+        pause = min(2.0 ** (self.failures - 1), BACKOFF_MAX_SECONDS)
+        expected = isinstance(error, RedisError)
+        text = " ".join(f"{type(error).__name__}: {error}".split())
+        if self.failures == 1:
+            log.warning(
+                "%s failed: %s; retrying in %g s, then less often until it works",
+                self.what,
+                text,
+                pause,
+                exc_info=None if expected else error,
+            )
+        elif self.quiet:
+            log.debug("%s failed again (%d in a row): %s", self.what, self.failures, text)
+        else:
+            log.warning(
+                "%s failed again (%d in a row): %s; retrying in %g s",
+                self.what,
+                self.failures,
+                text,
+                pause,
+            )
+        return pause
+
+    def succeeded(self) -> None:
+        if self.failures:
+            log.info("%s works again after %d failed rounds", self.what, self.failures)
+            self.failures = 0
 
 
 @dataclass(frozen=True)
@@ -87,23 +136,49 @@ def cron_scheduler(connection: Redis) -> Any:
     return scheduler
 
 
-def run_scheduler(connection: Redis, stop: threading.Event) -> None:
-    """Enqueue the periodic jobs as they fall due until `stop` is set.
+def scheduler_tick(scheduler: Any) -> float:
+    """One round: enqueue the periodic jobs that are due, say the scheduler is alive; returns
+    how long to wait before the next round."""
+    if scheduler.enqueue_jobs():
+        scheduler.save()
+    scheduler.heartbeat()
+    return max(float(scheduler.calculate_sleep_interval()), 0.5)
+
+
+def run_scheduler(connection: Redis, stop: threading.Event, wait: Wait | None = None) -> None:
+    """Enqueue the periodic jobs as they fall due until `stop` is set; `wait(seconds)` waits
+    between rounds (default: on `stop`).
 
     CronScheduler.start() installs signal handlers, which only the main thread may do; this
-    loop is the same minus those, so it also runs beside a worker.
+    loop is the same minus those, so it also runs beside a worker. A round that fails (Redis
+    away, even at start) is logged and the loop goes on, waiting longer after each failure in a
+    row (`Backoff`), until Redis is back; a job not enqueued then is enqueued at the next round.
     """
+    pause_for = wait or stop.wait
     scheduler = cron_scheduler(connection)
-    scheduler.register_birth()
-    log.info("periodic scheduler %s started", scheduler.name)
+    backoff = Backoff(f"periodic scheduler {scheduler.name}")
+    born = False
     try:
         while not stop.is_set():
-            if scheduler.enqueue_jobs():
-                scheduler.save()
-            scheduler.heartbeat()
-            stop.wait(max(scheduler.calculate_sleep_interval(), 0.5))
+            try:
+                if not born:
+                    scheduler.register_birth()
+                    born = True
+                    log.info("periodic scheduler %s started", scheduler.name)
+                pause = scheduler_tick(scheduler)
+            except Exception as error:
+                pause = backoff.failed(error)
+            else:
+                backoff.succeeded()
+            pause_for(pause)
     finally:
-        scheduler.register_death()
+        if born:
+            try:
+                scheduler.register_death()
+            except RedisError as error:
+                log.warning(
+                    "periodic scheduler %s: death not registered: %s", scheduler.name, error
+                )
         log.info("periodic scheduler %s stopped", scheduler.name)
 
 
@@ -183,4 +258,4 @@ def register(app: Flask) -> None:
         ensure_embedded_scheduler(app)
 
 
-__all__ = ["PERIODIC", "Periodic", "register", "run_lock", "run_scheduler"]
+__all__ = ["PERIODIC", "Backoff", "Periodic", "register", "run_lock", "run_scheduler"]

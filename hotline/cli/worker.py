@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import click
 from flask import current_app
 from redis import Redis
 from rq import Worker
+from rq.job import Job
+from rq.job_lifecycle import call_exception_handlers
+from rq.worker import BaseWorker
 
 from workers.jobs import bind_app
 from workers.queues import QUEUES, redis_connection
@@ -28,6 +32,34 @@ def _until_stopped(loop: Callable[[Redis, threading.Event], None]) -> None:
         loop(redis_connection(), stop)
     except KeyboardInterrupt:
         stop.set()
+
+
+def worker_queues(requested: Iterable[str] = ()) -> list[str]:
+    """The queues a worker serves, in the order it takes jobs from them: the sweeper first
+    (`QUEUES`), so that deliveries waiting on a slow provider never hold back a deadline sweep.
+    Queues asked for with --queue keep that priority; unknown names come last."""
+    names = list(dict.fromkeys(requested)) or list(QUEUES)
+    rank = {name: index for index, name in enumerate(QUEUES)}
+    return sorted(names, key=lambda name: rank.get(name, len(rank)))
+
+
+class QuietExpectedFailures(BaseWorker):
+    """An RQ worker minus its traceback for an expected failure (a provider unreachable or
+    refusing): the job has logged one line for it already (workers/jobs.py). RQ still records
+    the failure with its traceback on the job, and logs the traceback of anything else."""
+
+    def handle_exception(self, job: Job, *exc_info: Any) -> None:
+        from workers.delivery import expected_failure
+
+        error = exc_info[1] if len(exc_info) > 1 else None
+        if isinstance(error, BaseException) and expected_failure(error):
+            call_exception_handlers(self._exc_handlers, job, *exc_info)
+            return
+        super().handle_exception(job, *exc_info)
+
+
+class HotlineWorker(QuietExpectedFailures, Worker):
+    """The worker `flask worker` runs."""
 
 
 def _require_redis() -> None:
@@ -52,7 +84,9 @@ def worker(queues: tuple[str, ...], burst: bool, no_periodic: bool, no_relay: bo
     if not (burst or no_relay):
         stops.append(start_relay_thread(redis_connection())[1])
     try:
-        Worker(list(queues or QUEUES), connection=connection).work(with_scheduler=True, burst=burst)
+        HotlineWorker(worker_queues(queues), connection=connection).work(
+            with_scheduler=True, burst=burst
+        )
     finally:
         for stop in stops:
             stop.set()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,9 +13,8 @@ from hotline.clock import utcnow
 from hotline.extensions import db
 from hotline.models import OutboxMessage
 from hotline.outbox import COMMITTED, add_message
-from tests.twilio_support import FROM_NUMBER, MessagesApi, twilio_config
+from tests.twilio_support import FROM_NUMBER, MessagesApi
 from workers.delivery import DeliveryDeferred, deliver
-from workers.jobs import bind_app
 from workers.relay import (
     BATCH_TIMEOUT_SECONDS,
     READY,
@@ -30,27 +28,6 @@ from workers.relay import (
 
 TO = "+8613800000002"
 BODY = "【12345催办】工单 20261123-000001 已临近或超过办理时限，请尽快办理。"
-
-
-@pytest.fixture
-def twilio(pg_app: Flask, monkeypatch: pytest.MonkeyPatch) -> MessagesApi:
-    transport = MessagesApi()
-    for key, value in twilio_config(transport).items():
-        monkeypatch.setitem(pg_app.config, key, value)
-    return transport
-
-
-@pytest.fixture
-def queue_redis(pg_app: Flask, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Redis]:
-    """A Redis database of its own, so no other test's jobs run here."""
-    url = redis_url.rsplit("/", 1)[0] + "/9"
-    connection = Redis.from_url(url)
-    connection.flushdb()
-    monkeypatch.setitem(pg_app.config, "REDIS_URL", url)
-    bind_app(pg_app)
-    yield connection
-    bind_app(None)
-    connection.flushdb()
 
 
 def _sms(key: str = "test-sms") -> OutboxMessage:
