@@ -6,34 +6,33 @@ learned from labelled examples (routing/data/emergency_examples.jsonl, retrained
 `flask triage train`), and is consulted only after the rules found nothing and only when the
 message does not read as calm (triage.py decides both).
 
-The arithmetic is that of a TF-IDF vectoriser (character 1–3-grams, sublinear term frequency,
-smoothed idf, L2 norm damped for short messages) feeding a multinomial logistic regression, done
-here in plain Python from the exported weights, so that serving needs no numerical library.
+The arithmetic (TF-IDF over character n-grams feeding a multinomial logistic regression, in
+plain Python) is routing/ngram_model.py's; this module adds what is particular to emergencies:
+the class of no emergency, the probability of any, and the evidence.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import re
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from routing.ngram_model import NgramModel, model_text
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "emergency_model.json"
 DEFAULT_EXAMPLES_PATH = Path(__file__).parent / "data" / "emergency_examples.jsonl"
 NOT_AN_EMERGENCY = "none"
 EVIDENCE_GRAMS = 3
-# Digits and Latin letters are not read: an address, a phone or a room number says nothing of
-# danger, and only dilutes the words that do.
-_NOT_READ = re.compile(r"[0-9a-z]+")
 
-
-def model_text(normalised: str) -> str:
-    """What the model reads of a normalised message, in training and in serving alike."""
-    return _NOT_READ.sub("", normalised)
+__all__ = [
+    "DEFAULT_EXAMPLES_PATH",
+    "DEFAULT_MODEL_PATH",
+    "EVIDENCE_GRAMS",
+    "NOT_AN_EMERGENCY",
+    "EmergencyModel",
+    "Verdict",
+    "model_text",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,70 +46,15 @@ class Verdict:
 
 
 @dataclass(frozen=True, slots=True)
-class EmergencyModel:
-    classes: tuple[str, ...]
-    intercepts: tuple[float, ...]
-    # n-gram -> (idf, weight per class in `classes` order)
-    features: Mapping[str, tuple[float, tuple[float, ...]]]
-    max_n: int
-    trained_on: Mapping[str, Any]
-    # Added to the squared norm before scaling: short messages read as less sure.
-    damping: float = 0.0
+class EmergencyModel(NgramModel):
+    """An n-gram model whose classes are the services and NOT_AN_EMERGENCY."""
 
     @classmethod
-    def from_mapping(cls, d: Mapping[str, Any]) -> EmergencyModel:
-        classes = tuple(str(c) for c in d["classes"])
+    def check_classes(cls, classes: tuple[str, ...]) -> None:
         if NOT_AN_EMERGENCY not in classes or len(classes) < 2:
             raise ValueError(f"an emergency model needs the class {NOT_AN_EMERGENCY!r} and others")
-        intercepts = tuple(float(v) for v in d["intercepts"])
-        features: dict[str, tuple[float, tuple[float, ...]]] = {}
-        for gram, (idf, *weights) in d["features"].items():
-            if len(weights) != len(classes):
-                raise ValueError(f"feature {gram!r} has {len(weights)} weights, not {len(classes)}")
-            features[gram] = (float(idf), tuple(float(w) for w in weights))
-        if len(intercepts) != len(classes):
-            raise ValueError("one intercept per class is needed")
-        return cls(
-            classes,
-            intercepts,
-            features,
-            int(d.get("max_n", 3)),
-            d.get("trained_on", {}),
-            float(d.get("damping", 0.0)),
-        )
-
-    @classmethod
-    def load(cls, path: Path) -> EmergencyModel:
-        return cls.from_mapping(json.loads(path.read_text(encoding="utf-8")))
-
-    def _vector(self, text: str) -> dict[str, float]:
-        """The message's TF-IDF vector over the known n-grams, scaled to about unit length (the
-        damping keeps a short message's vector shorter)."""
-        text = model_text(text)
-        counts = Counter(
-            text[i : i + n] for n in range(1, self.max_n + 1) for i in range(len(text) - n + 1)
-        )
-        vector = {
-            gram: (1.0 + math.log(count)) * self.features[gram][0]
-            for gram, count in counts.items()
-            if gram in self.features
-        }
-        norm = math.sqrt(sum(value * value for value in vector.values()) + self.damping)
-        return {gram: value / norm for gram, value in vector.items()} if norm else {}
-
-    def probabilities(self, text: str) -> dict[str, float]:
-        """Each class's probability for `text`, which must be normalised as triage normalises."""
-        return self._probabilities(self._vector(text))
-
-    def _probabilities(self, vector: Mapping[str, float]) -> dict[str, float]:
-        scores = list(self.intercepts)
-        for gram, value in vector.items():
-            for k, weight in enumerate(self.features[gram][1]):
-                scores[k] += value * weight
-        top = max(scores)
-        exps = [math.exp(score - top) for score in scores]
-        total = sum(exps)
-        return {name: e / total for name, e in zip(self.classes, exps, strict=True)}
+        # Not super(): a slots dataclass is a new class, which zero-argument super() misses.
+        NgramModel.check_classes(classes)
 
     def read(self, text: str, evidence_from: float = 0.0) -> Verdict:
         """The likeliest service, the probability of any emergency, and, when that

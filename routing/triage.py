@@ -8,18 +8,23 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from routing import fold, segment
 from routing.emergency_model import EmergencyModel, Verdict
 from routing.glossary import TriageOutcome
+from routing.ngram_model import NgramModel
 from routing.workflow import MergeFacts, merge_ground
 
 DEFAULT_RULES_PATH = Path(__file__).parent / "data" / "triage_rules.json"
+# The route model's class for a contact nobody can act on; its other classes that triage acts
+# on are the legal routes of the rules (the rest, ordinary and emergency, it never acts on).
+NOT_ACCEPTED = "not_accepted"
+ROUTE_MODEL = "route_model"
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -134,12 +139,44 @@ class TriageRules:
     # The model learned Chinese: a message mostly in another language is left to the rules
     # (it would read "a pothole on Main Street" by its letters alone).
     emergency_model_min_chinese_share: float = 0.5
+    # The last look, when every rule and the emergency looks gave nothing: a model learned from
+    # labelled messages (route_model.json) whose likeliest class, a legal route or not_accepted,
+    # decides when its probability reaches that class's threshold (route_model_thresholds) or
+    # else route_model_threshold.
+    route_model: NgramModel | None = None
+    route_model_threshold: float = 1.0
+    route_model_thresholds: Mapping[str, float] = field(default_factory=dict)
+    route_model_min_chinese_share: float = 0.5
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any], base: Path | None = None) -> TriageRules:
         """The rules of a mapping; `base` is the folder a model's file name is relative to."""
         na = d.get("not_accepted", {})
         model = d.get("emergency_model") or {}
+        routes = d.get("route_model") or {}
+        legal_routes = tuple(
+            LegalRoute(r["route"], r["label_zh"], Matcher.from_mapping(r), r["guidance_zh"])
+            for r in d.get("legal_routes", ())
+        )
+        acted_on = {r.route for r in legal_routes} | {NOT_ACCEPTED}
+        route_thresholds = {
+            str(label): _probability(value) for label, value in routes.get("thresholds", {}).items()
+        }
+        if unknown := sorted(set(route_thresholds) - acted_on):
+            raise ValueError(f"the route model has thresholds for no route: {', '.join(unknown)}")
+        folder = base or DEFAULT_RULES_PATH.parent
+        emergency_model = (
+            _load_model(folder / str(model["path"]), EmergencyModel, "an emergency model")
+            if model.get("path")
+            else None
+        )
+        route_model = (
+            _load_model(folder / str(routes["path"]), NgramModel, "a route model")
+            if routes.get("path")
+            else None
+        )
+        if route_model is not None and not acted_on & set(route_model.classes):
+            raise ValueError("the route model has no class that is a legal route or not_accepted")
         return cls(
             emergency=tuple(
                 EmergencyRule(
@@ -165,10 +202,7 @@ class TriageRules:
                 for e in d.get("emergency_broad", ())
             ),
             emergency_calm=Matcher.from_mapping(d.get("emergency_calm", {})),
-            legal_routes=tuple(
-                LegalRoute(r["route"], r["label_zh"], Matcher.from_mapping(r), r["guidance_zh"])
-                for r in d.get("legal_routes", ())
-            ),
+            legal_routes=legal_routes,
             not_accepted=NotAcceptedRules(
                 min_substantive_chars=int(na.get("min_substantive_chars", 4)),
                 abusive_words=tuple(w.lower() for w in na.get("abusive_words", ())),
@@ -181,16 +215,16 @@ class TriageRules:
                     _pattern(p) for p in na.get("outside_remit_patterns", ())
                 ),
             ),
-            emergency_model=(
-                _load_model((base or DEFAULT_RULES_PATH.parent) / str(model["path"]))
-                if model.get("path")
-                else None
-            ),
+            emergency_model=emergency_model,
             emergency_model_threshold=_probability(model.get("threshold", 1.0)),
             emergency_model_leaves_to_rules=tuple(
                 _pattern(p) for p in model.get("leave_to_rules", ())
             ),
             emergency_model_min_chinese_share=float(model.get("min_chinese_share", 0.5)),
+            route_model=route_model,
+            route_model_threshold=_probability(routes.get("threshold", 1.0)),
+            route_model_thresholds=route_thresholds,
+            route_model_min_chinese_share=float(routes.get("min_chinese_share", 0.5)),
         )
 
     @classmethod
@@ -209,21 +243,29 @@ class TriageRules:
 def _probability(value: Any) -> float:
     threshold = float(value)
     if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"the emergency model's threshold must be in (0, 1], not {value!r}")
+        raise ValueError(f"a model's threshold must be in (0, 1], not {value!r}")
     return threshold
 
 
-@lru_cache(maxsize=2)
-def _model_file(path: Path, _modified_ns: int, _size: int) -> EmergencyModel:
-    return EmergencyModel.load(path)
+_M = TypeVar("_M", bound=NgramModel)
+# The classes a model file is read as, by name: what the cache below keys on.
+_MODEL_KINDS: dict[str, type[NgramModel]] = {"emergency": EmergencyModel, "ngram": NgramModel}
 
 
-def _load_model(path: Path) -> EmergencyModel:
-    """Read once per process and file version: rules are loaded often, the model is large."""
+@lru_cache(maxsize=4)
+def _model_file(kind: str, path: Path, _modified_ns: int, _size: int) -> NgramModel:
+    return _MODEL_KINDS[kind].load(path)
+
+
+def _load_model(path: Path, kind: type[_M], what: str) -> _M:
+    """Read once per process and file version: rules are loaded often, the models are large."""
     if not path.is_file():
-        raise ValueError(f"the triage rules name an emergency model {path} that does not exist")
+        raise ValueError(f"the triage rules name {what} {path} that does not exist")
     status = path.stat()
-    return _model_file(path, status.st_mtime_ns, status.st_size)
+    name = next(name for name, known in _MODEL_KINDS.items() if known is kind)
+    model = _model_file(name, path, status.st_mtime_ns, status.st_size)
+    assert isinstance(model, kind)
+    return model
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +278,8 @@ class TriageResult:
     reason_zh: str
     guidance_zh: str | None
     matched: str | None
-    # The emergency model's probability, when its reading (not a rule) made the transfer.
+    # The model's probability, when a model's reading (not a rule) decided: the emergency
+    # model's for a transfer, the route model's for a referral or a refusal.
     probability: float | None = None
 
 
@@ -509,14 +552,52 @@ def _legal_route(
     return None
 
 
+def route_model_threshold(label: str, rules: TriageRules) -> float | None:
+    """The probability at which the route model's reading `label` is believed (None: a class
+    it is never believed in, ordinary or emergency)."""
+    if label != NOT_ACCEPTED and not any(r.route == label for r in rules.legal_routes):
+        return None
+    return rules.route_model_thresholds.get(label, rules.route_model_threshold)
+
+
+def route_model_not_asked(text: str, rules: TriageRules) -> str | None:
+    """Why the route model would not be asked about `text`, were every rule to give nothing
+    (None: it would be)."""
+    if rules.route_model is None:
+        return "no route model in the rules"
+    if chinese_share(normalise(text)) < rules.route_model_min_chinese_share:
+        return "not mostly Chinese (min_chinese_share)"
+    return None
+
+
+def _route_model(text: str, rules: TriageRules) -> TriageResult | None:
+    """The route model's reading of a message every rule left to dispatch: a legal route or
+    not accepted when the model is that sure of it (decisions.route_model_last_look)."""
+    if rules.route_model is None or route_model_not_asked(text, rules):
+        return None
+    probabilities = rules.route_model.probabilities(text)
+    label = max(probabilities, key=lambda c: probabilities[c])
+    threshold = route_model_threshold(label, rules)
+    if threshold is None or probabilities[label] < threshold:
+        return None
+    probability = round(probabilities[label], 4)
+    if label == NOT_ACCEPTED:
+        reason = "诉求内容经判断不涉及任何单位可以办理的具体事项，不予受理。"
+        return TriageResult(
+            TriageOutcome.NOT_ACCEPTED, None, None, reason, None, ROUTE_MODEL, probability
+        )
+    route = next(r for r in rules.legal_routes if r.route == label)
+    return replace(_route_result(route, ROUTE_MODEL), probability=probability)
+
+
 def triage(
     text: str,
     rules: TriageRules,
     matter_code: str | None = None,
     legal_route_matters: Collection[str] | Mapping[str, str | None] = (),
 ) -> TriageResult:
-    """Meaningless contacts first, then emergency, then not accepted, then legal route;
-    otherwise continue (outcome None).
+    """Meaningless contacts first, then emergency, then not accepted, then legal route, then
+    the route model's reading; otherwise continue (outcome None).
 
     A short or angry contact that reports a danger now (着火了) is still transferred: the
     emergency check comes before the too-short and abuse checks, not before the noise check.
@@ -532,6 +613,7 @@ def triage(
         or _emergency(normalised, rules)
         or _not_accepted(normalised, rules.not_accepted)
         or _legal_route(normalised, rules, matter_code, legal_route_matters)
+        or _route_model(normalised, rules)
         or TriageResult(None, None, None, "未触发分诊规则，继续查重与派单。", None, None)
     )
 

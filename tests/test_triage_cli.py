@@ -1,4 +1,5 @@
-"""`flask triage train` retrains the emergency model; `flask triage check` shows a reading."""
+"""`flask triage train` retrains the emergency model (`--routes`: the route model), `flask triage
+route-examples` rebuilds the route model's examples; `flask triage check` shows a reading."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from pathlib import Path
 
 from flask import Flask
 
+from hotline.route_examples import DEFAULT_ROUTE_EXAMPLES_PATH
 from routing.emergency_model import EmergencyModel
+from routing.ngram_model import NgramModel
 from tests.unit.test_emergency_model import small_examples
+from tests.unit.test_route_model import small_route_examples
 
 
 def test_training_writes_a_model_that_serves_and_says_what_it_learned_from(
@@ -59,3 +63,35 @@ def test_training_into_a_folder_that_does_not_exist_is_a_clean_cli_error(
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)  # click's error, not a traceback
     assert f"Error: 无法写入 {output}：所在目录不存在" in result.output
+
+
+def test_training_the_route_model_writes_a_model_that_serves(app: Flask, tmp_path: Path) -> None:
+    output = tmp_path / "route_model.json"
+    examples = small_route_examples(tmp_path)
+    result = app.test_cli_runner().invoke(
+        args=["triage", "train", "--routes", "--examples", str(examples), "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "trained on 19 examples (arbitration 2, discipline 2, emergency 2," in result.output
+    model = NgramModel.load(output)
+    assert model.trained_on["settings"]["significant_digits"] == 4
+    probabilities = model.probabilities("我要申请劳动仲裁")
+    assert max(probabilities, key=lambda c: probabilities[c]) == "arbitration"
+
+
+def test_route_examples_are_rebuilt_from_the_labelled_data(app: Flask, tmp_path: Path) -> None:
+    output = tmp_path / "route_examples.jsonl"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["triage", "route-examples", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert output.read_bytes() == DEFAULT_ROUTE_EXAMPLES_PATH.read_bytes()
+
+
+def test_check_shows_the_route_models_reading(app: Flask) -> None:
+    text = "想给市长写封信，把我们村这十几年的问题一条条写清楚，寄到哪里能送到"
+    result = app.test_cli_runner().invoke(args=["triage", "check", text])
+    assert "outcome: referral" in result.output
+    assert "matched: route_model" in result.output
+    assert "route model: petition" in result.output
+    english = app.test_cli_runner().invoke(args=["triage", "check", "hello, is this pizza shop"])
+    assert "not asked: not mostly Chinese" in english.output

@@ -32,6 +32,7 @@ from routing.emergency_model import (
 )
 from routing.glossary import TriageOutcome
 from routing.triage import DEFAULT_RULES_PATH, TriageRules, normalise, triage
+from tests.unit.sklearn_reference import assert_serves_what_scikit_learn_learns
 
 
 @pytest.fixture(scope="module")
@@ -70,34 +71,12 @@ def small_examples(tmp_path: Path) -> Path:
 
 
 def test_the_served_arithmetic_is_exactly_that_of_the_trained_model(tmp_path: Path) -> None:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    from hotline import emergency_training
-
     examples, _ = read_examples(small_examples(tmp_path))
     write_model(train(examples), tmp_path / "model.json")
     served = EmergencyModel.load(tmp_path / "model.json")
-
-    vectoriser = TfidfVectorizer(
-        analyzer="char",
-        ngram_range=(1, emergency_training.MAX_N),
-        sublinear_tf=True,
-        min_df=emergency_training.MIN_DF,
-        lowercase=False,
-        norm=None,
+    assert_serves_what_scikit_learn_learns(
+        examples, served, ("厨房里着火了", "有人晕倒了", "路灯坏了", "两辆车相撞", "今天天气不错")
     )
-    matrix = emergency_training.damped(
-        vectoriser.fit_transform([normalise(e.text) for e in examples])
-    )
-    reference = LogisticRegression(C=emergency_training.C, max_iter=5000, class_weight="balanced")
-    reference.fit(matrix, [e.label for e in examples])
-    for text in ("厨房里着火了", "有人晕倒了", "路灯坏了", "两辆车相撞", "今天天气不错"):
-        vector = emergency_training.damped(vectoriser.transform([normalise(text)]))
-        expected = reference.predict_proba(vector)[0]
-        got = served.probabilities(normalise(text))
-        for name, probability in zip(reference.classes_, expected, strict=True):
-            assert got[name] == pytest.approx(probability, abs=1e-3)
 
 
 def test_a_model_trained_on_a_few_examples_tells_the_services_apart(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re._constants as sre_constants
 import re._parser as sre_parse
@@ -632,7 +633,8 @@ def test_no_rule_pattern_repeats_a_repetition_that_could_backtrack() -> None:
 def test_texts_that_once_made_the_filler_patterns_backtrack_are_read_as_appeals(
     rules: TriageRules, text: str
 ) -> None:
-    assert triage(text, rules).outcome is None
+    # By the rules: the route model, asked after them, refuses "测试"×26 as the test it is.
+    assert triage(text, dataclasses.replace(rules, route_model=None)).outcome is None
 
 
 @pytest.mark.parametrize(
