@@ -335,7 +335,7 @@ def start_session(user: User) -> None:
             ConsoleSession.user_id == user.id, ConsoleSession.expires_at <= now
         )
     )
-    session.clear()
+    logout()  # the browser's earlier sign-in, if any, ends: a copy of its cookie stops working
     session["user_id"] = user.id
     session["credentials"] = credential_fingerprint(user)
     # A fresh random value: every login issues a cookie no earlier session ever held.

@@ -238,17 +238,18 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
         f"{name} must be a redis://, rediss:// or unix:// URL such as"
         f" redis://127.0.0.1:6379/0, not {raw!r}"
     )
+    from redis.connection import parse_url
+
     try:
         parts = urlsplit(raw)
         parts.port  # noqa: B018  (a port that is not a number from 0 to 65535 raises ValueError)
+        parse_url(raw)  # type: ignore[no-untyped-call]  # what Redis.from_url reads
     except ValueError:
         raise refused from None
     scheme = parts.scheme.lower()
     if scheme not in _REDIS_SCHEMES or raw != raw.strip():
         raise refused
     if scheme == "unix" and not parts.path:
-        raise refused
-    if scheme != "unix" and not parts.hostname:
         raise refused
     return raw
 
@@ -300,6 +301,19 @@ def _phone(name: str, raw: str | None) -> str | None:
         f"{name} must be an E.164 phone number such as +8610012345 (a plus, the country code,"
         f" the number, no spaces), not {raw!r}{hint}"
     )
+
+
+# What Twilio sends from besides a phone number: a short code (3-8 digits, e.g. 106 numbers) or
+# an alphanumeric sender ID (1-11 letters, digits and spaces, at least one letter).
+_SHORT_CODE = re.compile(r"[0-9]{3,8}")
+_ALPHANUMERIC_ID = re.compile(r"(?=[A-Za-z0-9 ]{1,11}$)[0-9 ]*[A-Za-z][A-Za-z0-9 ]*")
+
+
+def _sender(raw: str | None) -> str | None:
+    """TWILIO_FROM_NUMBER: an E.164 number, a short code or an alphanumeric sender ID."""
+    if raw is None or _SHORT_CODE.fullmatch(raw) or _ALPHANUMERIC_ID.fullmatch(raw):
+        return raw
+    return _phone("TWILIO_FROM_NUMBER", raw)
 
 
 def _instance_sqlite_url(instance_path: str) -> str:
@@ -443,10 +457,7 @@ def build_config(
     config.update(overrides)
     # Checked on what the app will run with, overrides included.
     _twilio(config)
-    for key, name in (
-        ("TWILIO_FROM_NUMBER", "TWILIO_FROM_NUMBER"),
-        ("AGENT_NUMBER", "HOTLINE_AGENT_NUMBER"),
-    ):
-        config[key] = _phone(name, config.get(key))
+    config["TWILIO_FROM_NUMBER"] = _sender(config.get("TWILIO_FROM_NUMBER"))
+    config["AGENT_NUMBER"] = _phone("HOTLINE_AGENT_NUMBER", config.get("AGENT_NUMBER"))
     _rules(config, env)
     return config

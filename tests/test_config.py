@@ -291,7 +291,7 @@ def test_the_start_up_check_agrees_with_the_sms_sender_it_guards(
         ("13800138000", "+8613800138000"),
         ("+0123456789", None),
         ("+12", None),
-        ("twelve", None),
+        ("+86-10-6512", None),
     ],
 )
 def test_a_phone_setting_that_is_not_e164_stops_start_up(
@@ -329,9 +329,9 @@ def test_e164_phone_settings_are_read_as_given(tmp_path: Path) -> None:
         "notaurl",
         "127.0.0.1:6379",
         "http://127.0.0.1:6379",
-        "redis://",
         "redis://h:port/0",
         "unix://",
+        "unix:/tmp/redis.sock",
     ],
 )
 def test_a_redis_url_redis_cannot_use_stops_start_up(tmp_path: Path, url: str) -> None:
@@ -346,6 +346,8 @@ def test_a_redis_url_redis_cannot_use_stops_start_up(tmp_path: Path, url: str) -
         "rediss://:secret@redis.internal:6380/1",
         "redis://localhost",
         "unix:///run/redis.sock?db=2",
+        "redis:///0",  # redis-py's default host, localhost
+        "redis://:secret@/1",
     ],
 )
 def test_a_redis_url_is_read_as_given(tmp_path: Path, url: str) -> None:
@@ -480,3 +482,16 @@ def test_the_open311_discovery_texts_are_read_and_empty_means_the_demo_default(
     )
     assert config["OPEN311_CONTACT"] == "某市 12345 热线"
     assert config["OPEN311_KEY_SERVICE"] is None
+
+
+@pytest.mark.parametrize("sender", ["106900", "12345", "HOTLINE", "Yunjiang 12"])
+def test_twilio_may_send_from_a_short_code_or_an_alphanumeric_sender_id(
+    tmp_path: Path, sender: str
+) -> None:
+    environ = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": sender}
+    assert build_config(str(tmp_path), environ=environ)["TWILIO_FROM_NUMBER"] == sender
+
+
+def test_an_agent_number_must_still_be_a_phone_number(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"HOTLINE_AGENT_NUMBER must be an E\.164"):
+        build_config(str(tmp_path), environ={"HOTLINE_AGENT_NUMBER": "HOTLINE"})

@@ -136,6 +136,8 @@ def describe(error: BaseException) -> str:
 RETRY_INTERVALS = (10, 30, 60, 300, 900)
 # How far before the recorded attempt a reconciliation looks for the provider's message.
 RECONCILE_MARGIN = timedelta(minutes=5)
+# How many of the newest texts from our number to this one the reconciliation reads.
+RECONCILE_LIMIT = 100
 DONE_STATES = frozenset({"sent", "skipped", "failed", CANCELLED})
 # A `sending` row younger than this whose attempt never reported back may still be in flight.
 IN_FLIGHT = timedelta(seconds=90)
@@ -180,10 +182,14 @@ def _find_sent(sender: SmsSender, to: str, body: str, since: datetime) -> Sent |
     """The provider's record of this very text to this number since `since`, if any."""
     if not isinstance(sender, TwilioSender):
         return None  # the log sender sends nothing anyone could receive twice
-    records = sender.client.messages.list(
-        to=to, from_=sender.from_number, date_sent_after=since - RECONCILE_MARGIN, limit=50
-    )
+    # Not filtered by DateSent: a text Twilio accepted but still holds in its queue has no
+    # date_sent yet, and would not be found. The newest first; older than the attempt is another.
+    earliest = since - RECONCILE_MARGIN
+    records = sender.client.messages.list(to=to, from_=sender.from_number, limit=RECONCILE_LIMIT)
     for record in records:
+        created = record.date_created
+        if created is not None and created < earliest:
+            continue
         if (record.body or "").strip() == body.strip():
             return Sent(provider_id=str(record.sid), status=str(record.status))
     return None

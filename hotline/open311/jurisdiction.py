@@ -29,7 +29,7 @@ def submitted(name: str) -> str:
     """A parameter from the body (a form or a JSON object) or else the query string: the body
     wins, as it does for every other parameter of a POST; empty means absent."""
     value: object = None
-    if request.is_json:
+    if request.method == "POST" and request.is_json:
         body = json_documents.request_object()  # a broken body was refused before any view
         value = body.get(name) if body is not None else None
     elif request.method == "POST":

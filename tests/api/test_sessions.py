@@ -103,3 +103,14 @@ def test_a_sign_in_past_its_lifetime_is_refused_and_pruned_at_the_next_login(app
         select(ConsoleSession).where(ConsoleSession.user_id == user.id)
     ).all()
     assert len(remaining) == 1 and remaining[0].expires_at > remaining[0].created_at
+
+
+def test_signing_in_again_ends_the_browsers_earlier_sign_in(app: Any) -> None:
+    browser = login(app.test_client(), "agent1")
+    earlier = browser.get_cookie("session")
+    assert earlier is not None
+    login(browser, "agent1")
+    copy = app.test_client()
+    copy.set_cookie("session", earlier.value)
+    assert copy.get("/api/v1/auth/me").status_code == 401
+    assert browser.get("/api/v1/auth/me").status_code == 200

@@ -145,7 +145,12 @@ def test_a_message_left_sending_is_adopted_from_twilio_not_sent_again(
     assert twilio.posts == []
     assert message.provider_id == already["sid"]
     listed = [r for r in twilio.requests if r.method == "GET"]
-    assert listed and listed[0].params["To"] == TO and "DateSent>" in listed[0].params
+    # Not by DateSent: a text Twilio holds in its queue has none yet.
+    assert (
+        listed
+        and listed[0].params["To"] == TO
+        and not any("DateSent" in k for k in listed[0].params)
+    )
 
 
 def test_a_message_left_sending_that_twilio_never_got_is_sent_once(
@@ -225,3 +230,17 @@ def test_the_relay_loop_makes_jobs_of_announced_rows_until_it_is_stopped(
     assert job.args == ([101, 102, 103],)
     assert queue_redis.llen(READY) == 0
     assert all(queue_redis.exists(marker(i)) for i in (101, 102, 103))
+
+
+def test_a_text_twilio_still_holds_in_its_queue_is_adopted_not_sent_again(
+    pg_app: Flask, twilio: MessagesApi
+) -> None:
+    message = _sms()
+    _sending(message, attempted_minutes_ago=10)
+    queued = twilio.remember(TO, BODY)
+    queued["status"] = "queued"  # accepted, not yet sent: Twilio gives it no date_sent
+
+    assert deliver(message.id) == "sent"
+
+    assert twilio.posts == []
+    assert message.provider_id == queued["sid"]

@@ -363,3 +363,9 @@ def test_a_contact_posted_through_open311_but_not_accepted_is_answered_by_its_id
     by_id = client.get(f"/open311/v2/requests.json?service_request_id={refused}&{keyed}")
     assert _numbers(by_id) == [refused]
     assert refused not in _numbers(client.get("/open311/v2/requests.json"))
+
+
+def test_a_read_with_a_broken_json_body_is_answered_as_if_it_had_none(client: Any) -> None:
+    for path in ("/open311/v2/services.json", "/open311/v2/requests.json"):
+        response = client.get(path, data="{broken", content_type="application/json")
+        assert response.status_code == 200
