@@ -202,13 +202,16 @@ def _hand_on(app: Flask, ids: list[int], *, mark: bool, stuck: list[int] | None 
     if handed:
         db.session.execute(table.update().where(table.c.id.in_(handed)).values(relayed_at=now))
     if alive:
-        # Rows a scan relayed before whose job is still alive: looked at again only after
-        # another stale interval, so that they do not fill every scan's batch.
+        # `pending` rows a scan relayed before whose job is still alive: looked at again only
+        # after another stale interval, so that they do not fill every scan's batch. A `sending`
+        # row keeps its relayed_at: /healthz counts it stuck from there (the few such rows are
+        # looked at on every scan).
         db.session.execute(
             table.update()
             .where(
                 table.c.id.in_(alive),
-                or_(table.c.relayed_at.is_not(None), table.c.state == "sending"),
+                table.c.relayed_at.is_not(None),
+                table.c.state == "pending",
             )
             .values(relayed_at=now)
         )

@@ -224,6 +224,9 @@ def test_a_sending_row_is_left_alone_while_recent_or_while_its_job_lives(
 
     assert _scan(pg_app) == 0
     assert Queue("notifications", connection=queue_redis).count == 1
+    # The scan leaves a sending row's relayed_at as it was: /healthz counts it stuck from there.
+    db.session.refresh(waiting)
+    assert waiting.relayed_at is None
 
 
 # ---- 2. a relayed row whose job vanished from Redis is relayed again -----------------------
