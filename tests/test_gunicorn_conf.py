@@ -70,7 +70,6 @@ def test_gunicorn_configures_its_loggers_with_a_lower_case_app_log_level() -> No
         env=environ,
         capture_output=True,
         text=True,
-        timeout=60,
         check=False,
     )
     assert result.returncode == 0, result.stderr

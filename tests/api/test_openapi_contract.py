@@ -36,7 +36,6 @@ def _node(script: str, data: Any) -> Any:
         input=json.dumps(data),
         capture_output=True,
         text=True,
-        timeout=60,
         check=False,
     )
     assert result.returncode == 0, result.stderr
