@@ -429,12 +429,8 @@ def test_unsatisfied_without_the_units_fault_is_a_written_off_close(app: Flask) 
     assert events_of(ticket.id)[-1].payload["write_off"] is True
 
 
-def _unsatisfied_again(ticket: Ticket) -> None:
-    """The reopened round handled, reviewed and rated unsatisfied for the unit's fault again."""
-    lifecycle.sign(db.session, ticket, LEAD)
-    lifecycle.contact(db.session, ticket, LEAD)
-    lifecycle.reply(db.session, ticket, LEAD, text="再次处理")
-    lifecycle.review(db.session, ticket, DISPATCHER, approve=True)
+def _called_back_unsatisfied(ticket: Ticket) -> None:
+    """The requester reached, not solved, unsatisfied, for the unit's fault."""
     lifecycle.callback(
         db.session,
         ticket,
@@ -445,6 +441,15 @@ def _unsatisfied_again(ticket: Ticket) -> None:
         satisfaction="unsatisfied",
         unit_fault=True,
     )
+
+
+def _unsatisfied_again(ticket: Ticket) -> None:
+    """The reopened round handled, reviewed and rated unsatisfied for the unit's fault again."""
+    lifecycle.sign(db.session, ticket, LEAD)
+    lifecycle.contact(db.session, ticket, LEAD)
+    lifecycle.reply(db.session, ticket, LEAD, text="再次处理")
+    lifecycle.review(db.session, ticket, DISPATCHER, approve=True)
+    _called_back_unsatisfied(ticket)
 
 
 def _reopen_three_times(ticket: Ticket) -> None:
@@ -755,16 +760,7 @@ def test_a_reopened_round_asks_the_assisting_units_for_their_parts_anew(app: Fla
     lifecycle.reply_part(db.session, ticket, ASSIST, text="街道已配合核查")
     lifecycle.reply(db.session, ticket, LEAD, text="已修复")
     lifecycle.review(db.session, ticket, DISPATCHER, approve=True)
-    lifecycle.callback(
-        db.session,
-        ticket,
-        AGENT,
-        reachable=True,
-        contacted=True,
-        solved=False,
-        satisfaction="unsatisfied",
-        unit_fault=True,
-    )
+    _called_back_unsatisfied(ticket)
     lifecycle.reopen(db.session, ticket, DISPATCHER, reason="回访不满意")
     db.session.flush()
     told = db.session.scalars(

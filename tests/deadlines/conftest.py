@@ -4,6 +4,7 @@ the recording transport, and a Redis database of the delivery tests' own."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeVar
 
 import pytest
 from flask import Flask
@@ -23,12 +24,19 @@ def fresh_domain(app: Flask) -> Iterator[Flask]:
     reset_domain(app)
 
 
+T = TypeVar("T", bound=MessagesApi)
+
+
+def install_transport(app: Flask, transport: T, monkeypatch: pytest.MonkeyPatch) -> T:
+    """The app's Twilio client sends through `transport` for the test."""
+    for key, value in twilio_config(transport).items():
+        monkeypatch.setitem(app.config, key, value)
+    return transport
+
+
 @pytest.fixture
 def twilio(pg_app: Flask, monkeypatch: pytest.MonkeyPatch) -> MessagesApi:
-    transport = MessagesApi()
-    for key, value in twilio_config(transport).items():
-        monkeypatch.setitem(pg_app.config, key, value)
-    return transport
+    return install_transport(pg_app, MessagesApi(), monkeypatch)
 
 
 @pytest.fixture

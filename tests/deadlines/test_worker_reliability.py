@@ -25,6 +25,7 @@ from hotline.extensions import db
 from hotline.models import OutboxMessage
 from hotline.outbox import COMMITTED, add_message
 from hotline.sms import TWILIO_TIMEOUT_SECONDS, TwilioSender, sender_for
+from tests.deadlines.conftest import install_transport
 from tests.twilio_support import MessagesApi, Recorded, twilio_config
 from workers import relay as relay_module
 from workers.delivery import RETRY_INTERVALS
@@ -58,10 +59,7 @@ class QuietSimpleWorker(QuietExpectedFailures, SimpleWorker):
 
 @pytest.fixture
 def unreachable(pg_app: Flask, monkeypatch: pytest.MonkeyPatch) -> UnreachableTwilio:
-    transport = UnreachableTwilio()
-    for key, value in twilio_config(transport).items():
-        monkeypatch.setitem(pg_app.config, key, value)
-    return transport
+    return install_transport(pg_app, UnreachableTwilio(), monkeypatch)
 
 
 @pytest.fixture
