@@ -45,7 +45,9 @@ LATER: tuple[tuple[int, str | None], ...] = (
     (8, "cdbeeb4"),
     (9, "84b921f"),
     (10, "66cd3cf"),
-    (10, None),
+    (10, "a296344"),
+    (11, "a296344"),
+    (11, None),
 )
 
 

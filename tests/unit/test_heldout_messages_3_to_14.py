@@ -1,4 +1,4 @@
-"""The third to thirteenth held-out sets, each written after every triage change before it and
+"""The third to fourteenth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -299,6 +299,37 @@ comes out wrong: a silent-call note that opens with the agent's greeting (您好
 dispatched. Left alone: "你们几点下班" alone is no refusal (an office's hours are a real
 question), and a bare mention of 信访局 outside the masked places and facilities still reads as
 a petition.
+
+tests/data/heldout_messages_14.jsonl, written in a later session by a writer who saw no rule:
+plain texts, transcribed speech with its fillers, agents' notes, internet slang and emoji; on
+arrival:
+
+    emergency to the right service   25/30   a fire now after "本来想投诉物业…" (投诉 read the
+                                             whole message as calm); a caller knocked down by a
+                                             car cutting in (别倒), its driver trying to slip
+                                             away (the model read 110); a lift stuck with a
+                                             child who 喘不上气 (120); two road accidents with
+                                             the injured sent to 120 (the writer: 122)
+    referral to the right route      23/24   想去告他们 去仲裁 after a work injury (告他们 read
+                                             for litigation)
+    not accepted                     14/16   a takeaway ordered on hearsay (听说打这个电话能点
+                                             外卖), a developer in Thailand to be chased there
+    dispatched                       49/50   劳动仲裁赢了 钱也拿到了 before a question on the
+                                             social-insurance transfer (read for arbitration)
+
+Its revision: 118/120 (28, 24, 16, 50). "本来想投诉…结果现在/刚才…" is masked from the calm
+words, so a danger reported after the complaint the caller meant to make is read; 被…车别倒 is a
+crash (122); a lift stuck with people inside who 喘不上气 / 喘不过气 goes to 119, the rescue they
+need (sets 8 and 14 both label it so), where a faint or a pregnant woman's pain in a lift stays
+with 120; 告他们 followed by 仲裁 is masked from litigation; a won arbitration already paid is
+masked from arbitration; a takeaway ordered because the number "can" order food, and asking the
+hotline to go abroad to chase a developer (not when anyone is missing, cheated or held), are
+refused. Of the 10,813 other texts of tests/data (the 320 of duplicate_pairs_1 among them) and
+the emergency examples, one changed outcome: set 8's lift with a child short of breath, 120 →
+119, its own label. Left alone: the two injured in road accidents stay with 120, the rules'
+convention (decisions.priority): the earlier single labels for a crash with someone hurt are
+split, nine 120 (sets 2, 10 to 13 and the real messages) against nine 122 (sets 3, 8 and 9), and
+the emergency examples list both services, so no majority asks to turn the rule round.
 """
 
 from __future__ import annotations
@@ -322,6 +353,7 @@ FLOORS = {
     11: {"emergency": 29, "referral": 24, "not_accepted": 16, "dispatch": 50},
     12: {"emergency": 30, "referral": 24, "not_accepted": 15, "dispatch": 50},
     13: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
+    14: {"emergency": 28, "referral": 24, "not_accepted": 16, "dispatch": 50},
 }
 
 
@@ -341,14 +373,14 @@ def right(row: dict[str, str]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+@pytest.mark.parametrize("number", sorted(FLOORS))
 def test_each_set_has_every_outcome_in_its_proportions(number: int) -> None:
     counts = Counter(row["outcome"] for row in rows(number))
     assert counts == {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50}
     assert len({row["text"] for row in rows(number)}) == 120
 
 
-@pytest.mark.parametrize("number", [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+@pytest.mark.parametrize("number", sorted(FLOORS))
 def test_each_outcome_holds_what_it_measured_after_its_revision(number: int) -> None:
     got = Counter(row["outcome"] for row in rows(number) if right(row))
     for outcome, floor in FLOORS[number].items():
