@@ -112,7 +112,8 @@ def test_the_lead_unit_sees_the_place_only_where_the_citizen_published_it(
     posted = create(
         client,
         channel="open311",
-        text="南湖路 18 号的电梯停在两层之间不动了，已经两天没人来修",
+        text="南湖路 18 号的路灯杆被车撞歪了，灯也不亮",
+        matter_code="02.03.01",
         requester={"name": "王五", "phone": "13700137000"},
         **place,
     )
