@@ -42,10 +42,11 @@ def submitted(name: str) -> str:
 def check_jurisdiction() -> None:
     """jurisdiction_id is optional (one jurisdiction here) but, when given, must be ours.
 
-    The spec answers an unknown jurisdiction_id with 404 on every method.
+    The spec answers an unknown jurisdiction_id with 404 on every method. It is usually the
+    city's domain name, which is the same in any letter case (Yunjiang.gov.cn).
     """
     given = submitted("jurisdiction_id")
-    if given and given != setting("OPEN311_JURISDICTION"):
+    if given and given.casefold() != str(setting("OPEN311_JURISDICTION")).casefold():
         raise Open311Error(
             404,
             f"jurisdiction_id 不正确：{given}（本接口服务于 {setting('OPEN311_JURISDICTION')}）",

@@ -31,6 +31,8 @@ OUTCOME_LABELS = {
 }
 WITHHELD = "（该诉求为举报或诉求人要求保密，内容不予公开）"
 NOT_PUBLISHED = "（该诉求不属于公开的服务请求，内容不予公开）"
+# The status_notes of such a request read by anyone but the system that posted it.
+PUBLIC_ONLY_NOTE = "{}。该请求未作为服务请求派单办理，详情仅告知提交它的系统。"
 
 # What triage sent elsewhere or turned away is no service request of the city's: an emergency
 # transfer (a domestic violence call, with the caller's name and home), a legal-route referral
@@ -52,38 +54,37 @@ def service_requests() -> ColumnElement[bool]:
     return and_(Ticket.triage_outcome.not_in(NOT_SERVICE_REQUESTS), Ticket.matter_code.is_not(None))
 
 
-def answered_by_id(ticket: Ticket, reader_posted_it: bool) -> bool:
-    """Whether GET requests/<id> (and tokens/<token>) answer for the ticket: a service request
-    to anyone; anything else posted through Open311 itself only to the system that posted it
-    (its api_key on the read), which may track it (withheld, as a confidential one is). Any
-    other is a 404, as an unknown id is: ticket numbers run in sequence, and the public must
-    not walk them to an emergency transfer or a referral."""
-    return is_service_request(ticket) or (reader_posted_it and ticket.channel == Channel.OPEN311)
+def answered_by_id(ticket: Ticket) -> bool:
+    """Whether GET requests/<id> (and tokens/<token>) answer for the ticket: a service request,
+    and anything posted through Open311 itself, which its poster tracks without a key on the read
+    (no client sends one; FixMyStreet would keep a report open for ever on a 404). What the
+    public then learns of one that is no service request is that it was closed or is open, and
+    when it was posted: nothing of what it said, where, or what became of it
+    (`public_request`'s `shown_to_poster`). A phoned-in emergency or referral is a 404, as an
+    unknown id is: ticket numbers run in sequence, and the public must not walk them to it."""
+    return is_service_request(ticket) or ticket.channel == Channel.OPEN311
 
 
-def answerable(poster: str | None) -> ColumnElement[bool]:
-    """answered_by_id in SQL, for a reader whose api_key is named `poster` (None: the public)."""
-    if poster is None:
-        return service_requests()
-    posted_by_reader = select(TicketEvent.ticket_id).where(
-        TicketEvent.action == Action.ACCEPT.value, TicketEvent.actor_name == poster
-    )
-    return or_(
-        service_requests(),
-        and_(Ticket.channel == Channel.OPEN311, Ticket.id.in_(posted_by_reader)),
-    )
+def answerable() -> ColumnElement[bool]:
+    """answered_by_id in SQL."""
+    return or_(service_requests(), Ticket.channel == Channel.OPEN311)
 
 
-def posted_by(session: DbSession, ticket: Ticket, poster: str | None) -> bool:
-    """Whether the system named `poster` posted the ticket (its accept event's actor)."""
-    if poster is None:
-        return False
-    actor = session.scalar(
-        select(TicketEvent.actor_name).where(
-            TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.ACCEPT.value
+def posted_by_reader(session: DbSession, tickets: list[Ticket], poster: str | None) -> set[int]:
+    """The ids of the tickets, among those no service request, that the system named `poster`
+    posted (their accept event's actor): it is told what became of them."""
+    unlisted = [t.id for t in tickets if not is_service_request(t)]
+    if poster is None or not unlisted:
+        return set()
+    return set(
+        session.scalars(
+            select(TicketEvent.ticket_id).where(
+                TicketEvent.ticket_id.in_(unlisted),
+                TicketEvent.action == Action.ACCEPT.value,
+                TicketEvent.actor_name == poster,
+            )
         )
     )
-    return actor == poster
 
 
 def plain(text: str | None) -> str | None:
@@ -118,7 +119,9 @@ def notice(
     """The service_notice: the triage outcome in words a citizen understands. `service` is
     the emergency service triage transferred to (recorded with the accept event)."""
     outcome = TriageOutcome(ticket.triage_outcome)
-    head = f"工单 {ticket.number} 已受理（{OUTCOME_LABELS[outcome]}）。"
+    # "已受理（不予受理）" would contradict itself: a contact turned away was registered only.
+    verb = "已登记" if outcome is TriageOutcome.NOT_ACCEPTED else "已受理"
+    head = f"工单 {ticket.number} {verb}（{OUTCOME_LABELS[outcome]}）。"
     if outcome is TriageOutcome.DISPATCH:
         if unit_name is None:
             return head + "正在由热线中心人工确定承办单位。"
@@ -158,8 +161,12 @@ def _hides_reply(ticket: Ticket) -> bool:
     return hidden_from_everyone(ticket) or not is_service_request(ticket)
 
 
+def _state_label(ticket: Ticket) -> str:
+    return STATE_LABELS.get(TicketState(ticket.state), ticket.state)
+
+
 def _state(ticket: Ticket, reply: bool) -> str:
-    label = STATE_LABELS.get(TicketState(ticket.state), ticket.state)
+    label = _state_label(ticket)
     if ticket.state != TicketState.CLOSED:
         return f"{label}。"
     outcome = TriageOutcome(ticket.triage_outcome)
@@ -222,11 +229,14 @@ def public_request(
     units: Mapping[str, str],
     facts: Mapping[int, Mapping[str, Any]],
     parent: Ticket | None = None,
+    shown_to_poster: bool = False,
 ) -> dict[str, Any]:
     """One <request> of GET requests, in the spec's element order.
 
     A merged request is handled as part of the ticket it joined (`parent`): it is open while
-    that ticket is, and shows that ticket's agency, expected and closing times.
+    that ticket is, and shows that ticket's agency, expected and closing times. One that is no
+    service request (answered_by_id) shows the system that posted it (`shown_to_poster`) its
+    notice and area, and anyone else its state and times only.
     """
     handling = parent if parent is not None else ticket
     unit_name = units.get(handling.lead_unit_code or "")
@@ -234,6 +244,7 @@ def public_request(
     # Answered by its id only because its poster may track it (answered_by_id): withheld too.
     unlisted = not is_service_request(ticket)
     withheld = WITHHELD if secret else NOT_PUBLISHED if unlisted else None
+    public_only = unlisted and not shown_to_poster
     # The exact place is published only where the citizen posted it to this public API; a
     # phone, SMS or counter appeal's address is often the caller's home: its area only.
     exact_place = withheld is None and ticket.channel == Channel.OPEN311
@@ -246,24 +257,30 @@ def public_request(
     return {
         "service_request_id": ticket.number,
         "status": "closed" if handling.state == TicketState.CLOSED else "open",
-        "status_notes": status_notes(ticket, parent),
+        "status_notes": PUBLIC_ONLY_NOTE.format(_state_label(ticket))
+        if public_only
+        else status_notes(ticket, parent),
         "service_name": (
             matters.name(service_code) if service_code and service_code in matters else None
         ),
         "service_code": service_code,
         "description": withheld or description,
         "agency_responsible": unit_name,
-        "service_notice": notice(ticket, unit_name, parent, fact.get("service")),
+        "service_notice": (
+            None if public_only else notice(ticket, unit_name, parent, fact.get("service"))
+        ),
         "requested_datetime": format_datetime(ticket.accepted_at),
         "updated_datetime": format_datetime(max(_updated_at(ticket), _updated_at(handling))),
         "expected_datetime": format_datetime(handling.handle_due_at),
         # Posted with address_id alone: the area it names, as for the other channels.
         "address": (
-            scrub(ticket.address)
+            None
+            if public_only
+            else scrub(ticket.address)
             if exact_place and ticket.address
             else _area_label(areas, ticket.area_code)
         ),
-        "address_id": ticket.area_code,
+        "address_id": None if public_only else ticket.area_code,
         "zipcode": None,
         "lat": ticket.latitude if exact_place else None,
         "long": ticket.longitude if exact_place else None,

@@ -33,7 +33,7 @@ from hotline.open311.publication import (
     answered_by_id,
     notice,
     parents,
-    posted_by,
+    posted_by_reader,
     public_request,
     service_requests,
     unit_names,
@@ -254,8 +254,11 @@ def _render_tickets(fmt: str, tickets: list[Ticket]) -> Response:
     joined = parents(db.session, tickets)
     units = unit_names(db.session, [*tickets, *joined.values()])
     facts = accept_facts(db.session, tickets)
+    posted = posted_by_reader(db.session, tickets, _poster())
     body = [
-        public_request(t, context.matters, context.areas, units, facts, joined.get(t.id))
+        public_request(
+            t, context.matters, context.areas, units, facts, joined.get(t.id), t.id in posted
+        )
         for t in tickets
     ]
     return render(fmt, "service_requests", body)
@@ -276,7 +279,7 @@ def list_requests(fmt: str) -> Response:
     numbers = load(REQUEST_IDS, params).get("service_request_id")
     if numbers:
         # As GET requests/<id> answers: what it would 404 is left out, as an unknown id is.
-        statement = statement.where(Ticket.number.in_(numbers[:limit]), answerable(_poster()))
+        statement = statement.where(Ticket.number.in_(numbers[:limit]), answerable())
     else:
         statement = _filtered(statement, load(REQUESTS_QUERY, params))
     statement = statement.order_by(Ticket.accepted_at.desc(), Ticket.id.desc()).limit(limit)
@@ -303,6 +306,10 @@ def _filtered(statement: Select[Ticket], query: dict[str, Any]) -> Select[Ticket
         raise Open311Error(400, "end_date 不能早于 start_date")
     if end - start > window:
         raise Open311Error(400, f"start_date 与 end_date 相差不能超过 {window.days} 天")
+    # Times are published to the second: an end_date equal to a request's requested_datetime
+    # as shown includes that request, though it was accepted a fraction of a second later.
+    if end.microsecond == 0:
+        end += timedelta(microseconds=999_999)
     statement = statement.where(Ticket.accepted_at >= start, Ticket.accepted_at <= end)
     # The public list holds service requests: an emergency transfer, a legal-route referral or
     # a contact not accepted (abuse, a joke, a misdial) is none, and one no matter was given yet
@@ -326,7 +333,7 @@ def _filtered(statement: Select[Ticket], query: dict[str, Any]) -> Select[Ticket
 def get_request(service_request_id: str, fmt: str) -> Response:
     check_jurisdiction()
     ticket = db.session.scalars(
-        select(Ticket).where(Ticket.number == service_request_id, answerable(_poster()))
+        select(Ticket).where(Ticket.number == service_request_id, answerable())
     ).first()
     if ticket is None:
         raise Open311Error(404, f"服务请求 {service_request_id} 不存在")
@@ -341,7 +348,7 @@ def get_token(token: str, fmt: str) -> Response:
     ticket_id = int(token) if is_id else None
     # tickets.id is a 32-bit integer: PostgreSQL refuses a larger one rather than finding none.
     ticket = db.session.get(Ticket, ticket_id) if ticket_id and ticket_id <= MAX_ROW_ID else None
-    if ticket is None or not answered_by_id(ticket, posted_by(db.session, ticket, _poster())):
+    if ticket is None or not answered_by_id(ticket):
         raise Open311Error(404, f"令牌 {token} 不存在")
     body = [{"service_request_id": ticket.number, "token": token_for(ticket)}]
     return render(fmt, "service_requests", body)

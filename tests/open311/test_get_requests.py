@@ -57,6 +57,11 @@ def _answered(at: datetime) -> Ticket:
     return ticket
 
 
+def _one_item(client: Any, number: str) -> dict[str, Any]:
+    item: dict[str, Any] = client.get(f"/open311/v2/requests/{number}.json").json[0]
+    return item
+
+
 def _posted(client: Any, **overrides: str | None) -> Ticket:
     response = client.post("/open311/v2/requests.json", data=post_body(**overrides))
     assert response.status_code == 200
@@ -93,6 +98,17 @@ def test_the_date_window_accepts_offsets_utc_and_local_times(client: Any) -> Non
     assert _numbers(in_utc) == [wednesday]
     local = client.get("/open311/v2/requests.json?start_date=2026-11-23T09:30&end_date=2026-11-24")
     assert _numbers(local) == [monday]
+
+
+def test_an_end_date_equal_to_a_shown_requested_datetime_includes_that_request(
+    client: Any,
+) -> None:
+    # Accepted a fraction of a second after the second it is shown at.
+    ticket = accepted(at=MONDAY_TEN.replace(microsecond=400_000))
+    shown = _one_item(client, ticket.number)["requested_datetime"]
+    assert shown == "2026-11-23T10:00:00+08:00"
+    exact = client.get(f"/open311/v2/requests.json?start_date={shown}&end_date={shown}")
+    assert _numbers(exact) == [ticket.number]
 
 
 def test_an_unescaped_plus_in_the_offset_is_still_understood(client: Any) -> None:
@@ -348,18 +364,19 @@ def test_the_list_leaves_out_what_is_no_service_request_and_its_id_finds_nothing
         assert _numbers(client.get(f"/open311/v2/requests.json?service_request_id={number}")) == []
 
 
-def test_a_contact_posted_through_open311_but_not_accepted_is_answered_by_its_id_withheld(
+def test_a_contact_posted_through_open311_but_not_accepted_is_found_closed_and_withheld(
     client: Any,
 ) -> None:
     posted = client.post("/open311/v2/requests.json", data=post_body(description="喂喂 你好"))
     refused = posted.json[0]["service_request_id"]
     ticket = db.session.scalars(select(Ticket).where(Ticket.number == refused)).one()
     assert ticket.triage_outcome == TriageOutcome.NOT_ACCEPTED
-    assert client.get(f"/open311/v2/requests/{refused}.json").status_code == 404
+    [public] = client.get(f"/open311/v2/requests/{refused}.json").json
+    assert (public["status"], public["service_notice"]) == ("closed", None)
     keyed = f"api_key={API_KEY}"
     [item] = client.get(f"/open311/v2/requests/{refused}.json?{keyed}").json
     assert item["description"] == NOT_PUBLISHED
-    assert item["service_notice"].startswith(f"工单 {refused} 已受理（不予受理）")
+    assert item["service_notice"].startswith(f"工单 {refused} 已登记（不予受理）")
     by_id = client.get(f"/open311/v2/requests.json?service_request_id={refused}&{keyed}")
     assert _numbers(by_id) == [refused]
     assert refused not in _numbers(client.get("/open311/v2/requests.json"))

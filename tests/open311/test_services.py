@@ -138,6 +138,11 @@ def test_a_foreign_jurisdiction_is_not_found(client: Any) -> None:
     assert ours.status_code == 200
 
 
+def test_the_jurisdiction_is_the_citys_domain_in_any_letter_case(client: Any) -> None:
+    response = client.get("/open311/v2/services.json?jurisdiction_id=YunJiang.Gov.CN")
+    assert response.status_code == 200
+
+
 def test_unknown_paths_and_wrong_methods_answer_in_the_spec_error_format(client: Any) -> None:
     missing = client.get("/open311/v2/nothing.json")
     assert missing.status_code == 404

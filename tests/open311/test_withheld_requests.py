@@ -165,9 +165,7 @@ def test_an_emergency_posted_through_open311_is_tracked_by_its_poster_with_nothi
     number = response.json[0]["service_request_id"]
     ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
     assert ticket.triage_outcome == TriageOutcome.EMERGENCY
-    # The public does not find it by its number; the system that posted it, with its key, does.
-    assert client.get(f"/open311/v2/requests/{number}.json").status_code == 404
-    assert client.get(f"/open311/v2/tokens/{token_for(ticket)}.json").status_code == 404
+    # The system that posted it, with its key, is told what became of it.
     keyed = f"?api_key={API_KEY}"
     item = _json(client, number, keyed)
     assert item["description"] == NOT_PUBLISHED
@@ -185,12 +183,45 @@ def test_an_emergency_posted_through_open311_is_tracked_by_its_poster_with_nothi
     assert number not in _numbers(client.get("/open311/v2/requests.json"))
 
 
-def test_another_systems_key_does_not_find_a_request_it_did_not_post(client: Any) -> None:
+def test_a_request_posted_through_open311_that_became_no_service_request_is_found_closed(
+    client: Any,
+) -> None:
+    # Open311 clients read without a key (FixMyStreet, georeport, node-open311): a 404 would
+    # leave the report open in them for ever.
+    response = client.post(
+        "/open311/v2/requests.json",
+        data=post_body(description=VIOLENCE, lat="28.1", long="112.9"),
+    )
+    number = response.json[0]["service_request_id"]
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
+    item = _json(client, number)
+    assert item["status"] == "closed"
+    assert item["description"] == NOT_PUBLISHED
+    assert item["status_notes"].endswith("详情仅告知提交它的系统。")
+    # Nothing says what it was, where, or where it went.
+    assert item["service_notice"] is None
+    assert (item["address"], item["address_id"], item["lat"], item["long"]) == (None,) * 4
+    body = client.get(f"/open311/v2/requests/{number}.xml").get_data(as_text=True)
+    for secret in ("李娜", "6栋101", "翠苑", "110", "紧急"):
+        assert secret not in body
+    listed = client.get(f"/open311/v2/requests.json?service_request_id={number}")
+    assert _numbers(listed) == [number]
+    assert client.get(f"/open311/v2/tokens/{token_for(ticket)}.json").json[0] == {
+        "service_request_id": number,
+        "token": token_for(ticket),
+    }
+    assert number not in _numbers(client.get("/open311/v2/requests.json"))
+
+
+def test_another_systems_key_reads_a_request_it_did_not_post_as_the_public_does(
+    client: Any,
+) -> None:
     response = client.post("/open311/v2/requests.json", data=post_body(description=VIOLENCE))
     number = response.json[0]["service_request_id"]
     _, other_key = create_key(db.session, "另一个接入系统")
     db.session.commit()
     other = client.get(f"/open311/v2/requests/{number}.json?api_key={other_key}")
-    assert other.status_code == 404
+    assert other.status_code == 200
+    assert other.json[0]["service_notice"] is None
     poster = client.get(f"/open311/v2/requests/{number}.json?api_key={API_KEY}")
-    assert poster.status_code == 200
+    assert "110" in poster.json[0]["service_notice"]
