@@ -48,6 +48,22 @@ def _xml_notes(client: Any, number: str) -> str:
     return request.findtext("status_notes") or ""
 
 
+def _assert_tracked_unlisted_and_silent(
+    client: Any, ticket: Ticket, query: str, secrets: tuple[str, ...]
+) -> None:
+    """Found by its number and its token with `query` (an api_key, or none), never listed, and
+    its XML holds none of `secrets`."""
+    number = ticket.number
+    body = client.get(f"/open311/v2/requests/{number}.xml{query}").get_data(as_text=True)
+    for secret in secrets:
+        assert secret not in body
+    assert client.get(f"/open311/v2/tokens/{token_for(ticket)}.json{query}").json[0] == {
+        "service_request_id": number,
+        "token": token_for(ticket),
+    }
+    assert number not in _numbers(client.get("/open311/v2/requests.json"))
+
+
 def _numbers(response: Any) -> list[str]:
     return [item["service_request_id"] for item in response.json]
 
@@ -173,14 +189,9 @@ def test_an_emergency_posted_through_open311_is_tracked_by_its_poster_with_nothi
     assert "110" in item["service_notice"]
     assert (item["lat"], item["long"], item["media_url"]) == (None, None, None)
     assert item["address"] == "云江市江城区南湖街道翠苑社区"
-    body = client.get(f"/open311/v2/requests/{number}.xml{keyed}").get_data(as_text=True)
-    for secret in ("李娜", "6栋101", "13912345678", "bruise"):
-        assert secret not in body
-    assert client.get(f"/open311/v2/tokens/{token_for(ticket)}.json{keyed}").json[0] == {
-        "service_request_id": number,
-        "token": token_for(ticket),
-    }
-    assert number not in _numbers(client.get("/open311/v2/requests.json"))
+    _assert_tracked_unlisted_and_silent(
+        client, ticket, keyed, ("李娜", "6栋101", "13912345678", "bruise")
+    )
 
 
 def test_a_request_posted_through_open311_that_became_no_service_request_is_found_closed(
@@ -201,16 +212,11 @@ def test_a_request_posted_through_open311_that_became_no_service_request_is_foun
     # Nothing says what it was, where, or where it went.
     assert item["service_notice"] is None
     assert (item["address"], item["address_id"], item["lat"], item["long"]) == (None,) * 4
-    body = client.get(f"/open311/v2/requests/{number}.xml").get_data(as_text=True)
-    for secret in ("李娜", "6栋101", "翠苑", "110", "紧急"):
-        assert secret not in body
     listed = client.get(f"/open311/v2/requests.json?service_request_id={number}")
     assert _numbers(listed) == [number]
-    assert client.get(f"/open311/v2/tokens/{token_for(ticket)}.json").json[0] == {
-        "service_request_id": number,
-        "token": token_for(ticket),
-    }
-    assert number not in _numbers(client.get("/open311/v2/requests.json"))
+    _assert_tracked_unlisted_and_silent(
+        client, ticket, "", ("李娜", "6栋101", "翠苑", "110", "紧急")
+    )
 
 
 def test_another_systems_key_reads_a_request_it_did_not_post_as_the_public_does(
