@@ -15,6 +15,12 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# The demo catalogue's matters that a person raises for themselves: 消费维权, 劳动保障, 社会保障,
+# 医疗服务, 户政出入境, 社会救助, 婚姻殡葬, 残疾人与儿童, 办事服务, 住房公积金, 保障性住房.
+DEMO_PERSONAL_MATTER_ROOTS = (
+    "04.02", "05", "06", "09.01", "10.02", "11.01", "11.03", "11.04", "14.01", "14.03", "17.01",
+)  # fmt: skip
+
 # Every environment variable the service reads, with its meaning; the README's table mirrors it.
 ENVIRONMENT: Mapping[str, str] = {
     "DATABASE_URL": "SQLAlchemy URL; unset means the embedded SQLite file instance/hotline.sqlite3",
@@ -47,6 +53,9 @@ ENVIRONMENT: Mapping[str, str] = {
     "HOTLINE_RETURN_WINDOW_WORKING_DAYS": "working days after dispatch a unit may return (2)",
     "HOTLINE_MAX_EXTENSION_WORKING_DAYS": "longest extension a unit may ask for (10)",
     "HOTLINE_DUPLICATE_WINDOW_DAYS": "days within which a repeat appeal is a duplicate (7)",
+    "HOTLINE_PERSONAL_MATTER_ROOTS": "comma-separated matter codes whose appeals are each a"
+    " person's own claim (wages, pensions, allowances): a neighbour's is never merged into"
+    f" another's (default {','.join(DEMO_PERSONAL_MATTER_ROOTS)})",
     "HOTLINE_SMS_CONVERSATION_MINUTES": "minutes an SMS reply joins the caller's new ticket (30)",
     "HOTLINE_AGENT_NUMBER": "number the voice menu dials for an agent (unset: Twilio queue)",
     "HOTLINE_QUEUE_MAX_WAIT_SECONDS": "seconds a caller holds for an agent before a message (120)",
@@ -156,6 +165,12 @@ def _time_of_day(name: str, raw: str) -> time:
         return time.fromisoformat(raw.strip())
     except ValueError:
         raise ConfigError(f"{name}: {raw!r} is not a time of day such as 17:30") from None
+
+
+def _code_list(raw: str | None, default: tuple[str, ...]) -> list[str]:
+    """Comma-separated codes; unset or empty means the default."""
+    codes = [part.strip() for part in (raw or "").split(",") if part.strip()]
+    return codes or list(default)
 
 
 def _bounds(raw: str) -> tuple[float, float, float, float] | None:
@@ -438,6 +453,9 @@ def build_config(
         or str(Path(instance_path) / "matter_examples.jsonl"),
         # Matters under these roots are legal-route referrals (诉讼, 仲裁, 信访, 依申请公开...).
         "LEGAL_ROUTE_MATTER_ROOTS": ["19"],
+        "PERSONAL_MATTER_ROOTS": _code_list(
+            env.get("HOTLINE_PERSONAL_MATTER_ROOTS"), DEMO_PERSONAL_MATTER_ROOTS
+        ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Served over HTTPS (behind a proxy that terminates TLS): never send the cookie in clear.

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import bindparam, literal_column, select, union_all
 
 from hotline import lifecycle
+from hotline.channel_notes import citizens_words, without_note
 from hotline.clock import utcnow
 from hotline.control_characters import without_controls
 from hotline.extensions import DbSession
@@ -256,7 +257,7 @@ def _candidate(t: Any, key: str | None, phone: str | None) -> DuplicateCandidate
         requester_phone=phone if key and t.requester_phone_key == key else None,
         area_code=t.area_code,
         matter_code=t.matter_code,
-        text=t.text,
+        text=citizens_words(t.text),
         accepted_at=t.accepted_at,
         open=t.state in OPEN_STATES,
     )
@@ -332,7 +333,8 @@ def submit(
     requester = _requester(submission, phone)
     config = current_app.config
 
-    assessment = assess(context, submission.text, submission.matter_code)
+    words = without_note(submission.text)
+    assessment = assess(context, words, submission.matter_code)
     triaged, classification = assessment.triage, assessment.classification
     matter_code = assessment.matter_code
     decision: Decision | None = None
@@ -343,17 +345,22 @@ def submit(
 
     if outcome is None:
         window = timedelta(days=int(config["DUPLICATE_WINDOW_DAYS"]))
-        rows = _candidate_rows(session, key, submission.area_code, matter_code, at - window)
+        # A person's own claim (wages, a pension) is never a neighbour's: not looked up by place.
+        place_merges = matter_code not in context.personal_matters
+        place = submission.area_code if place_merges else None
+        rows = _candidate_rows(session, key, place, matter_code, at - window)
         # No candidates, no duplicate: the text is not even tokenised.
         duplicate = (
             find_duplicate(
-                submission.text,
+                words,
                 phone,
                 submission.area_code,
                 matter_code,
                 at,
                 [_candidate(t, key, phone) for t in rows],
                 window,
+                areas=context.areas,
+                place_merges=place_merges,
             )
             if rows
             else None

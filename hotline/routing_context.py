@@ -42,6 +42,8 @@ class RoutingContext:
     classifier: Classifier
     triage_rules: TriageRules
     legal_route_matters: Mapping[str, str | None]
+    # Matters a person raises for themselves (PERSONAL_MATTER_ROOTS): never merged by place.
+    personal_matters: frozenset[str] = frozenset()
 
 
 def active_version_key(at: datetime | None = None) -> tuple[int, str] | None:
@@ -185,6 +187,14 @@ def catalogue_model(
     return model
 
 
+def personal_matters(app: Flask, matters: CodeTree) -> frozenset[str]:
+    """The matters under PERSONAL_MATTER_ROOTS (codes the tree does not hold are ignored)."""
+    roots = [code for code in app.config["PERSONAL_MATTER_ROOTS"] if code in matters]
+    return frozenset(
+        code for code in matters if any(matters.descends_from(code, root) for root in roots)
+    )
+
+
 def legal_route_matters(app: Flask, matters: CodeTree, rules: TriageRules) -> dict[str, str | None]:
     """Leaf matters under the legal-route roots, each with the route whose guidance applies
     (matched by name: 诉讼 ~ 司法诉讼, 信访事项 ~ 信访), or None when no route's name fits."""
@@ -216,6 +226,7 @@ def build_context(app: Flask, version_id: int | None) -> RoutingContext:
         classifier=build_classifier(app, matters, catalogue, keywords),
         triage_rules=rules,
         legal_route_matters=legal_route_matters(app, matters, rules),
+        personal_matters=personal_matters(app, matters),
     )
 
 

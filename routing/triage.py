@@ -18,6 +18,7 @@ from routing import fold, segment
 from routing.emergency_model import EmergencyModel, Verdict
 from routing.glossary import TriageOutcome
 from routing.ngram_model import NgramModel
+from routing.tree import CodeTree
 from routing.workflow import MergeFacts, merge_ground
 
 DEFAULT_RULES_PATH = Path(__file__).parent / "data" / "triage_rules.json"
@@ -682,6 +683,19 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 # of the same problem (which shares the place's name, so it must share more of the rest).
 SAME_CALLER_SIMILARITY = 0.5
 SAME_PLACE_SIMILARITY = 0.45
+# A closed ticket is repeated only by the same facts told again (DOMAIN: not accepted); "5栋电梯
+# 又坏了，昨天刚修好" shares much of the first report and is a new occurrence, to be accepted.
+CLOSED_SIMILARITY = 0.8
+
+
+def areas_apart(areas: CodeTree | None, a: str | None, b: str | None) -> bool:
+    """Whether two known areas are different places: neither is, or holds, the other (a street
+    holds its communities). Without the tree, different codes are different places."""
+    if a is None or b is None or a == b:
+        return False
+    if areas is None or a not in areas or b not in areas:
+        return True
+    return b not in areas.ancestors(a) and a not in areas.ancestors(b)
 
 
 # What names one spot among many in the same area: a building or house number (3号楼, 5栋, 12
@@ -721,13 +735,19 @@ def find_duplicate(
     now: datetime,
     candidates: Iterable[DuplicateCandidate],
     window: timedelta,
+    *,
+    areas: CodeTree | None = None,
+    place_merges: bool = True,
 ) -> DuplicateMatch | None:
     """The earlier ticket this appeal repeats: same caller or place, same matter, in the window.
 
     An open candidate is preferred (the appeal is merged into it), then the most similar. A
-    closed one is repeated only by its own caller (the same facts again, DOMAIN: not accepted):
-    another caller at the place is a new occurrence, and two texts naming different buildings
-    or roads are about different places (text features leave numbers out).
+    closed one is repeated only by its own caller telling the same facts again (DOMAIN: not
+    accepted): another caller at the place, or the same caller's "又坏了", is a new occurrence.
+    Two texts naming different buildings or roads, or the same caller in two areas neither of
+    which holds the other (`areas`, the area tree), are about different places (text features
+    leave numbers out). `place_merges` False: the matter is a person's own (wages, a pension,
+    an allowance), and two neighbours' appeals about it are two claims, never one.
     """
     words = text_features(text)
     appeal = MergeFacts(_phone_key(phone), area_code, matter_code)
@@ -744,8 +764,14 @@ def find_duplicate(
         )
         if ground is None or (not candidate.open and ground != "same_requester"):
             continue
+        if ground == "same_place" and not place_merges:
+            continue
+        if ground == "same_requester" and areas_apart(areas, area_code, candidate.area_code):
+            continue
         score = similarity(words, text_features(candidate.text))
         threshold = SAME_CALLER_SIMILARITY if ground == "same_requester" else SAME_PLACE_SIMILARITY
+        if not candidate.open:
+            threshold = CLOSED_SIMILARITY
         if score < threshold or different_places(text, candidate.text):
             continue
         who = "同一诉求人" if ground == "same_requester" else "同一地点"

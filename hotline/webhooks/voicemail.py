@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hotline import lifecycle
+from hotline.channel_notes import transcribed_note, untranscribed_text
 from hotline.clock import utcnow
 from hotline.conversations import guess_appeal_type
 from hotline.extensions import DbSession
@@ -50,11 +51,7 @@ def record_voicemail(
     at = at or utcnow()
     phone = sender_number(voicemail.caller)
     if voicemail.transcribed:
-        text = f"{voicemail.transcription.strip()}\n" + (
-            f"（电话留言自动转写，录音：{voicemail.recording_url}）"
-            if voicemail.recording_url
-            else "（电话留言自动转写）"
-        )
+        text = f"{voicemail.transcription.strip()}\n{transcribed_note(voicemail.recording_url)}"
         return submit(
             session,
             VOICE_ACTOR,
@@ -80,7 +77,7 @@ def record_voicemail(
             channel="phone",
             appeal_type=AppealType.OTHER,
             urgency=Urgency.NORMAL,
-            text=f"电话留言待转写，请听取录音：{voicemail.recording_url}",
+            text=untranscribed_text(voicemail.recording_url),
             title="电话留言（待转写）",
             external_id=voicemail.external_id,
             requester_phone_key=phone_key(phone),

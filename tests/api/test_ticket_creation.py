@@ -114,6 +114,40 @@ def test_the_same_appeal_again_is_linked_to_the_first(client: Any, no_catalogue:
     assert second["triage"]["outcome"] == "merge"
 
 
+def test_two_neighbours_unpaid_wages_are_two_claims_not_one(
+    client: Any, no_catalogue: None
+) -> None:
+    wages = {"matter_code": "05.01.01", "address": None}
+    first = create(
+        client,
+        text="我在工地干了三个月活，老板一直拖欠工资不给，找了好几次都不给",
+        **wages,
+    )
+    neighbour = create(
+        client,
+        text="我在饭店打工，老板拖欠了我两个月工资不给",
+        requester={"name": "李四", "phone": "13900139000"},
+        **wages,
+    )
+    assert (first["duplicate_of"], neighbour["duplicate_of"]) == (None, None)
+    # The same worker again is still one claim.
+    again = create(client, text="老板拖欠我三个月的工资还是不给", **wages)
+    assert again["duplicate_of"] == first["number"]
+
+
+def test_one_phone_reporting_from_two_streets_is_two_appeals(
+    client: Any, no_catalogue: None
+) -> None:
+    lamp = {"matter_code": "02.03.01", "address": None}
+    first = create(client, text="路口的路灯不亮了，晚上黑乎乎的", area_code="990102001001", **lamp)
+    elsewhere = create(
+        client, text="路口那盏路灯不亮，晚上黑乎乎的", area_code="990102002001", **lamp
+    )
+    assert (first["duplicate_of"], elsewhere["duplicate_of"]) == (None, None)
+    told_again = create(client, text="路口那盏路灯还是不亮", area_code="990102001001", **lamp)
+    assert told_again["duplicate_of"] == first["number"]
+
+
 def test_a_console_agent_may_create_and_is_the_recorded_actor(
     agent: Any, no_catalogue: None
 ) -> None:

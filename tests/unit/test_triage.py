@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from routing.glossary import TriageOutcome
+from routing.tree import CodeTree, TreeNode
 from routing.triage import (
     DEFAULT_RULES_PATH,
     SAME_CALLER_SIMILARITY,
@@ -419,14 +420,64 @@ def test_among_open_tickets_the_most_similar_wins() -> None:
     assert match.similarity == 1.0
 
 
-def test_a_closed_ticket_is_still_found_and_said_to_be_closed() -> None:
+def test_the_same_facts_told_again_after_closing_find_the_closed_ticket() -> None:
     match = find_duplicate(
-        ELEVATOR_AGAIN, "13800001111", None, None, NOW,
+        "阳光花园3号楼电梯坏了三天了，物业一直不修，老人上不了楼！", "13800001111", None, None, NOW,
         [candidate(1, ELEVATOR, phone="13800001111", open=False)], WEEK,
     )  # fmt: skip
     assert match is not None
     assert not match.open
     assert "已办结" in match.reason_zh
+
+
+def test_the_same_callers_new_occurrence_after_closing_is_a_new_appeal() -> None:
+    # Half the words of the first report, as a repeat of an open ticket would share: a fix that
+    # did not hold, or a new breakdown, is to be handled, not refused as the same facts.
+    again = "阳光花园3号楼电梯又坏了，昨天刚修好今天又不动了"
+    closed = [candidate(1, ELEVATOR, phone="13800001111", open=False)]
+    assert find_duplicate(again, "13800001111", None, None, NOW, closed, WEEK) is None
+    still_open = [candidate(1, ELEVATOR, phone="13800001111")]
+    assert find_duplicate(again, "13800001111", None, None, NOW, still_open, WEEK) is not None
+
+
+WAGES = "我在工地干了三个月活，老板一直拖欠工资不给，找了好几次都不给"
+
+
+def test_neighbours_personal_claims_are_never_merged_by_place() -> None:
+    other = "我在饭店打工，老板拖欠了我两个月工资不给"
+    earlier = [candidate(1, WAGES, phone="13800001111", matter="A05.01.01")]
+    args = (other, "13900002222", "3101", "A05.01.01", NOW, earlier, WEEK)
+    assert find_duplicate(*args) is not None  # what a place-bound matter would do
+    assert find_duplicate(*args, place_merges=False) is None
+
+
+def test_the_same_caller_repeating_a_personal_claim_is_still_a_duplicate() -> None:
+    again = "老板拖欠的三个月工资还是没给，工地的活我都干完了"
+    earlier = [candidate(1, WAGES, phone="13800001111", matter="A05.01.01")]
+    match = find_duplicate(
+        again, "13800001111", "3101", "A05.01.01", NOW, earlier, WEEK, place_merges=False
+    )
+    assert match is not None
+
+
+def test_one_phone_reporting_from_two_places_is_two_appeals() -> None:
+    areas = CodeTree(
+        [TreeNode("31", "区", None), TreeNode("3101", "甲街道", "31"),
+         TreeNode("310101", "甲社区", "3101"), TreeNode("3102", "乙街道", "31")]
+    )  # fmt: skip
+    lamp = "路口的路灯不亮了，晚上黑乎乎的，走路看不清"
+    lamp_again = "路口那盏路灯还是不亮，晚上黑乎乎的"
+    earlier = [candidate(1, lamp, phone="13800001111", area="3101", matter="A02.03.01")]
+
+    def found(area: str) -> bool:
+        match = find_duplicate(
+            lamp_again, "13800001111", area, "A02.03.01", NOW, earlier, WEEK, areas=areas
+        )
+        return match is not None
+
+    assert not found("3102")
+    # The same street, or a community within it, may be the same spot told more exactly.
+    assert found("3101") and found("310101")
 
 
 def test_without_a_phone_or_a_known_place_nothing_is_a_duplicate() -> None:

@@ -313,3 +313,23 @@ def test_a_caller_with_a_withheld_number_is_told_how_to_ask_instead_of_typing_a_
     root = twiml(post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/menu", form))
     assert "无法识别您的来电号码" in spoken(root)
     assert all(g.get("numDigits") != "14" for g in root.iter("Gather"))
+
+
+def test_two_different_voicemails_of_one_caller_are_two_tickets_whatever_their_notes_share(
+    twilio_app: Flask,
+) -> None:
+    client = twilio_app.test_client()
+    messages = {
+        "RE0000000000000000000000000000001": "菜市场门口的路灯坏了，晚上很黑",
+        "RE0000000000000000000000000000002": "学校后门的路灯也不亮了，好几天了",
+    }
+    for sid, text in messages.items():
+        form = recording(RecordingSid=sid, TranscriptionText=text, TranscriptionStatus="completed")
+        form["RecordingUrl"] = (
+            f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
+        )
+        post_signed(client, "/webhooks/twilio/voice/transcription", form)
+    tickets = list(db.session.scalars(select(Ticket).where(Ticket.external_id.in_(messages))))
+    assert len(tickets) == 2
+    assert {t.triage_outcome for t in tickets} == {"dispatch"}
+    assert all(t.parent_id is None and "电话留言自动转写" in t.text for t in tickets)
