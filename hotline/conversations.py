@@ -16,7 +16,6 @@ from sqlalchemy import bindparam, insert, select
 from hotline import lifecycle, opt_outs
 from hotline.clock import utcnow
 from hotline.control_characters import without_controls
-from hotline.domain import current_domain
 from hotline.extensions import DbSession
 from hotline.intake import IntakeResult, Submission, submit
 from hotline.lifecycle import Actor
@@ -26,9 +25,10 @@ from hotline.phones import phone_key, sender_number
 from hotline.postgres import run
 from hotline.routing_context import routing_context
 from hotline.sms_keywords import WORDS, Keyword
+from hotline.ticket_status import callers_ticket, local_time, status_text
 from routing.glossary import AppealType, TriageOutcome
 from routing.triage import triage
-from routing.workflow import STATE_LABELS, Role, TicketState
+from routing.workflow import Role, TicketState
 
 SMS_ACTOR = Actor(role=Role.SYSTEM, name="twilio-sms")
 DEFAULT_WINDOW_MINUTES = 30
@@ -106,10 +106,6 @@ def window() -> timedelta:
     return timedelta(
         minutes=int(current_app.config.get("SMS_CONVERSATION_MINUTES", DEFAULT_WINDOW_MINUTES))
     )
-
-
-def local_time(moment: datetime) -> str:
-    return moment.astimezone(current_domain().tz).strftime("%Y-%m-%d %H:%M")
 
 
 _CONVERSATION_COLUMNS = ("phone_key", "kind", "ticket_id", "state", "data", "open_until")
@@ -354,20 +350,11 @@ def answer_survey(
 
 
 def status_reply(session: DbSession, number: str, key: str | None) -> SmsReply:
-    ticket = session.scalars(select(Ticket).where(Ticket.number == number)).first()
+    ticket = callers_ticket(session, number, key)
     # Only the requester's own number may learn anything, even whether the ticket exists.
-    if ticket is None or key is None or ticket.requester_phone_key != key:
+    if ticket is None:
         return SmsReply(f"【12345】未查到本机号码提交的工单 {number}，请核对工单号。", "query")
-    return SmsReply(f"【12345】{ticket_status_text(ticket)}", "query", ticket)
-
-
-def ticket_status_text(ticket: Ticket) -> str:
-    state = TicketState(ticket.state)
-    text = f"工单 {ticket.number} 当前状态：{STATE_LABELS[state]}"
-    if state is not TicketState.CLOSED and ticket.handle_due_at is not None:
-        mark = provisional_mark(ticket, ticket.handle_due_at)
-        text += f"，办理时限 {local_time(ticket.handle_due_at)}{mark}"
-    return text + "。"
+    return SmsReply(f"【12345】{status_text(session, ticket, str)}", "query", ticket)
 
 
 def opt_out(

@@ -8,14 +8,12 @@ from typing import Any
 
 from flask import Response, current_app
 from marshmallow import EXCLUDE, Schema, fields
-from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.conversations import local_time
 from hotline.extensions import db
-from hotline.lifecycle.clocks import provisional_mark
-from hotline.models import InboundMessage, Ticket
+from hotline.models import InboundMessage
 from hotline.phones import phone_key, sender_number
+from hotline.ticket_status import callers_ticket, status_text
 from hotline.transaction import commit
 from hotline.webhooks import blueprint
 from hotline.webhooks.adoption import (
@@ -38,7 +36,6 @@ from hotline.webhooks.twilio_request import (
     twiml,
 )
 from hotline.webhooks.voicemail import Voicemail, record_voicemail, usable_transcript
-from routing.workflow import STATE_LABELS, TicketState
 
 LANGUAGE = "cmn-CN"
 VOICE = "Polly.Zhiyu"
@@ -242,18 +239,12 @@ def voice_ticket_status() -> Response:
     ticket = None
     key = phone_key(sender_number(form["caller"]))
     if len(digits) == TICKET_DIGITS:
-        number = f"{digits[:8]}-{digits[8:]}"
-        ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).first()
+        ticket = callers_ticket(db.session, f"{digits[:8]}-{digits[8:]}", key)
     # Only the requester's own phone hears anything about a ticket, even whether it exists.
-    if ticket is None or key is None or ticket.requester_phone_key != key:
+    if ticket is None:
         say(response, "未查到本机号码提交的该工单，请核对工单号码。")
     else:
-        state = TicketState(ticket.state)
-        text = f"工单 {spoken_number(ticket.number)}，当前状态：{STATE_LABELS[state]}。"
-        if state is not TicketState.CLOSED and ticket.handle_due_at is not None:
-            mark = provisional_mark(ticket, ticket.handle_due_at)
-            text += f"办理时限：{local_time(ticket.handle_due_at)}{mark}。"
-        say(response, text)
+        say(response, status_text(db.session, ticket, spoken_number))
     say(response, "感谢来电，再见。")
     response.hangup()
     return twiml(response)

@@ -16,7 +16,7 @@ from hotline.extensions import db
 from hotline.models import Conversation, InboundMessage, Requester, Ticket, TicketEvent
 from hotline.phones import phone_key
 from routing.workflow import TicketState
-from tests.factories import DISPATCHER, LEAD, dispatched
+from tests.factories import DISPATCHER, LEAD, accepted, dispatched
 from tests.twilio_support import ACCOUNT_SID, post_signed, sign
 
 PATH = "/webhooks/twilio/sms"
@@ -351,6 +351,33 @@ def test_a_status_query_from_another_number_reveals_nothing(twilio_app: Flask) -
     text = reply_text(response)
     assert "未查到" in text
     assert "已派单" not in text
+
+
+def test_a_requester_whose_appeal_was_merged_hears_of_the_ticket_handling_it(
+    twilio_app: Flask,
+) -> None:
+    parent = dispatched(requester_phone_key=phone_key("+8613900139000"))
+    theirs = accepted(requester_phone_key=phone_key(SENDER))
+    lifecycle.merge(db.session, theirs, parent, DISPATCHER)
+    client = twilio_app.test_client()
+    # Their own number: merged, and the state of the ticket it joined, not "closed".
+    own = reply_text(post_signed(client, PATH, sms(body=f"查询 {theirs.number}")))
+    assert f"已并入工单 {parent.number} 合并办理" in own
+    assert "已派单" in own and "办理时限" in own
+    # The number the merge reply gave them.
+    joined = reply_text(
+        post_signed(client, PATH, sms(sid="SM" + "2" * 32, body=f"查询 {parent.number}"))
+    )
+    assert parent.number in joined and "已派单" in joined
+    # Nobody else.
+    stranger = reply_text(
+        post_signed(
+            client,
+            PATH,
+            sms(sid="SM" + "3" * 32, body=f"查询 {parent.number}", sender="+8613700137000"),
+        )
+    )
+    assert "未查到" in stranger
 
 
 @pytest.mark.parametrize("body", ["查询 abc", "查询", "CX12345", "查询：2026112"])

@@ -179,7 +179,7 @@ def test_the_requester_hears_the_state_of_a_ticket_entered_by_number(twilio_app:
         post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/status", call(Digits=digits))
     )
     assert "已派单" in spoken(root)
-    assert "办理时限：2026-" in spoken(root)
+    assert "办理时限 2026-" in spoken(root)
     assert "暂定" not in spoken(root)
     assert root.find("Hangup") is not None
 
@@ -195,7 +195,7 @@ def test_the_requester_hears_that_a_time_limit_in_the_provisional_year_is_provis
     root = twiml(
         post_signed(twilio_app.test_client(), "/webhooks/twilio/voice/status", call(Digits=digits))
     )
-    assert "办理时限：2027-01-05 23:59（暂定）。" in spoken(root)
+    assert "办理时限 2027-01-05 23:59（暂定）。" in spoken(root)
 
 
 def test_another_caller_hears_nothing_about_the_ticket(twilio_app: Flask) -> None:
