@@ -52,6 +52,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     CLOSE = "close"
     MERGE = "merge"
+    SPLIT = "split"
     URGE = "urge"
     SUPERVISE = "supervise"
     ESCALATE = "escalate"
@@ -92,6 +93,9 @@ RULES: dict[Action, tuple[frozenset[TicketState], frozenset[Role]]] = {
     Action.REOPEN: (frozenset({S.RATED}), DECIDERS),
     Action.CLOSE: (frozenset({S.RATED}), DECIDERS),
     Action.MERGE: (frozenset({S.PENDING_DISPATCH, S.DISPATCHED, S.SIGNED}), DECIDERS),
+    # 拆单: a repeat closed into another ticket (merged, or refused as the same facts) that the
+    # centre finds to be an appeal of its own goes back to the dispatch queue.
+    Action.SPLIT: (frozenset({S.CLOSED}), DECIDERS),
     Action.URGE: (WORK_STATES | {S.RETURNED, S.REPLIED}, DECIDERS),
     Action.SUPERVISE: (WORK_STATES | {S.RETURNED, S.REPLIED}, DECIDERS),
     Action.ESCALATE: (OPEN_STATES, DECIDERS),
@@ -134,6 +138,7 @@ ACTION_LABELS = {
     Action.REOPEN: "重办",
     Action.CLOSE: "办结",
     Action.MERGE: "并单",
+    Action.SPLIT: "拆单",
     Action.URGE: "催办",
     Action.SUPERVISE: "督办",
     Action.ESCALATE: "提级督办",

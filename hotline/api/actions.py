@@ -137,6 +137,9 @@ ACTIONS: tuple[ActionEndpoint, ...] = (
     ),
     ActionEndpoint("merge", MergeSchema, _merge, "并单"),
     ActionEndpoint(
+        "split", ReasonSchema, lambda t, a, d: lifecycle.split(db.session, t, a, **d), "拆单"
+    ),
+    ActionEndpoint(
         "urge", NoteSchema, lambda t, a, d: lifecycle.urge(db.session, t, a, **d), "催办"
     ),
     ActionEndpoint(

@@ -17,7 +17,7 @@ from hotline.lifecycle.handling import (
     request_extension,
     sign,
 )
-from hotline.lifecycle.intake import Intake, accept, accept_payload, answer, link, merge
+from hotline.lifecycle.intake import Intake, accept, accept_payload, answer, link, merge, split
 from hotline.lifecycle.notes import add_note
 from hotline.lifecycle.registration import register
 from hotline.lifecycle.supervision import escalate, supervise, urge
@@ -54,6 +54,7 @@ __all__ = [
     "return_ticket",
     "review",
     "sign",
+    "split",
     "supervise",
     "urge",
 ]

@@ -13,6 +13,7 @@ from hotline.domain import current_domain
 from hotline.extensions import DbSession
 from hotline.lifecycle.actor import Actor
 from hotline.lifecycle.errors import DomainError
+from hotline.lifecycle.notes import add_note
 from hotline.lifecycle.record import allocate, begin, record
 from hotline.models import Requester, Ticket
 from routing.glossary import TriageOutcome
@@ -324,4 +325,54 @@ def merge(
         child.linked_ticket_id = parent.id
         link(session, parent, child, actor, at=at, merged=True)
     ticket.repeat_count = max(0, (ticket.repeat_count or 0) - len(children))
+    return ticket
+
+
+def split(
+    session: DbSession, ticket: Ticket, actor: Actor, *, reason: str, at: datetime | None = None
+) -> Ticket:
+    """拆单: a repeat that intake or a dispatcher closed into another ticket (merged into it, or
+    refused as the same facts as it) is an appeal of its own after all: it goes back to the
+    dispatch queue, no longer counted as a repeat of that ticket, whose log says so."""
+    session.flush()  # what this transaction changed is kept; the lock reads the rest afresh
+    session.refresh(ticket, with_for_update=True)
+    from_state = begin(ticket, Action.SPLIT, actor)
+    if not reason.strip():
+        raise DomainError("reason_required", "拆单必须说明理由")
+    repeat_of = ticket.parent_id or ticket.linked_ticket_id
+    repeated = ticket.triage_outcome == TriageOutcome.MERGE or (
+        ticket.triage_outcome == TriageOutcome.NOT_ACCEPTED and ticket.linked_ticket_id
+    )
+    if not repeated or repeat_of is None:
+        raise DomainError("not_a_repeat", "只有并单或作为重复件不予受理的工单可以拆单")
+    # Locked too: an intake merging another repeat into it counts on its repeat_count.
+    other = session.get(Ticket, repeat_of, with_for_update=True, populate_existing=True)
+    at = at or utcnow()
+    number = other.number if other is not None else None
+    ticket.state = TicketState.PENDING_DISPATCH
+    ticket.triage_outcome = TriageOutcome.DISPATCH
+    ticket.triage_reason = f"拆单：原为工单{number}的重复件，理由：{reason.strip()}"
+    ticket.parent_id = None
+    ticket.linked_ticket_id = None
+    ticket.closed_at = None
+    record(
+        session,
+        ticket,
+        Action.SPLIT,
+        actor,
+        at,
+        from_state,
+        {"from": number, "reason": reason.strip()},
+    )
+    if other is not None:
+        # Counted as a repeat when it was linked (accept): no longer one.
+        other.repeat_count = max(0, (other.repeat_count or 0) - 1)
+        add_note(
+            session,
+            other,
+            actor,
+            f"工单{ticket.number}已拆出单独办理，不再作为本工单的重复件：{reason.strip()}",
+            at=at,
+            payload={"split": ticket.number},
+        )
     return ticket

@@ -362,3 +362,59 @@ def test_a_repeat_found_just_before_its_ticket_was_merged_joins_where_it_went(
     again = create(client, requester=caller)
     assert again["triage"]["outcome"] == "merge"
     assert again["parent"] == other["number"]
+
+
+def test_a_repeat_merged_at_intake_is_split_off_and_dispatched_on_its_own(
+    client: Any, dispatcher: Any, district: Any, no_catalogue: None
+) -> None:
+    first = create(client)
+    repeat = create(client, text="小区电梯坏了三天还没修，另外3栋的电梯也坏了")
+    assert repeat["duplicate_of"] == first["number"]
+    assert ok(client.get(f"/api/v1/tickets/{first['id']}", headers=API_KEY))["repeat_count"] == 1
+
+    missing_reason = act(dispatcher, repeat, "split", {})
+    assert missing_reason.status_code == 400
+    assert act(district, repeat, "split", {"reason": "不是同一部电梯"}).status_code in (403, 404)
+
+    split = ok(act(dispatcher, repeat, "split", {"reason": "不是同一部电梯"}))
+    assert split["state"] == "pending_dispatch"
+    assert (split["parent"], split["duplicate_of"]) == (None, None)
+    assert split["triage"]["outcome"] == "dispatch"
+    assert split["events"][-1]["action"] == "split"
+    assert split["events"][-1]["payload"] == {"from": first["number"], "reason": "不是同一部电梯"}
+
+    parent = ok(client.get(f"/api/v1/tickets/{first['id']}", headers=API_KEY))
+    assert parent["repeat_count"] == 0
+    assert parent["events"][-1]["payload"]["split"] == repeat["number"]
+    assert parent["state"] == first["state"]
+
+    dispatched = ok(act(dispatcher, repeat, "dispatch", {"lead": "C-ZJJ"}))
+    assert dispatched["state"] == "dispatched"
+    # Split once, it is no repeat any more.
+    again = act(dispatcher, repeat, "split", {"reason": "再拆一次"})
+    assert again.status_code == 409
+
+
+def test_only_a_repeat_can_be_split(client: Any, dispatcher: Any, no_catalogue: None) -> None:
+    answered = pending(client)
+    ok(act(dispatcher, answered, "answer", {"text": "已电话解答"}))
+    refused = act(dispatcher, answered, "split", {"reason": "误操作"})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["code"] == "not_a_repeat"
+    still_open = create(client, text="公园健身器材损坏无人维修", requester=None)
+    assert act(dispatcher, still_open, "split", {"reason": "误操作"}).status_code == 409
+
+
+def test_the_same_facts_refused_after_closing_can_be_split_off_too(
+    client: Any, dispatcher: Any, no_catalogue: None
+) -> None:
+    first = create(client, area_code=None, address=None)
+    assert first["state"] == "pending_dispatch"
+    ok(act(dispatcher, first, "answer", {"text": "已电话解答"}))
+    refused = create(client, area_code=None, address=None)
+    assert (refused["triage"]["outcome"], refused["duplicate_of"]) == (
+        "not_accepted",
+        first["number"],
+    )
+    split = ok(act(dispatcher, refused, "split", {"reason": "诉求人说问题又出现了"}))
+    assert (split["state"], split["duplicate_of"]) == ("pending_dispatch", None)
