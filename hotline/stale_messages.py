@@ -27,6 +27,8 @@ _CLOCK_LABELS = {
     ClockName.HANDLE: "办结",
     ClockName.CALLBACK: "回访",
 }
+# A ticket whose reply the centre approved, and which no reopen has sent back since.
+_ANSWERED_STATES = frozenset({TicketState.REVIEWED, TicketState.RATED, TicketState.CLOSED})
 # Where a unit still has the ticket in hand: a notice of it is still news.
 _UNIT_STATES = WORK_STATES | {TicketState.RETURNED}
 
@@ -62,6 +64,19 @@ def _survey(session: DbSession, ticket: Ticket, message: OutboxMessage) -> str |
     seq = _seq(message.idempotency_key)
     if seq is not None and latest is not None and seq < latest:
         return "已有更新一轮的回访短信，本条作废"
+    return None
+
+
+def _merged_result(session: DbSession, ticket: Ticket) -> str | None:
+    parent = session.get(Ticket, ticket.parent_id) if ticket.parent_id else None
+    if parent is None:
+        return "诉求已拆出单独办理，不再告知合并办理结果"
+    if TicketState(parent.state) not in (
+        TicketState.REVIEWED,
+        TicketState.RATED,
+        TicketState.CLOSED,
+    ):
+        return "合并办理的工单已重办或退回，答复尚未定论"
     return None
 
 
@@ -128,6 +143,8 @@ def stale_reason(
             return _survey(session, ticket, message)
         if payload.get("template") == "extension_approved":
             return _extension(ticket, payload)
+        if payload.get("template") == "merged_result":
+            return _merged_result(session, ticket)
         return None
     if message.kind == "notify_unit":
         return _notice(ticket, payload)

@@ -43,6 +43,8 @@ TEMPLATES = {
     "新的办结时限为 {due}。",
     "callback_survey": "【12345回访】您反映的问题（工单号 {number}）已办理答复。请回复数字评价："
     "1 满意，2 基本满意，3 不满意。",
+    "merged_result": "【12345】您反映的问题（工单号 {number}）已并入工单 {parent} 合并办理，"
+    "现已办理答复。如仍未解决，请致电12345反映。",
 }
 # Texts to citizens, which an unsubscribe stops. Duty texts to units, their heads and the centre
 # (notices, reminders, supervision and escalation orders) are no subscription: a reflexive
@@ -86,7 +88,9 @@ def compose(message: OutboxMessage) -> tuple[Contact, str]:
     """Whom the message goes to (or why nobody) and its text."""
     payload: dict[str, Any] = message.payload
     if message.kind == "sms_requester":
-        text = TEMPLATES[payload["template"]].format(number=payload["number"], due=_due(payload))
+        text = TEMPLATES[payload["template"]].format(
+            number=payload["number"], due=_due(payload), parent=payload.get("parent", "")
+        )
         return _requester_phone(message), text
     if message.kind == "sms":
         return Contact(payload["to"] or None, "没有号码"), payload["body"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from hotline.clock import utcnow
 from hotline.domain import current_domain
 from hotline.extensions import DbSession
@@ -68,7 +70,40 @@ def review(
             ticket_id=ticket.id,
             available_at=domain.calendar.message_time(at),
         )
+    if approve:
+        _tell_merged_requesters(session, ticket, event.seq, domain.calendar.message_time(at))
     return ticket
+
+
+def _tell_merged_requesters(
+    session: DbSession, ticket: Ticket, seq: int, available_at: datetime
+) -> None:
+    """Each other requester whose appeal was merged into the ticket hears that it has been
+    answered, once per phone, in business hours: not the reply, which answers the first
+    requester and often names them, and no survey, which rates the unit once per ticket."""
+    told = {ticket.requester_phone_key}
+    merged = session.scalars(
+        select(Ticket)
+        .where(Ticket.parent_id == ticket.id, Ticket.requester_phone_key.is_not(None))
+        .order_by(Ticket.id)
+    )
+    for child in merged:
+        if child.anonymous or child.requester_phone_key in told:
+            continue
+        told.add(child.requester_phone_key)
+        add_message(
+            session,
+            "sms_requester",
+            f"merged_result:{child.id}:{seq}",
+            {
+                "ticket_id": child.id,
+                "template": "merged_result",
+                "number": child.number,
+                "parent": ticket.number,
+            },
+            ticket_id=child.id,
+            available_at=available_at,
+        )
 
 
 def callback(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from hotline import lifecycle
 from hotline.extensions import db
+from hotline.intake import Submission, submit
 from hotline.lifecycle import Actor
 from hotline.lifecycle.deadlines import record_breach
 from hotline.models import OutboxMessage, Ticket
@@ -20,7 +21,7 @@ from routing.workflow import Role
 from tests import factories
 from tests.factories import AGENT, DISPATCHER, LEAD, MONDAY, OTHER_UNIT
 from tests.webhooks.test_callback_survey import replied_ticket
-from workers.delivery import deliver
+from workers.delivery import compose, deliver
 
 
 @pytest.fixture
@@ -178,3 +179,53 @@ def test_a_warning_held_for_working_hours_past_its_deadline_is_cancelled(app: Fl
     (warning,) = _rows(ticket, "warning:")
     assert stale_reason(db.session, warning, now=due - timedelta(minutes=1)) is None
     assert stale_reason(db.session, warning, now=due) == "签收时限已过，预警作废"
+
+
+NEIGHBOUR = "+8613900139001"
+
+
+def _with_a_neighbours_repeat() -> tuple[Ticket, Ticket]:
+    ticket = replied_ticket()
+    repeat = submit(
+        db.session,
+        AGENT,
+        Submission(
+            channel="sms",
+            text="小区门口路灯坏了一个多月了，晚上出行很不安全",
+            area_code="990102001001",
+            requester_phone=NEIGHBOUR,
+        ),
+        at=MONDAY + timedelta(days=1, hours=1),
+    )
+    assert repeat.parent is ticket
+    return ticket, repeat.ticket
+
+
+def test_a_neighbour_whose_appeal_was_merged_is_told_it_was_answered(
+    app: Flask, sent: list[str]
+) -> None:
+    ticket, merged = _with_a_neighbours_repeat()
+    lifecycle.review(db.session, ticket, DISPATCHER, approve=True, at=MONDAY + timedelta(days=2))
+    (told,) = _rows(merged, "merged_result:")
+    assert told.payload["parent"] == ticket.number
+    _, text = compose(told)
+    assert merged.number in text and ticket.number in text and "路灯已修复" not in text
+    assert deliver(told.id) == "sent"
+    assert sent == [NEIGHBOUR]
+    # The survey is the first requester's alone.
+    assert len(_rows(ticket, "callback_survey:")) == 1
+    assert _rows(merged, "callback_survey:") == []
+
+
+def test_the_answer_told_to_a_merged_neighbour_is_cancelled_when_the_ticket_is_redone(
+    app: Flask, sent: list[str]
+) -> None:
+    ticket, merged = _with_a_neighbours_repeat()
+    _review_and_call_back(ticket, day=2)
+    (told,) = _rows(merged, "merged_result:")
+    lifecycle.reopen(
+        db.session, ticket, DISPATCHER, reason="诉求人不满意", at=MONDAY + timedelta(days=3)
+    )
+    assert deliver(told.id) == "cancelled"
+    assert "重办" in (told.last_error or "")
+    assert sent == []
