@@ -232,20 +232,18 @@ def link(
     merged: bool = False,
     flush: bool = True,
 ) -> None:
-    """Count a repeat contact on the earlier ticket (重复件) and note it on its log."""
+    """Count a repeat contact on the earlier ticket (重复件) and note it on its log, with what
+    the repeat said: the people working on the ticket read new facts there ("今天早上又把人困在
+    里面半小时"), through the same masking as any note, unless the repeat is confidential."""
     at = at or utcnow()
     begin(parent, Action.LINK, actor)
     parent.repeat_count = (parent.repeat_count or 0) + 1
-    record(
-        session,
-        parent,
-        Action.LINK,
-        actor,
-        at,
-        parent.state,
-        {"ticket_id": child.id, "number": child.number, "merged": merged},
-        flush=flush,
-    )
+    payload: dict[str, Any] = {"ticket_id": child.id, "number": child.number, "merged": merged}
+    if not child.confidential:
+        payload["text"] = child.text
+    if child.urgency != parent.urgency:
+        payload["urgency"] = child.urgency
+    record(session, parent, Action.LINK, actor, at, parent.state, payload, flush=flush)
 
 
 _MERGE_GROUNDS = {"same_requester": "同一诉求人", "same_place": "同一地点"}

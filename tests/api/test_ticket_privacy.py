@@ -303,3 +303,28 @@ def test_what_the_agent_told_the_caller_is_read_by_other_systems_without_his_num
     assert by_system["triage"]["agent_answer"].startswith("已告知拨打120")
     assert "13977776666" not in str(by_system)
     assert agent.get(path).get_json()["triage"]["agent_answer"] == answer
+
+
+def test_the_unit_reads_what_a_merged_repeat_added_masked_and_never_a_confidential_one(
+    client: Any, district: Any, no_catalogue: None
+) -> None:
+    first = create(client)
+    repeat = create(
+        client,
+        text="小区电梯坏了三天没人修，今天早上又把人困在里面半小时，联系我13911112222",
+        urgency="urgent",
+    )
+    secret = create(
+        client,
+        text="小区电梯坏了三天没人修，物业经理收了维修款不干活",
+        requester={"name": "王五", "phone": "13700137000", "confidential": True},
+    )
+    assert repeat["duplicate_of"] == first["number"] == secret["duplicate_of"]
+    events = district.get(f"/api/v1/tickets/{first['id']}").get_json()["events"]
+    links = [e["payload"] for e in events if e["action"] == "link"]
+    told = next(p for p in links if p["number"] == repeat["number"])
+    assert "今天早上又把人困在里面半小时" in told["text"]
+    assert "13911112222" not in told["text"]
+    assert told["urgency"] == "urgent"
+    hidden = next(p for p in links if p["number"] == secret["number"])
+    assert "text" not in hidden
