@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import bindparam, insert, select
 
 from hotline import lifecycle, opt_outs
+from hotline.channel_notes import citizens_words
 from hotline.clock import utcnow
 from hotline.control_characters import without_controls
 from hotline.extensions import DbSession
@@ -27,7 +28,7 @@ from hotline.routing_context import routing_context
 from hotline.sms_keywords import WORDS, Keyword
 from hotline.ticket_status import callers_ticket, local_time, status_text
 from routing.glossary import AppealType, TriageOutcome
-from routing.triage import triage
+from routing.triage import SAME_CALLER_SIMILARITY, similarity, text_features, triage
 from routing.workflow import Role, TicketState
 
 SMS_ACTOR = Actor(role=Role.SYSTEM, name="twilio-sms")
@@ -185,7 +186,9 @@ def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) 
             answer = SURVEY_ANSWERS.get(compact.rstrip("。.!！"))
             if answer is not None:
                 return answer_survey(session, conversation, answer, sms, at)
-            # Anything but an answer is a message in its own right: a follow-up or a new appeal.
+            if _about_the_surveyed_ticket(session, conversation, text):
+                return survey_comment(session, conversation, text, at)
+            # Anything else is a message in its own right: a follow-up or a new appeal.
             conversation = _follow_up_behind(session, key, at, conversation)
         if conversation is not None and conversation.kind == FOLLOW_UP:
             ticket = session.get(Ticket, conversation.ticket_id)
@@ -347,6 +350,44 @@ def answer_survey(
     else:
         text = f"【12345】感谢您对工单 {ticket.number} 的评价：{label}。"
     return SmsReply(text, "survey" if recorded else "survey_note", ticket, {"answer": satisfaction})
+
+
+def _about_the_surveyed_ticket(session: DbSession, survey: Conversation, text: str) -> bool:
+    """Whether a worded reply to the survey speaks of the surveyed problem ("电梯还是坏的，根本
+    没修好", "谢谢，已经修好了"): no emergency, which is transferred, and either the words a
+    repeat of it would share or no other matter than the ticket's (a reply to a survey is about
+    its ticket unless it names something else: "另外我家楼下的路灯也坏了" is a new appeal)."""
+    ticket = session.get(Ticket, survey.ticket_id)
+    if ticket is None or _emergency(text):
+        return False
+    shared = similarity(text_features(text), text_features(citizens_words(ticket.text)))
+    if shared >= SAME_CALLER_SIMILARITY:
+        return True
+    matter = routing_context().classifier.classify(text).matter_code
+    return matter is None or matter == ticket.matter_code
+
+
+def survey_comment(session: DbSession, survey: Conversation, text: str, at: datetime) -> SmsReply:
+    """A worded answer about the surveyed problem is the requester's view of the result: kept
+    on the ticket for the agent who calls back (as confidential as a rating), and the survey
+    stays open for the 1/2/3 it asked for. Not a new appeal merged into the ticket under survey,
+    where nobody reading the survey would see it."""
+    ticket = session.get(Ticket, survey.ticket_id)
+    assert ticket is not None
+    lifecycle.add_note(
+        session,
+        ticket,
+        SMS_ACTOR,
+        f"短信回访期间来信，待坐席核实：{text}",
+        at=at,
+        payload={"channel": "sms", "survey_answer": None},
+    )
+    return SmsReply(
+        f"【12345】您对工单 {ticket.number} 的意见已记录，工作人员将与您联系核实。"
+        "如需评价，请回复数字：1 满意，2 基本满意，3 不满意。",
+        "survey_comment",
+        ticket,
+    )
 
 
 def status_reply(session: DbSession, number: str, key: str | None) -> SmsReply:

@@ -324,6 +324,37 @@ def test_an_unsatisfied_survey_reply_leaves_the_ticket_for_an_agent(twilio_app: 
     assert "不满意" in reply_text(response)
 
 
+def test_a_worded_survey_reply_about_the_problem_is_kept_for_the_callback_not_merged(
+    twilio_app: Flask,
+) -> None:
+    # The factories' ticket: 小区电梯坏了三天，老人上下楼很不方便，请尽快处理。
+    ticket = reviewed_ticket()
+    conversation = open_survey(ticket)
+    count = tickets_count()
+    response = post_signed(twilio_app.test_client(), PATH, sms(body="电梯还是坏的，根本没修好"))
+    assert tickets_count() == count
+    assert ticket.state == TicketState.REVIEWED and ticket.repeat_count == 0
+    assert conversation.state == "open"
+    note = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "note")
+    ).one()
+    assert "根本没修好" in note.payload["text"]
+    assert "回复数字" in reply_text(response)
+    # The 1/2/3 the survey asked for still counts.
+    post_signed(twilio_app.test_client(), PATH, sms(sid="SM" + "4" * 32, body="3"))
+    assert conversation.state == "answered"
+
+
+def test_another_problem_texted_during_the_survey_is_an_appeal_of_its_own(
+    twilio_app: Flask,
+) -> None:
+    ticket = reviewed_ticket()
+    open_survey(ticket)
+    count = tickets_count()
+    post_signed(twilio_app.test_client(), PATH, sms(body=APPEAL))
+    assert tickets_count() == count + 1
+
+
 def test_a_status_query_from_the_requester_reports_the_state_and_time_limit(
     twilio_app: Flask,
 ) -> None:
