@@ -335,14 +335,7 @@ def answer_survey(
         recorded = True
     else:
         # Whether an unsatisfied result is the unit's fault needs an agent's judgement.
-        lifecycle.add_note(
-            session,
-            ticket,
-            SMS_ACTOR,
-            f"短信回访答复：{label}，待坐席核实。",
-            at=at,
-            payload={"channel": "sms", "survey_answer": satisfaction},
-        )
+        _survey_note(session, ticket, f"短信回访答复：{label}，待坐席核实。", satisfaction, at)
     if satisfaction == "unsatisfied":
         text = (
             f"【12345】已收到您对工单 {ticket.number} 的评价：{label}。工作人员将尽快与您联系核实。"
@@ -367,6 +360,15 @@ def _about_the_surveyed_ticket(session: DbSession, survey: Conversation, text: s
     return matter is None or matter == ticket.matter_code
 
 
+def _survey_note(
+    session: DbSession, ticket: Ticket, text: str, answer: str | None, at: datetime
+) -> None:
+    """A survey answer for an agent to act on, as confidential as a rating (`survey_answer`
+    hides the payload from units; None for a worded answer)."""
+    payload = {"channel": "sms", "survey_answer": answer}
+    lifecycle.add_note(session, ticket, SMS_ACTOR, text, at=at, payload=payload)
+
+
 def survey_comment(session: DbSession, survey: Conversation, text: str, at: datetime) -> SmsReply:
     """A worded answer about the surveyed problem is the requester's view of the result: kept
     on the ticket for the agent who calls back (as confidential as a rating), and the survey
@@ -374,14 +376,7 @@ def survey_comment(session: DbSession, survey: Conversation, text: str, at: date
     where nobody reading the survey would see it."""
     ticket = session.get(Ticket, survey.ticket_id)
     assert ticket is not None
-    lifecycle.add_note(
-        session,
-        ticket,
-        SMS_ACTOR,
-        f"短信回访期间来信，待坐席核实：{text}",
-        at=at,
-        payload={"channel": "sms", "survey_answer": None},
-    )
+    _survey_note(session, ticket, f"短信回访期间来信，待坐席核实：{text}", None, at)
     return SmsReply(
         f"【12345】您对工单 {ticket.number} 的意见已记录，工作人员将与您联系核实。"
         "如需评价，请回复数字：1 满意，2 基本满意，3 不满意。",
