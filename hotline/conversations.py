@@ -195,7 +195,7 @@ def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) 
             if ticket is None or ticket.state == TicketState.CLOSED:
                 # Closed since: nobody would read a note, so the text is an appeal of its own.
                 conversation.state = "closed"
-            elif not _emergency(text):
+            elif not _emergency(text) and _about(ticket, text):
                 return follow_up(session, conversation, sms, at)
     return new_ticket(session, sms, phone, key, at)
 
@@ -247,14 +247,17 @@ def new_ticket(
         at=at,
     )
     ticket = result.ticket
-    follow_up_open = key is not None and ticket.triage_outcome == TriageOutcome.DISPATCH
+    # What a reply would add to: the new ticket, or the open one a repeat was merged into.
+    joins = ticket if ticket.triage_outcome == TriageOutcome.DISPATCH else None
+    if ticket.triage_outcome == TriageOutcome.MERGE and result.parent is not None:
+        joins = result.parent
+    follow_up_open = key is not None and joins is not None
     reply = SmsReply(
         intake_reply(session, result, follow_up_open), f"ticket_{ticket.triage_outcome}", ticket
     )
-    if follow_up_open:
-        assert key is not None
+    if key is not None and joins is not None:
         open_conversation(
-            session, key, FOLLOW_UP, ticket, until=at + window(), data={"number": ticket.number}
+            session, key, FOLLOW_UP, joins, until=at + window(), data={"number": joins.number}
         )
     return reply
 
@@ -263,6 +266,8 @@ def intake_reply(session: DbSession, result: IntakeResult, follow_up_open: bool 
     """The answer to a new appeal; it invites a follow-up only when a reply would join it."""
     ticket = result.ticket
     outcome = TriageOutcome(ticket.triage_outcome)
+    minutes = int(window().total_seconds() // 60)
+    invitation = f"{minutes}分钟内回复本号码可补充说明。" if follow_up_open else ""
     if outcome is TriageOutcome.EMERGENCY:
         service = result.triage.service or EMERGENCY_NUMBERS
         return (
@@ -277,16 +282,14 @@ def intake_reply(session: DbSession, result: IntakeResult, follow_up_open: bool 
     if outcome is TriageOutcome.MERGE:
         parent = session.get(Ticket, ticket.parent_id) if ticket.parent_id else None
         number = parent.number if parent is not None else ticket.number
-        return f"【12345】您反映的问题已并入工单 {number}，我们将一并办理。"
+        return f"【12345】您反映的问题已并入工单 {number}，我们将一并办理。{invitation}"
     if outcome is TriageOutcome.ANSWER:
         return f"【12345】工单号 {ticket.number}。{ticket.reply_text or ''}".rstrip()
-    minutes = int(window().total_seconds() // 60)
     if ticket.handle_due_at is not None:
         mark = provisional_mark(ticket, ticket.handle_due_at)
         promise = f"我们将在{local_time(ticket.handle_due_at)}{mark}前答复。"
     else:
         promise = "我们将尽快转交承办单位办理。"
-    invitation = f"{minutes}分钟内回复本号码可补充说明。" if follow_up_open else ""
     return f"【12345】您的诉求已受理，工单号 {ticket.number}。{promise}{invitation}"
 
 
@@ -345,19 +348,29 @@ def answer_survey(
     return SmsReply(text, "survey" if recorded else "survey_note", ticket, {"answer": satisfaction})
 
 
+def _about(ticket: Ticket, text: str) -> bool:
+    """Whether a text sent inside an exchange about the ticket (its follow-up window, its
+    callback survey) speaks of the ticket's problem: the words a repeat of it would share, or no
+    matter of its own, or one in the same branch of the matter tree ("物业电话一直打不通" after a
+    lift complaint). "楼下烧烤店油烟很大" after a lift complaint is an appeal of its own."""
+    shared = similarity(text_features(text), text_features(citizens_words(ticket.text)))
+    if shared >= SAME_CALLER_SIMILARITY or ticket.matter_code is None:
+        return True
+    context = routing_context()
+    matter = context.classifier.classify(text).matter_code
+    if matter is None or matter == ticket.matter_code:
+        return True
+    tree = context.matters
+    if matter not in tree or ticket.matter_code not in tree:
+        return False
+    return tree.ancestors(matter)[-1] == tree.ancestors(ticket.matter_code)[-1]
+
+
 def _about_the_surveyed_ticket(session: DbSession, survey: Conversation, text: str) -> bool:
     """Whether a worded reply to the survey speaks of the surveyed problem ("电梯还是坏的，根本
-    没修好", "谢谢，已经修好了"): no emergency, which is transferred, and either the words a
-    repeat of it would share or no other matter than the ticket's (a reply to a survey is about
-    its ticket unless it names something else: "另外我家楼下的路灯也坏了" is a new appeal)."""
+    没修好", "谢谢，已经修好了"); an emergency never is: it is transferred."""
     ticket = session.get(Ticket, survey.ticket_id)
-    if ticket is None or _emergency(text):
-        return False
-    shared = similarity(text_features(text), text_features(citizens_words(ticket.text)))
-    if shared >= SAME_CALLER_SIMILARITY:
-        return True
-    matter = routing_context().classifier.classify(text).matter_code
-    return matter is None or matter == ticket.matter_code
+    return ticket is not None and not _emergency(text) and _about(ticket, text)
 
 
 def _survey_note(

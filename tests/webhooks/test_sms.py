@@ -165,6 +165,45 @@ def test_a_second_sms_within_the_window_joins_the_first_ticket(twilio_app: Flask
     assert [note.payload["text"] for note in notes] == ["具体位置在3号楼东侧。"]
 
 
+def test_another_matter_texted_within_the_window_is_an_appeal_of_its_own(
+    twilio_app: Flask,
+) -> None:
+    client = twilio_app.test_client()
+    post_signed(client, PATH, sms())
+    first = ticket_for(sms()["MessageSid"])
+    fumes = "另外楼下那家烧烤店油烟太大了，天天熏得开不了窗"
+    post_signed(client, PATH, sms(sid="SM" + "2" * 32, body=fumes))
+    second = ticket_for("SM" + "2" * 32)
+    assert second.id != first.id and second.text == fumes
+    notes = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == first.id, TicketEvent.action == "note")
+    ).all()
+    assert notes == []
+
+
+def _close_windows() -> None:
+    for conversation in db.session.scalars(select(Conversation)):
+        conversation.open_until = utcnow() - timedelta(minutes=1)
+    db.session.flush()
+
+
+def test_a_repeat_merged_by_sms_opens_the_window_on_the_ticket_it_joined(
+    twilio_app: Flask,
+) -> None:
+    client = twilio_app.test_client()
+    post_signed(client, PATH, sms())
+    first = ticket_for(sms()["MessageSid"])
+    _close_windows()
+    again = post_signed(client, PATH, sms(sid="SM" + "2" * 32, body="小区门口的路灯还是坏的"))
+    assert ticket_for("SM" + "2" * 32).parent_id == first.id
+    assert "分钟内回复本号码可补充说明" in reply_text(again)
+    post_signed(client, PATH, sms(sid="SM" + "3" * 32, body="具体是3号楼东侧那盏"))
+    notes = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == first.id, TicketEvent.action == "note")
+    ).all()
+    assert [note.payload["text"] for note in notes] == ["具体是3号楼东侧那盏"]
+
+
 @pytest.mark.parametrize("empty", ["", "   ", "\x07\x08"])
 def test_an_empty_text_within_the_window_gets_a_reply_and_adds_no_note(
     twilio_app: Flask, empty: str
@@ -238,9 +277,7 @@ def test_a_whatsapp_sender_is_stored_as_the_number_behind_it(twilio_app: Flask) 
 def test_an_sms_after_the_window_closed_is_a_new_appeal(twilio_app: Flask) -> None:
     client = twilio_app.test_client()
     post_signed(client, PATH, sms())
-    for conversation in db.session.scalars(select(Conversation)):
-        conversation.open_until = utcnow() - timedelta(minutes=1)
-    db.session.flush()
+    _close_windows()
     later = "我想咨询一下新生儿医保怎么办理，需要准备哪些材料？"
     post_signed(client, PATH, sms(sid="SM" + "3" * 32, body=later))
     assert ticket_for("SM" + "3" * 32).text == later
