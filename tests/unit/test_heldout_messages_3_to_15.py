@@ -1,4 +1,4 @@
-"""The third to fourteenth held-out sets, each written after every triage change before it and
+"""The third to fifteenth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -330,6 +330,39 @@ the emergency examples, one changed outcome: set 8's lift with a child short of 
 convention (decisions.priority): the earlier single labels for a crash with someone hurt are
 split, nine 120 (sets 2, 10 to 13 and the real messages) against nine 122 (sets 3, 8 and 9), and
 the emergency examples list both services, so no majority asks to turn the rule round.
+
+tests/data/heldout_messages_15.jsonl, written in a later session by a writer who saw no rule:
+service-hall counter notes (窗口登记：…), web-portal forms (标题：… 内容：…) and regional Chinese
+(Northeastern, Sichuanese, Cantonese-influenced, Shanghainese); on arrival:
+
+    emergency to the right service   26/30   a collapsed house with someone under it (下头…压着
+                                             人, 喊救命 alone read, 110); a car stalled in a
+                                             flooded tunnel (淹到车窗了！…门推不开, 救命 alone,
+                                             110); a man of 72 with heart disease 困于…电梯内
+                                             (dispatched); a taxi that 撞咗 a motorbike, both
+                                             still in the road, in Cantonese (dispatched)
+    referral to the right route      24/24
+    not accepted                     10/16   which hotpot restaurant is good, shares to be
+                                             predicted, a foreign impeachment, 闲得慌…唠唠嗑, who
+                                             wins the US election (Cantonese), the WeChat of a
+                                             woman who took the caller's cat (the model: 110)
+    dispatched                       48/50   parking outside a 劳动仲裁院 (arbitration), a toilet
+                                             by the 纪委 office building (discipline)
+
+Its revision: 120/120 (30, 24, 16, 50). Someone trapped in a lift (困于…电梯内 now read too) with
+a heart condition or asthma goes to 119, as one short of breath does; a heart attack under way
+stays with 120, and a plain entrapment stays dispatched (the labels are split: sets 3, 4, 5 and
+13 say 119, the real messages and the emergency examples mostly dispatch). Under a collapse,
+下头 / 里头 / 里厢 and 压着人 join the wider lexicon (119); water at the car windows, then doors
+that will not open after an exclamation mark, is the flooded car (119); 撞咗 is a crash's sign and
+啱啱 says it is now (122). 闲得慌 is idleness beside 无聊; which restaurant is good, shares
+predicted by the staff, a foreign election's or impeachment's progress and result, and a private
+person's WeChat or phone looked up for the caller (not when anyone cheated, owes, stole, hurt or
+is missing, nor of a courier, shop, landlord or official) are refused. An arbitration commission's
+door and the 纪委's office building join the places masked from every legal route. Of the 11,573
+other texts of tests/data and the emergency examples, one changed outcome (twice, in
+emergency_wording and the emergency examples): set 12's "老楼塌了半边 底下好像压着人 能听见有人
+喊救命", 110 → 119, a service its label lists (119, 120). Left alone: nothing of the set.
 """
 
 from __future__ import annotations
@@ -354,6 +387,7 @@ FLOORS = {
     12: {"emergency": 30, "referral": 24, "not_accepted": 15, "dispatch": 50},
     13: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
     14: {"emergency": 28, "referral": 24, "not_accepted": 16, "dispatch": 50},
+    15: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
 }
 
 
