@@ -55,7 +55,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "HOTLINE_DUPLICATE_WINDOW_DAYS": "days within which a repeat appeal is a duplicate (7)",
     "HOTLINE_PERSONAL_MATTER_ROOTS": "comma-separated matter codes whose appeals are each a"
     " person's own claim (wages, pensions, allowances): a neighbour's is never merged into"
-    f" another's (default {','.join(DEMO_PERSONAL_MATTER_ROOTS)})",
+    f" another's (default {','.join(DEMO_PERSONAL_MATTER_ROOTS)}; `none` for none)",
     "HOTLINE_SMS_CONVERSATION_MINUTES": "minutes an SMS reply joins the caller's new ticket (30)",
     "HOTLINE_AGENT_NUMBER": "number the voice menu dials for an agent (unset: Twilio queue)",
     "HOTLINE_QUEUE_MAX_WAIT_SECONDS": "seconds a caller holds for an agent before a message (120)",
@@ -168,7 +168,9 @@ def _time_of_day(name: str, raw: str) -> time:
 
 
 def _code_list(raw: str | None, default: tuple[str, ...]) -> list[str]:
-    """Comma-separated codes; unset or empty means the default."""
+    """Comma-separated codes; unset or empty means the default, `none` means none."""
+    if (raw or "").strip().lower() == "none":
+        return []
     codes = [part.strip() for part in (raw or "").split(",") if part.strip()]
     return codes or list(default)
 

@@ -186,7 +186,7 @@ def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) 
             answer = SURVEY_ANSWERS.get(compact.rstrip("。.!！"))
             if answer is not None:
                 return answer_survey(session, conversation, answer, sms, at)
-            if _about_the_surveyed_ticket(session, conversation, text):
+            if _comments_on_the_survey(session, conversation, text):
                 return survey_comment(session, conversation, text, at)
             # Anything else is a message in its own right: a follow-up or a new appeal.
             conversation = _follow_up_behind(session, key, at, conversation)
@@ -247,9 +247,12 @@ def new_ticket(
         at=at,
     )
     ticket = result.ticket
-    # What a reply would add to: the new ticket, or the open one a repeat was merged into.
+    # What a reply would add to: the new ticket, or the open one a repeat was merged into,
+    # unless the repeat is a 举报 or confidential: its requester's notes would be read on
+    # another's ticket by everyone who works on it.
     joins = ticket if ticket.triage_outcome == TriageOutcome.DISPATCH else None
-    if ticket.triage_outcome == TriageOutcome.MERGE and result.parent is not None:
+    merged = ticket.triage_outcome == TriageOutcome.MERGE and result.parent is not None
+    if merged and not ticket.hidden_from_everyone:
         joins = result.parent
     follow_up_open = key is not None and joins is not None
     reply = SmsReply(
@@ -366,11 +369,20 @@ def _about(ticket: Ticket, text: str) -> bool:
     return tree.ancestors(matter)[-1] == tree.ancestors(ticket.matter_code)[-1]
 
 
-def _about_the_surveyed_ticket(session: DbSession, survey: Conversation, text: str) -> bool:
-    """Whether a worded reply to the survey speaks of the surveyed problem ("电梯还是坏的，根本
-    没修好", "谢谢，已经修好了"); an emergency never is: it is transferred."""
+def _comments_on_the_survey(session: DbSession, survey: Conversation, text: str) -> bool:
+    """Whether a worded reply to the survey is the requester's view of the surveyed result
+    ("电梯还是坏的，根本没修好"): only while the survey is still waiting for its answer (the ticket
+    under review), only about that very problem (the words a repeat of it would share, or its
+    own leaf matter), and never an emergency. Anything else is an appeal of its own: a comment
+    is read by the agent who calls back, and nobody else."""
     ticket = session.get(Ticket, survey.ticket_id)
-    return ticket is not None and not _emergency(text) and _about(ticket, text)
+    if ticket is None or ticket.state != TicketState.REVIEWED or _emergency(text):
+        return False
+    shared = similarity(text_features(text), text_features(citizens_words(ticket.text)))
+    if shared >= SAME_CALLER_SIMILARITY:
+        return True
+    matter = routing_context().classifier.classify(text).matter_code
+    return matter is not None and matter == ticket.matter_code
 
 
 def _survey_note(

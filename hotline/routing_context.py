@@ -188,11 +188,15 @@ def catalogue_model(
 
 
 def personal_matters(app: Flask, matters: CodeTree) -> frozenset[str]:
-    """The matters under PERSONAL_MATTER_ROOTS (codes the tree does not hold are ignored)."""
-    roots = [code for code in app.config["PERSONAL_MATTER_ROOTS"] if code in matters]
-    return frozenset(
-        code for code in matters if any(matters.descends_from(code, root) for root in roots)
-    )
+    """The matters under PERSONAL_MATTER_ROOTS; a root the matter tree does not hold (another
+    city's tree, a typo) is logged and ignored."""
+    roots = app.config["PERSONAL_MATTER_ROOTS"]
+    if unknown := [code for code in roots if code not in matters]:
+        app.logger.warning(
+            "HOTLINE_PERSONAL_MATTER_ROOTS names matters the catalogue does not hold, ignored: %s",
+            ", ".join(unknown),
+        )
+    return matters.under(roots)
 
 
 def legal_route_matters(app: Flask, matters: CodeTree, rules: TriageRules) -> dict[str, str | None]:

@@ -56,27 +56,33 @@ def _survey(session: DbSession, ticket: Ticket, message: OutboxMessage) -> str |
         return "工单已办结，不再发送回访短信"
     if state is not TicketState.REVIEWED:
         return "工单已重办，回到承办单位，不再发送回访短信"
-    latest = session.scalar(
-        select(func.max(TicketEvent.seq)).where(
-            TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.REVIEW.value
-        )
-    )
+    latest = _latest_review(session, ticket)
     seq = _seq(message.idempotency_key)
     if seq is not None and latest is not None and seq < latest:
         return "已有更新一轮的回访短信，本条作废"
     return None
 
 
-def _merged_result(session: DbSession, ticket: Ticket) -> str | None:
+def _latest_review(session: DbSession, ticket: Ticket) -> int | None:
+    return session.scalar(
+        select(func.max(TicketEvent.seq)).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.REVIEW.value
+        )
+    )
+
+
+def _merged_result(session: DbSession, ticket: Ticket, message: OutboxMessage) -> str | None:
     parent = session.get(Ticket, ticket.parent_id) if ticket.parent_id else None
     if parent is None:
         return "诉求已拆出单独办理，不再告知合并办理结果"
-    if TicketState(parent.state) not in (
-        TicketState.REVIEWED,
-        TicketState.RATED,
-        TicketState.CLOSED,
-    ):
+    if parent.number != (message.payload or {}).get("parent"):
+        return f"诉求已改并入工单 {parent.number}，本条作废"
+    if TicketState(parent.state) not in _ANSWERED_STATES:
         return "合并办理的工单已重办或退回，答复尚未定论"
+    # The key ends with the seq of the parent's review that wrote it.
+    seq, latest = _seq(message.idempotency_key), _latest_review(session, parent)
+    if seq is not None and latest is not None and seq < latest:
+        return "已有更新一轮的办理结果告知，本条作废"
     return None
 
 
@@ -144,7 +150,7 @@ def stale_reason(
         if payload.get("template") == "extension_approved":
             return _extension(ticket, payload)
         if payload.get("template") == "merged_result":
-            return _merged_result(session, ticket)
+            return _merged_result(session, ticket, message)
         return None
     if message.kind == "notify_unit":
         return _notice(ticket, payload)

@@ -12,8 +12,8 @@ from sqlalchemy import exists, select
 from hotline.domain import current_domain
 from hotline.extensions import DbSession
 from hotline.lifecycle.clocks import provisional_mark
-from hotline.models import Ticket
-from routing.workflow import STATE_LABELS, TicketState
+from hotline.models import Ticket, TicketEvent
+from routing.workflow import STATE_LABELS, Action, TicketState
 
 
 def local_time(moment: datetime) -> str:
@@ -21,18 +21,32 @@ def local_time(moment: datetime) -> str:
 
 
 def callers_ticket(session: DbSession, number: str, key: str | None) -> Ticket | None:
-    """The ticket `number` when the caller (phone key) may learn of it: they raised it, or
-    an appeal of theirs was merged into it (the merge reply named it). Else None, as for a
-    number that does not exist."""
+    """The ticket `number` when the caller (phone key) may learn of it: they raised it, or an
+    appeal of theirs was a repeat of it (the merge reply named it), even one that has since
+    moved on with it into another ticket. Else None, as for a number that does not exist."""
     ticket = session.scalars(select(Ticket).where(Ticket.number == number)).first()
     if ticket is None or key is None:
         return None
     if ticket.requester_phone_key == key:
         return ticket
-    theirs_joined = session.scalar(
-        select(exists().where(Ticket.parent_id == ticket.id, Ticket.requester_phone_key == key))
+    # Every repeat ever linked to the ticket: its own merges, and those that came with a
+    # ticket merged into it; a ticket merged away keeps the links it had.
+    linked = [
+        payload.get("ticket_id")
+        for payload in session.scalars(
+            select(TicketEvent.payload).where(
+                TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.LINK.value
+            )
+        )
+        if isinstance(payload, dict)
+    ]
+    ids = [value for value in linked if isinstance(value, int)]
+    if not ids:
+        return None
+    theirs = session.scalar(
+        select(exists().where(Ticket.id.in_(ids), Ticket.requester_phone_key == key))
     )
-    return ticket if theirs_joined else None
+    return ticket if theirs else None
 
 
 def status_text(session: DbSession, ticket: Ticket, say_number: Callable[[str], str]) -> str:

@@ -141,6 +141,12 @@ class CodeTree:
     def roots(self) -> tuple[str, ...]:
         return tuple(code for code, parent in self._parents.items() if parent is None)
 
+    def under(self, roots: Iterable[str]) -> frozenset[str]:
+        """Every code that descends from one of `roots` (itself included); a root the tree does
+        not hold is no root."""
+        held = {root for root in roots if root in self}
+        return frozenset(code for code in self if held & set(self.ancestors(code)))
+
     def descends_from(self, code: str, ancestor: str) -> bool:
         """True when `ancestor` is on the chain of `code` (a node descends from itself)."""
         self._require(ancestor)

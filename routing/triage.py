@@ -681,11 +681,12 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 # How much of the shorter text must be shared: a caller's own repeat, or a neighbour's telling
-# of the same problem (which shares the place's name, so it must share more of the rest).
+# of the same problem in their own words (the same place and matter must agree as well).
 SAME_CALLER_SIMILARITY = 0.5
 SAME_PLACE_SIMILARITY = 0.45
-# A closed ticket is repeated only by the same facts told again (DOMAIN: not accepted); "5栋电梯
-# 又坏了，昨天刚修好" shares much of the first report and is a new occurrence, to be accepted.
+# A closed ticket is repeated only by the same facts told again (DOMAIN: not accepted), each
+# text holding this share of the other; "5栋电梯又坏了，昨天刚修好" shares much of the first
+# report and is a new occurrence, to be accepted.
 CLOSED_SIMILARITY = 0.8
 
 
@@ -769,10 +770,14 @@ def find_duplicate(
             continue
         if ground == "same_requester" and areas_apart(areas, area_code, candidate.area_code):
             continue
-        score = similarity(words, text_features(candidate.text))
+        theirs = text_features(candidate.text)
+        score = similarity(words, theirs)
         threshold = SAME_CALLER_SIMILARITY if ground == "same_requester" else SAME_PLACE_SIMILARITY
         if not candidate.open:
+            # The same facts told again: each text holds most of the other. "5栋电梯坏了" is
+            # contained whole in "5栋电梯又坏了，昨天刚修好", which is still a new breakdown.
             threshold = CLOSED_SIMILARITY
+            score = min(score, len(words & theirs) / max(len(words), len(theirs), 1))
         if score < threshold or different_places(text, candidate.text):
             continue
         who = "同一诉求人" if ground == "same_requester" else "同一地点"

@@ -71,8 +71,9 @@ DECIDERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM}
 UNIT = frozenset({Role.UNIT})
 
 # (states the action is legal in, roles that may take it). A closed ticket is archived: only a
-# repeat contact (link) or a note joins it. Reopening follows an unsatisfied callback, before
-# closing (`must_reopen`); a ticket closed after a satisfied callback or a write-off stays closed.
+# repeat contact (link) or a note joins it, and a repeat closed into another may be split off.
+# Reopening follows an unsatisfied callback, before closing (`must_reopen`); a ticket closed
+# after a satisfied callback or a write-off stays closed.
 RULES: dict[Action, tuple[frozenset[TicketState], frozenset[Role]]] = {
     Action.ANSWER: (frozenset({S.PENDING_DISPATCH}), DISPATCHERS),
     Action.DISPATCH: (frozenset({S.PENDING_DISPATCH}), DISPATCHERS),

@@ -495,3 +495,26 @@ def test_twilio_may_send_from_a_short_code_or_an_alphanumeric_sender_id(
 def test_an_agent_number_must_still_be_a_phone_number(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"HOTLINE_AGENT_NUMBER must be an E\.164"):
         build_config(str(tmp_path), environ={"HOTLINE_AGENT_NUMBER": "HOTLINE"})
+
+
+# The demo catalogue's personal matters, written out: a change to the default is a decision.
+DEMO_ROOTS = [
+    "04.02", "05", "06", "09.01", "10.02", "11.01", "11.03", "11.04", "14.01", "14.03", "17.01",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "roots"),
+    [
+        (None, DEMO_ROOTS),
+        ("", DEMO_ROOTS),
+        (" A05 , A06.01 ", ["A05", "A06.01"]),
+        ("none", []),
+        ("NONE", []),
+    ],
+)  # fmt: skip
+def test_the_personal_matter_roots_are_the_demos_a_citys_own_or_none(
+    tmp_path: Path, value: str | None, roots: list[str]
+) -> None:
+    environ = {} if value is None else {"HOTLINE_PERSONAL_MATTER_ROOTS": value}
+    assert build_config(str(tmp_path), environ=environ)["PERSONAL_MATTER_ROOTS"] == roots

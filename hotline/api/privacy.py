@@ -16,7 +16,7 @@ from routing.glossary import AppealType
 
 def hidden_from_everyone(ticket: Ticket) -> bool:
     """举报 and tickets the requester asked to keep confidential: the centre relays contact."""
-    return ticket.confidential or ticket.appeal_type == AppealType.REPORT
+    return ticket.hidden_from_everyone
 
 
 def not_hidden() -> ColumnElement[bool]:

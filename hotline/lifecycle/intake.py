@@ -16,6 +16,7 @@ from hotline.lifecycle.errors import DomainError
 from hotline.lifecycle.notes import add_note
 from hotline.lifecycle.record import allocate, begin, record
 from hotline.models import Requester, Ticket
+from hotline.models.ticket import CLOCKS
 from routing.glossary import TriageOutcome
 from routing.workflow import (
     OPEN_STATES,
@@ -239,7 +240,7 @@ def link(
     begin(parent, Action.LINK, actor)
     parent.repeat_count = (parent.repeat_count or 0) + 1
     payload: dict[str, Any] = {"ticket_id": child.id, "number": child.number, "merged": merged}
-    if not child.confidential:
+    if not child.hidden_from_everyone:
         payload["text"] = child.text
     if child.urgency != parent.urgency:
         payload["urgency"] = child.urgency
@@ -331,46 +332,58 @@ def split(
 ) -> Ticket:
     """拆单: a repeat that intake or a dispatcher closed into another ticket (merged into it, or
     refused as the same facts as it) is an appeal of its own after all: it goes back to the
-    dispatch queue, no longer counted as a repeat of that ticket, whose log says so."""
+    dispatch queue as if never dispatched (a ticket merged by hand after its dispatch leaves its
+    unit, clocks and assignments behind, recorded in the event), no longer counted as a repeat
+    of that ticket, whose log says so."""
+    repeat_of = ticket.parent_id or ticket.linked_ticket_id
+    other = session.get(Ticket, repeat_of) if repeat_of is not None else None
     session.flush()  # what this transaction changed is kept; the lock reads the rest afresh
-    session.refresh(ticket, with_for_update=True)
+    # Both locked in id order, as a merge locks them, so that the two never wait on each other.
+    for locked in sorted((t for t in (ticket, other) if t is not None), key=lambda t: t.id):
+        session.refresh(locked, with_for_update=True)
     from_state = begin(ticket, Action.SPLIT, actor)
+    if (ticket.parent_id or ticket.linked_ticket_id) != repeat_of:
+        raise DomainError("concurrent_change", "工单刚被他人并单或拆单，请刷新后重试")
     if not reason.strip():
         raise DomainError("reason_required", "拆单必须说明理由")
-    repeat_of = ticket.parent_id or ticket.linked_ticket_id
     repeated = ticket.triage_outcome == TriageOutcome.MERGE or (
         ticket.triage_outcome == TriageOutcome.NOT_ACCEPTED and ticket.linked_ticket_id
     )
-    if not repeated or repeat_of is None:
+    if not repeated or other is None:
         raise DomainError("not_a_repeat", "只有并单或作为重复件不予受理的工单可以拆单")
-    # Locked too: an intake merging another repeat into it counts on its repeat_count.
-    other = session.get(Ticket, repeat_of, with_for_update=True, populate_existing=True)
     at = at or utcnow()
-    number = other.number if other is not None else None
+    payload: dict[str, Any] = {"from": other.number, "reason": reason.strip()}
+    if ticket.lead_unit_code is not None:
+        payload["left_unit"] = ticket.lead_unit_code
     ticket.state = TicketState.PENDING_DISPATCH
     ticket.triage_outcome = TriageOutcome.DISPATCH
-    ticket.triage_reason = f"拆单：原为工单{number}的重复件，理由：{reason.strip()}"
+    ticket.triage_reason = f"拆单：原为工单{other.number}的重复件，理由：{reason.strip()}"
     ticket.parent_id = None
     ticket.linked_ticket_id = None
     ticket.closed_at = None
-    record(
+    # As before any dispatch: no unit holds it, and no clock runs until a dispatcher sends it.
+    ticket.lead_unit_code = None
+    ticket.dispatched_at = None
+    ticket.next_due_at = None
+    for clock in CLOCKS:
+        for column in ("due_at", "met_at", "breached_at"):
+            setattr(ticket, f"{clock}_{column}", None)
+    ticket.due_provisional = False
+    ticket.extension_state = "none"
+    ticket.extension_days = None
+    ticket.extension_reason = None
+    ticket.state_before_return = None
+    for assignment in ticket.assignments:
+        assignment.active = False
+    record(session, ticket, Action.SPLIT, actor, at, from_state, payload)
+    # Counted as a repeat when it was linked (accept or merge): no longer one.
+    other.repeat_count = max(0, (other.repeat_count or 0) - 1)
+    add_note(
         session,
-        ticket,
-        Action.SPLIT,
+        other,
         actor,
-        at,
-        from_state,
-        {"from": number, "reason": reason.strip()},
+        f"工单{ticket.number}已拆出单独办理，不再作为本工单的重复件：{reason.strip()}",
+        at=at,
+        payload={"split": ticket.number},
     )
-    if other is not None:
-        # Counted as a repeat when it was linked (accept): no longer one.
-        other.repeat_count = max(0, (other.repeat_count or 0) - 1)
-        add_note(
-            session,
-            other,
-            actor,
-            f"工单{ticket.number}已拆出单独办理，不再作为本工单的重复件：{reason.strip()}",
-            at=at,
-            payload={"split": ticket.number},
-        )
     return ticket

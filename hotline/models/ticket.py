@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.extensions import db
 from hotline.models.types import AwareDateTime, JSONDocument
+from routing.glossary import AppealType
 
 CLOCKS = ("sign", "contact", "handle", "callback")
 
@@ -128,6 +129,12 @@ class Ticket(db.Model):  # type: ignore[name-defined,misc]
     @property
     def assist_unit_codes(self) -> list[str]:
         return [a.unit_code for a in self.assignments if a.role == "assist" and a.active]
+
+    @property
+    def hidden_from_everyone(self) -> bool:
+        """举报 and appeals the requester asked to keep confidential: nobody outside the centre
+        reads what the requester said (the centre relays contact)."""
+        return self.confidential or self.appeal_type == AppealType.REPORT
 
 
 class TicketAssignment(db.Model):  # type: ignore[name-defined,misc]

@@ -248,7 +248,8 @@ def public_request(
     # The exact place is published only where the citizen posted it to this public API; a
     # phone, SMS or counter appeal's address is often the caller's home: its area only.
     exact_place = withheld is None and ticket.channel == Channel.OPEN311
-    service_code = ticket.matter_code
+    # The public walking the numbers must not learn what kind of request each was either.
+    service_code = None if public_only else ticket.matter_code
     fact = facts.get(ticket.id) or {}
     extra = fact.get("open311") or {}
     # A request posted without a description is published without one: the words triage

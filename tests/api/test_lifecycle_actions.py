@@ -395,6 +395,23 @@ def test_a_repeat_merged_at_intake_is_split_off_and_dispatched_on_its_own(
     assert again.status_code == 409
 
 
+def test_a_ticket_merged_by_hand_after_its_dispatch_is_split_off_undispatched(
+    client: Any, dispatcher: Any, district: Any, no_catalogue: None
+) -> None:
+    target = create(client)
+    folded = create(client, text="公园健身器材损坏无人维修", requester=None)
+    assert folded["state"] == "dispatched"
+    body = {"into": target["number"], "override": True, "reason": "诉求人确认是同一问题"}
+    ok(act(dispatcher, folded, "merge", body))
+    split = ok(act(dispatcher, folded, "split", {"reason": "核实后不是同一问题"}))
+    assert split["state"] == "pending_dispatch"
+    assert split["lead_unit"] is None and split["assist_units"] == []
+    assert all(clock["due_at"] is None for clock in split["clocks"].values())
+    assert split["events"][-1]["payload"]["left_unit"] == folded["lead_unit"]
+    # The unit it had left does not hold it any more.
+    assert district.get(f"/api/v1/tickets/{folded['id']}").status_code == 404
+
+
 def test_only_a_repeat_can_be_split(client: Any, dispatcher: Any, no_catalogue: None) -> None:
     answered = pending(client)
     ok(act(dispatcher, answered, "answer", {"text": "已电话解答"}))

@@ -229,3 +229,17 @@ def test_the_answer_told_to_a_merged_neighbour_is_cancelled_when_the_ticket_is_r
     assert deliver(told.id) == "cancelled"
     assert "重办" in (told.last_error or "")
     assert sent == []
+
+
+def test_only_the_latest_rounds_answer_is_told_to_a_merged_neighbour(
+    app: Flask, sent: list[str]
+) -> None:
+    ticket, merged = _with_a_neighbours_repeat()
+    _review_and_call_back(ticket, day=2)
+    _redo(ticket, day=3)
+    lifecycle.review(db.session, ticket, DISPATCHER, approve=True, at=MONDAY + timedelta(days=4))
+    older, newer = _rows(merged, "merged_result:")
+    assert deliver(older.id) == "cancelled"
+    assert "更新一轮" in (older.last_error or "")
+    assert deliver(newer.id) == "sent"
+    assert sent == [NEIGHBOUR]

@@ -94,14 +94,7 @@ def merged(pair: dict[str, object]) -> bool:
 
 @cache
 def personal_matters() -> frozenset[str]:
-    tree = matter_tree()
-    return frozenset(
-        code
-        for code in tree
-        if any(
-            root in tree and tree.descends_from(code, root) for root in DEMO_PERSONAL_MATTER_ROOTS
-        )
-    )
+    return matter_tree().under(DEMO_PERSONAL_MATTER_ROOTS)
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

@@ -35,6 +35,12 @@ def test_ancestors_run_from_the_node_itself_up_to_the_root() -> None:
     assert matter_tree().ancestors("010101") == ("010101", "0101", "01")
 
 
+def test_the_codes_under_some_roots_include_the_roots_and_ignore_unknown_ones() -> None:
+    tree = matter_tree()
+    assert tree.under(["0101", "02", "99"]) == {"0101", "010101", "010102", "02"}
+    assert tree.under([]) == frozenset()
+
+
 def test_a_root_has_depth_zero_and_no_parent() -> None:
     tree = matter_tree()
     assert tree.depth("01") == 0

@@ -438,6 +438,9 @@ def test_the_same_callers_new_occurrence_after_closing_is_a_new_appeal() -> None
     assert find_duplicate(again, "13800001111", None, None, NOW, closed, WEEK) is None
     still_open = [candidate(1, ELEVATOR, phone="13800001111")]
     assert find_duplicate(again, "13800001111", None, None, NOW, still_open, WEEK) is not None
+    # However short the first report, which the new one then holds whole.
+    short = [candidate(1, "阳光花园3号楼电梯坏了", phone="13800001111", open=False)]
+    assert find_duplicate(again, "13800001111", None, None, NOW, short, WEEK) is None
 
 
 WAGES = "我在工地干了三个月活，老板一直拖欠工资不给，找了好几次都不给"

@@ -16,7 +16,7 @@ from hotline.extensions import db
 from hotline.models import Conversation, InboundMessage, Requester, Ticket, TicketEvent
 from hotline.phones import phone_key
 from routing.workflow import TicketState
-from tests.factories import DISPATCHER, LEAD, accepted, dispatched
+from tests.factories import AGENT, DISPATCHER, LEAD, accepted, dispatched
 from tests.twilio_support import ACCOUNT_SID, post_signed, sign
 
 PATH = "/webhooks/twilio/sms"
@@ -175,6 +175,24 @@ def test_another_matter_texted_within_the_window_is_an_appeal_of_its_own(
     post_signed(client, PATH, sms(sid="SM" + "2" * 32, body=fumes))
     second = ticket_for("SM" + "2" * 32)
     assert second.id != first.id and second.text == fumes
+    notes = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == first.id, TicketEvent.action == "note")
+    ).all()
+    assert notes == []
+
+
+def test_a_confidential_repeat_merged_by_sms_opens_no_window_on_anothers_ticket(
+    twilio_app: Flask,
+) -> None:
+    client = twilio_app.test_client()
+    lamp = "翠苑社区门口的路灯坏了一个多月，晚上出行很不安全"
+    post_signed(client, PATH, sms(body=lamp, sender="+8613900139000"))
+    first = ticket_for(sms()["MessageSid"])
+    report = post_signed(client, PATH, sms(sid="SM" + "2" * 32, body=f"举报：{lamp}"))
+    repeat = ticket_for("SM" + "2" * 32)
+    assert repeat.parent_id == first.id and repeat.hidden_from_everyone
+    assert "分钟内回复本号码可补充说明" not in reply_text(report)
+    post_signed(client, PATH, sms(sid="SM" + "3" * 32, body="路灯是物业经理王建国故意弄坏的"))
     notes = db.session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == first.id, TicketEvent.action == "note")
     ).all()
@@ -382,13 +400,33 @@ def test_a_worded_survey_reply_about_the_problem_is_kept_for_the_callback_not_me
     assert conversation.state == "answered"
 
 
+@pytest.mark.parametrize(
+    "other",
+    [
+        APPEAL,
+        "小区物业乱收停车费，每个月多收两百块",  # the same branch of the tree, another matter
+        "我们楼的外墙瓷砖掉下来了，差点砸到人",
+        "楼上邻居天天半夜拖椅子",  # no matter at all
+    ],
+)
 def test_another_problem_texted_during_the_survey_is_an_appeal_of_its_own(
-    twilio_app: Flask,
+    twilio_app: Flask, other: str
 ) -> None:
     ticket = reviewed_ticket()
     open_survey(ticket)
     count = tickets_count()
-    post_signed(twilio_app.test_client(), PATH, sms(body=APPEAL))
+    post_signed(twilio_app.test_client(), PATH, sms(body=other))
+    assert tickets_count() == count + 1
+
+
+def test_a_worded_reply_after_the_callback_was_recorded_is_an_appeal_of_its_own(
+    twilio_app: Flask,
+) -> None:
+    ticket = reviewed_ticket()
+    open_survey(ticket)
+    lifecycle.callback(db.session, ticket, AGENT, reachable=False)
+    count = tickets_count()
+    post_signed(twilio_app.test_client(), PATH, sms(body="电梯还是坏的，根本没修好"))
     assert tickets_count() == count + 1
 
 
@@ -446,6 +484,20 @@ def test_a_requester_whose_appeal_was_merged_hears_of_the_ticket_handling_it(
         )
     )
     assert "未查到" in stranger
+
+
+def test_the_ticket_a_merge_reply_named_stays_answerable_after_it_is_merged_on(
+    twilio_app: Flask,
+) -> None:
+    target = dispatched(requester_phone_key=phone_key("+8613700137000"))
+    parent = dispatched(requester_phone_key=phone_key("+8613900139000"))
+    theirs = accepted(requester_phone_key=phone_key(SENDER))
+    lifecycle.merge(db.session, theirs, parent, DISPATCHER)
+    lifecycle.merge(db.session, parent, target, DISPATCHER)
+    response = post_signed(twilio_app.test_client(), PATH, sms(body=f"查询 {parent.number}"))
+    text = reply_text(response)
+    assert f"工单 {parent.number} 已并入工单 {target.number} 合并办理" in text
+    assert "已派单" in text
 
 
 @pytest.mark.parametrize("body", ["查询 abc", "查询", "CX12345", "查询：2026112"])
