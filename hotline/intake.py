@@ -361,6 +361,7 @@ def submit(
                 window,
                 areas=context.areas,
                 place_merges=place_merges,
+                matter_candidates=[code for code, _ in classification.candidates],
             )
             if rows
             else None

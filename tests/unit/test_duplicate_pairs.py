@@ -35,6 +35,11 @@ above: 29 of 80 repeats found, 1 near miss merged (a lift being installed: its b
 then its cost sharing, both under 加装电梯). Of the 51 missed, 37 get another matter than their
 first report or none (23 none: "风华园7号楼电悌的事咋还没人来修").
 
+Then, chosen on all three sets (so measured by none of them): the same caller's open ticket
+under a matter the classifier weighed for the new appeal (among its candidates, not its pick)
+is repeated when containment reaches 0.6: 38 → 40, 43 → 44 and 29 → 31 found, near misses
+unchanged (1, 0, 1).
+
 Here the same check runs without a database: triage and the demo's classifier (built as the app
 builds it) give each text its outcome and matter, and `find_duplicate` compares them.
 """
@@ -57,9 +62,9 @@ WEEK = timedelta(days=7)
 AREA = "990102001001"
 # name: (repeats found at least, near misses merged at most)
 FLOORS = {
-    "duplicate_pairs_1.jsonl": (38, 1),
-    "duplicate_pairs_2.jsonl": (43, 0),
-    "duplicate_pairs_3.jsonl": (29, 1),
+    "duplicate_pairs_1.jsonl": (40, 1),
+    "duplicate_pairs_2.jsonl": (44, 0),
+    "duplicate_pairs_3.jsonl": (31, 1),
 }
 
 
@@ -85,11 +90,23 @@ def merged(pair: dict[str, object]) -> bool:
         open=True,
     )
     phone = "13900000001" if same_caller else "13900000002"
-    place_merges = matter(second) not in personal_matters()
     match = find_duplicate(
-        second, phone, AREA, matter(second), NOW, [earlier], WEEK, place_merges=place_merges
+        second,
+        phone,
+        AREA,
+        matter(second),
+        NOW,
+        [earlier],
+        WEEK,
+        place_merges=matter(second) not in personal_matters(),
+        matter_candidates=weighed(second),
     )
     return match is not None
+
+
+@cache
+def weighed(text: str) -> tuple[str, ...]:
+    return tuple(code for code, _ in classifiers()[1].classify(text).candidates)
 
 
 @cache

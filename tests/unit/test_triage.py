@@ -443,6 +443,19 @@ def test_the_same_callers_new_occurrence_after_closing_is_a_new_appeal() -> None
     assert find_duplicate(again, "13800001111", None, None, NOW, short, WEEK) is None
 
 
+def test_a_callers_ticket_under_a_matter_the_classifier_weighed_may_be_repeated() -> None:
+    # The repeat was classified as 04.01.01 food safety, its ticket as 13.02.03 catering.
+    first = "人民路好再来快餐的盒饭吃了全家腹泻，要求市场监管部门调查"
+    again = "好再来快餐盒饭吃坏肚子那个调查有结果了吗"
+    earlier = [candidate(1, first, phone="13800001111", matter="A13.02.03")]
+    args = (again, "13800001111", "3101", "A04.01.01", NOW, earlier, WEEK)
+    assert find_duplicate(*args) is None
+    assert find_duplicate(*args, matter_candidates=("A04.01.01", "A13.02.03")) is not None
+    # Not a neighbour's: only the caller's own ticket.
+    neighbour = (again, "13900002222", *args[2:])
+    assert find_duplicate(*neighbour, matter_candidates=("A04.01.01", "A13.02.03")) is None
+
+
 WAGES = "我在工地干了三个月活，老板一直拖欠工资不给，找了好几次都不给"
 
 
