@@ -351,19 +351,27 @@ def answer_survey(
     return SmsReply(text, "survey" if recorded else "survey_note", ticket, {"answer": satisfaction})
 
 
-def _about(ticket: Ticket, text: str) -> bool:
-    """Whether a text sent inside an exchange about the ticket (its follow-up window, its
-    callback survey) speaks of the ticket's problem: the words a repeat of it would share, or no
-    matter of its own, or one in the same branch of the matter tree ("物业电话一直打不通" after a
-    lift complaint). "楼下烧烤店油烟很大" after a lift complaint is an appeal of its own."""
+def _shares_its_words(ticket: Ticket, text: str) -> bool:
+    """The words a repeat of the ticket would share with it."""
     shared = similarity(text_features(text), text_features(citizens_words(ticket.text)))
-    if shared >= SAME_CALLER_SIMILARITY or ticket.matter_code is None:
+    return shared >= SAME_CALLER_SIMILARITY
+
+
+def _matter_of(text: str) -> str | None:
+    return routing_context().classifier.classify(text).matter_code
+
+
+def _about(ticket: Ticket, text: str) -> bool:
+    """Whether a text sent inside the follow-up window of the ticket speaks of the ticket's
+    problem: its words, or no matter of its own, or one in the same branch of the matter tree
+    ("物业电话一直打不通" after a lift complaint). "楼下烧烤店油烟很大" after a lift complaint is
+    an appeal of its own."""
+    if ticket.matter_code is None or _shares_its_words(ticket, text):
         return True
-    context = routing_context()
-    matter = context.classifier.classify(text).matter_code
+    matter = _matter_of(text)
     if matter is None or matter == ticket.matter_code:
         return True
-    tree = context.matters
+    tree = routing_context().matters
     if matter not in tree or ticket.matter_code not in tree:
         return False
     return tree.ancestors(matter)[-1] == tree.ancestors(ticket.matter_code)[-1]
@@ -372,16 +380,15 @@ def _about(ticket: Ticket, text: str) -> bool:
 def _comments_on_the_survey(session: DbSession, survey: Conversation, text: str) -> bool:
     """Whether a worded reply to the survey is the requester's view of the surveyed result
     ("电梯还是坏的，根本没修好"): only while the survey is still waiting for its answer (the ticket
-    under review), only about that very problem (the words a repeat of it would share, or its
-    own leaf matter), and never an emergency. Anything else is an appeal of its own: a comment
-    is read by the agent who calls back, and nobody else."""
+    under review), only about that very problem (its words, or its own leaf matter), and never
+    an emergency. Anything else is an appeal of its own: a comment is read by the agent who
+    calls back, and nobody else."""
     ticket = session.get(Ticket, survey.ticket_id)
     if ticket is None or ticket.state != TicketState.REVIEWED or _emergency(text):
         return False
-    shared = similarity(text_features(text), text_features(citizens_words(ticket.text)))
-    if shared >= SAME_CALLER_SIMILARITY:
+    if _shares_its_words(ticket, text):
         return True
-    matter = routing_context().classifier.classify(text).matter_code
+    matter = _matter_of(text)
     return matter is not None and matter == ticket.matter_code
 
 
