@@ -724,12 +724,28 @@ def places(text: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def different_places(a: str, b: str) -> bool:
-    """Whether two texts name different buildings or different roads (both name some, and
-    none in common): 3号楼 and 5号楼 of one community are two lifts, not one."""
+    """Whether two texts name different buildings, roads or gates (both name some, and none in
+    common): 3号楼 and 5号楼 of one community are two lifts, not one; the south gate's bins are
+    not the north gate's. Two crossings each named by two roads are different unless both
+    roads agree (中山路与解放路 is not 中山路和建国路)."""
     (numbers_a, roads_a), (numbers_b, roads_b) = places(a), places(b)
-    return bool(numbers_a and numbers_b and not numbers_a & numbers_b) or bool(
-        roads_a and roads_b and not roads_a & roads_b
+    gates_a, gates_b = gates(a), gates(b)
+    return (
+        bool(numbers_a and numbers_b and not numbers_a & numbers_b)
+        or bool(roads_a and roads_b and not roads_a & roads_b)
+        or (len(roads_a) >= 2 and len(roads_b) >= 2 and roads_a != roads_b)
+        or bool(gates_a and gates_b and not gates_a & gates_b)
     )
+
+
+_GATE = re.compile(r"([东南西北])(?:大门|侧门|门)")
+
+
+@lru_cache(maxsize=8192)
+def gates(text: str) -> frozenset[str]:
+    """The gates a text names by their side (南门, 北大门): a community's bins or lights at
+    its south gate are another spot than at its north gate."""
+    return frozenset(m.group(1) for m in _GATE.finditer(fold.fold(text)))
 
 
 def find_duplicate(

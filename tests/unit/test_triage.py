@@ -821,6 +821,9 @@ def test_another_caller_at_the_place_of_a_closed_ticket_is_a_new_appeal() -> Non
     [
         ("翠苑社区3栋电梯坏了", "江城区南湖街道翠苑社区5栋电梯坏了"),
         ("南湖街道人民路与解放路交叉口的红绿灯坏了", "南湖街道建设路与中山路交叉口的红绿灯坏了"),
+        # Two crossings sharing one road, two gates of one community.
+        ("中山路与解放路交叉口红绿灯坏了，一直闪黄灯", "中山路和建国路那个路口红绿灯坏了一直闪"),
+        ("顺和小区南门外垃圾桶满了好几天没人清运", "顺和小区北门垃圾桶也满了好几天没清运"),
     ],
 )
 def test_texts_naming_different_buildings_or_roads_are_no_duplicate(
@@ -830,6 +833,17 @@ def test_texts_naming_different_buildings_or_roads_are_no_duplicate(
         later, "13900002222", "3101", "A01.01.01", NOW, [candidate(1, earlier)], WEEK
     )
     assert match is None
+
+
+def test_the_same_crossing_or_gate_named_again_is_still_a_duplicate() -> None:
+    for earlier, later in (
+        ("中山路与解放路交叉口红绿灯坏了，一直闪黄灯", "解放路中山路路口的红绿灯还在闪黄灯"),
+        ("顺和小区南门外垃圾桶满了好几天没人清运", "南门那几个垃圾桶还是满的没人清运"),
+    ):
+        match = find_duplicate(
+            later, "13900002222", "3101", "A01.01.01", NOW, [candidate(1, earlier)], WEEK
+        )
+        assert match is not None, later
 
 
 def test_the_same_building_named_again_is_still_a_duplicate() -> None:
