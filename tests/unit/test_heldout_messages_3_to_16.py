@@ -1,4 +1,4 @@
-"""The third to fifteenth held-out sets, each written after every triage change before it and
+"""The third to sixteenth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -363,6 +363,45 @@ door and the 纪委's office building join the places masked from every legal ro
 other texts of tests/data and the emergency examples, one changed outcome (twice, in
 emergency_wording and the emergency examples): set 12's "老楼塌了半边 底下好像压着人 能听见有人
 喊救命", 110 → 119, a service its label lists (119, 120). Left alone: nothing of the set.
+
+tests/data/heldout_messages_16.jsonl, written in a later session by a writer who saw no rule:
+delivery riders and drivers, students and young parents in WeChat style, retirees' formal
+letters, small business owners and rural residents, in late autumn and winter; on arrival:
+
+    emergency to the right service   28/30   a lift stuck between floors with an old woman and a
+                                             child inside for half an hour (电梯困人 is left to
+                                             the rules, which knew only breathlessness and heart
+                                             disease: dispatched); a child 掉冰窟窿里 (no 进, so
+                                             only 110's 冰窟窿 was read)
+    referral to the right route      22/24   a work injury not recognised, 想提起行政复议 (被车撞
+                                             on the way home read first, 122); an enforcement
+                                             officer hinting at 意思意思 (执法人员 not among the
+                                             hinted-bribe titles: dispatched)
+    not accepted                     11/16   a greeting and 没别的事儿; calling the caller's wife
+                                             for him; snow in Hokkaido for skiing; which down
+                                             jacket to buy; how to claim US unemployment benefit
+    dispatched                       48/50   a judgment carried out, then the documents for the
+                                             property-registration centre (法院判决, litigation);
+                                             an arbitration 已经裁决了 and paid, then back-paying
+                                             social insurance (劳动仲裁, arbitration)
+
+Its revision: 119/120 (30, 24, 16, 49). A child trapped in a lift goes to 119 (set 5's child
+crying in a stuck lift, 119, and sets 8 and 14 with a child short of breath; no earlier label
+dispatches a trapped child), where only an old person trapped stays dispatched (sets 4 and 13 say
+119, the real messages' 老太太 half an hour says dispatch); 冰窟窿, 冰窟 and 冰洞 join the waters of
+119's fall-into-water pattern; 想提起 / 申请行政复议 or 劳动仲裁 reads as calm, as 想申请 did, so
+a past accident named as the grounds no longer transfers; 执法人员, 执法队员, 检查人员 and 稽查人员
+join the hinted-bribe titles; a judgment or mediation the other side 已经履行 / 付清 is masked from
+litigation (not a part performance), and 仲裁已经裁决了 / 出结果了 then paid joins the arbitration
+won and paid. Refused: greetings with 小同志, 天冷了多穿点衣服, 打个电话问候一下 and 没别的事儿 and
+nothing else; 帮我给我媳妇打个电话 and the like (not with any danger, violence or a missing
+person named); a foreign place's snow, weather or fitness for skiing or travel (not visas,
+borders, flights, tour operators or fraud); 帮我挑挑…买哪款 (not standards, subsidies, quality
+or complaints); a foreign country's unemployment or welfare benefit to be claimed. Of the 12,094
+other texts of tests/data (matter_wording_12 among them) and the emergency examples, none changed
+outcome. The judgment already carried out was then still referred to litigation by the route
+model (0.815, its threshold 0.8) where the rules no longer read it; retrained with set 16 among
+its examples, the model reads it as ordinary: 120/120.
 """
 
 from __future__ import annotations
@@ -388,6 +427,7 @@ FLOORS = {
     13: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
     14: {"emergency": 28, "referral": 24, "not_accepted": 16, "dispatch": 50},
     15: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
+    16: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
 }
 
 
