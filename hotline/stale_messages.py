@@ -71,12 +71,25 @@ def _latest_review(session: DbSession, ticket: Ticket) -> int | None:
     )
 
 
-def _merged_result(session: DbSession, ticket: Ticket, message: OutboxMessage) -> str | None:
+def _joined(session: DbSession, ticket: Ticket, payload: dict[str, Any]) -> Ticket | str:
+    """The ticket a merged appeal's text speaks of, or why it no longer speaks of it."""
     parent = session.get(Ticket, ticket.parent_id) if ticket.parent_id else None
     if parent is None:
-        return "诉求已拆出单独办理，不再告知合并办理结果"
-    if parent.number != (message.payload or {}).get("parent"):
+        return "诉求已拆出单独办理，本条作废"
+    if parent.number != payload.get("parent"):
         return f"诉求已改并入工单 {parent.number}，本条作废"
+    return parent
+
+
+def _merged_extension(session: DbSession, ticket: Ticket, payload: dict[str, Any]) -> str | None:
+    parent = _joined(session, ticket, payload)
+    return parent if isinstance(parent, str) else _extension(parent, payload)
+
+
+def _merged_result(session: DbSession, ticket: Ticket, message: OutboxMessage) -> str | None:
+    parent = _joined(session, ticket, message.payload or {})
+    if isinstance(parent, str):
+        return parent
     if TicketState(parent.state) not in _ANSWERED_STATES:
         return "合并办理的工单已重办或退回，答复尚未定论"
     # The key ends with the seq of the parent's review that wrote it.
@@ -151,6 +164,8 @@ def stale_reason(
             return _extension(ticket, payload)
         if payload.get("template") == "merged_result":
             return _merged_result(session, ticket, message)
+        if payload.get("template") == "merged_extension":
+            return _merged_extension(session, ticket, payload)
         return None
     if message.kind == "notify_unit":
         return _notice(ticket, payload)

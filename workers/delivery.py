@@ -45,6 +45,8 @@ TEMPLATES = {
     "1 满意，2 基本满意，3 不满意。",
     "merged_result": "【12345】您反映的问题（工单号 {number}）已并入工单 {parent} 合并办理，"
     "现已办理答复。如仍未解决，请致电12345反映。",
+    "merged_extension": "【12345】您反映的问题（工单号 {number}）已并入工单 {parent} 合并办理，"
+    "承办单位延期申请已获批准，新的办结时限为 {due}。",
 }
 # Texts to citizens, which an unsubscribe stops. Duty texts to units, their heads and the centre
 # (notices, reminders, supervision and escalation orders) are no subscription: a reflexive

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from hotline.clock import utcnow
 from hotline.domain import current_domain
 from hotline.extensions import DbSession
@@ -14,6 +12,7 @@ from hotline.lifecycle.actor import Actor
 from hotline.lifecycle.clocks import meet, refresh_next_due, start_callback_clock, start_work_clocks
 from hotline.lifecycle.dispatching import escalate_if_bounced, notify_back
 from hotline.lifecycle.errors import DomainError
+from hotline.lifecycle.merged_requesters import tell_merged_requesters
 from hotline.lifecycle.record import begin, record
 from hotline.models import Ticket
 from hotline.outbox import add_message, cancel_pending
@@ -71,39 +70,9 @@ def review(
             available_at=domain.calendar.message_time(at),
         )
     if approve:
-        _tell_merged_requesters(session, ticket, event.seq, domain.calendar.message_time(at))
+        available_at = domain.calendar.message_time(at)
+        tell_merged_requesters(session, ticket, "merged_result", event.seq, available_at)
     return ticket
-
-
-def _tell_merged_requesters(
-    session: DbSession, ticket: Ticket, seq: int, available_at: datetime
-) -> None:
-    """Each other requester whose appeal was merged into the ticket hears that it has been
-    answered, once per phone, in business hours: not the reply, which answers the first
-    requester and often names them, and no survey, which rates the unit once per ticket."""
-    told = {ticket.requester_phone_key}
-    merged = session.scalars(
-        select(Ticket)
-        .where(Ticket.parent_id == ticket.id, Ticket.requester_phone_key.is_not(None))
-        .order_by(Ticket.id)
-    )
-    for child in merged:
-        if child.anonymous or child.requester_phone_key in told:
-            continue
-        told.add(child.requester_phone_key)
-        add_message(
-            session,
-            "sms_requester",
-            f"merged_result:{child.id}:{seq}",
-            {
-                "ticket_id": child.id,
-                "template": "merged_result",
-                "number": child.number,
-                "parent": ticket.number,
-            },
-            ticket_id=child.id,
-            available_at=available_at,
-        )
 
 
 def callback(

@@ -12,6 +12,7 @@ from hotline.extensions import DbSession
 from hotline.lifecycle.actor import Actor
 from hotline.lifecycle.clocks import meet, refresh_next_due
 from hotline.lifecycle.errors import DomainError, PermissionDenied, require_lead
+from hotline.lifecycle.merged_requesters import tell_merged_requesters
 from hotline.lifecycle.record import begin, record
 from hotline.models import Ticket
 from hotline.outbox import add_message
@@ -145,6 +146,15 @@ def decide_extension(
             },
             ticket_id=ticket.id,
             available_at=current_domain().calendar.message_time(at),
+        )
+    if approve:
+        tell_merged_requesters(
+            session,
+            ticket,
+            "merged_extension",
+            event.seq,
+            current_domain().calendar.message_time(at),
+            {"due_at": payload["handle_due_at"], "due_provisional": due.provisional},
         )
     return ticket
 

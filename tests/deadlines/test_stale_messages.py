@@ -243,3 +243,36 @@ def test_only_the_latest_rounds_answer_is_told_to_a_merged_neighbour(
     assert "更新一轮" in (older.last_error or "")
     assert deliver(newer.id) == "sent"
     assert sent == [NEIGHBOUR]
+
+
+def test_a_merged_neighbour_is_told_of_an_approved_extension(app: Flask, sent: list[str]) -> None:
+    ticket = factories.dispatched()
+    merged = submit(
+        db.session,
+        AGENT,
+        Submission(
+            channel="sms",
+            text="小区电梯坏了三天，还是没人来修，老人上下楼很不方便",
+            area_code=ticket.area_code,
+            requester_phone=NEIGHBOUR,
+        ),
+        at=MONDAY + timedelta(hours=2),
+    )
+    assert merged.parent is ticket
+    lifecycle.sign(db.session, ticket, LEAD, at=MONDAY + timedelta(hours=3))
+    lifecycle.request_extension(
+        db.session,
+        ticket,
+        LEAD,
+        working_days=3,
+        reason="需更换主板",
+        at=MONDAY + timedelta(hours=4),
+    )
+    lifecycle.decide_extension(
+        db.session, ticket, DISPATCHER, approve=True, at=MONDAY + timedelta(hours=5)
+    )
+    (told,) = _rows(merged.ticket, "merged_extension:")
+    _, text = compose(told)
+    assert ticket.number in text and "新的办结时限" in text
+    assert deliver(told.id) == "sent"
+    assert sent == [NEIGHBOUR]
