@@ -288,17 +288,24 @@ def _relayed(connection: Redis, ids: list[int], *, markers: bool = True) -> set[
     return relayed
 
 
-def relay_announced(connection: Redis, *, wait_seconds: float, linger: float = 0.0) -> int:
-    """Turn announced rows into jobs: wait up to `wait_seconds` for the first id, let others
-    gather for `linger` seconds, then take what is waiting, up to a batch. Returns how many
-    were enqueued."""
-    first = connection.blpop([READY], timeout=wait_seconds)
+def relay_announced(
+    connection: Redis, *, wait_seconds: float | None = None, linger: float = 0.0
+) -> int:
+    """Turn announced rows into jobs: wait up to `wait_seconds` for the first id (None: take
+    only what is there), let others gather for `linger` seconds, then take what is waiting, up
+    to a batch. Returns how many were enqueued."""
+    first: Any
+    if wait_seconds is None:
+        first = connection.lpop(READY)
+    else:
+        popped = connection.blpop([READY], timeout=wait_seconds)
+        first = popped[1] if popped is not None else None
     if first is None:
         return 0
     if linger:
         time.sleep(linger)
     more = connection.lpop(READY, BATCH - 1) or []
-    ids = [int(first[1]), *(int(value) for value in more)]
+    ids = [int(first), *(int(value) for value in more)]
     return enqueue_deliveries(connection, ids)
 
 

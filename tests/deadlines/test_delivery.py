@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from workers.relay import (
     marker,
     relay_after_commit,
     relay_announced,
+    relay_forever,
     start_relay_thread,
 )
 
@@ -52,8 +54,7 @@ def test_a_relayed_message_is_delivered_by_a_real_rq_worker_through_twilio(
 
     assert relay_after_commit(pg_app) == 1
     assert [int(i) for i in queue_redis.lrange(READY, 0, -1)] == [message.id]
-    # wait_seconds=0: BLPOP without a time limit (the id is there already).
-    assert relay_announced(queue_redis, wait_seconds=0) == 1
+    assert relay_announced(queue_redis) == 1
     assert queue_redis.llen(READY) == 0
     queue = Queue("notifications", connection=queue_redis)
     (job,) = queue.get_jobs()
@@ -74,7 +75,7 @@ def test_a_message_of_a_batch_that_cannot_go_now_gets_a_retrying_job_of_its_own(
     _sending(delayed, attempted_minutes_ago=0.1)  # a send that may still be in flight
     db.session.commit()
     relay_after_commit(pg_app)
-    assert relay_announced(queue_redis, wait_seconds=0) == 2
+    assert relay_announced(queue_redis) == 2
 
     queue = Queue("notifications", connection=queue_redis)
     (batch,) = queue.get_jobs()
@@ -214,23 +215,36 @@ def test_a_message_already_sent_is_never_sent_again(pg_app: Flask, twilio: Messa
     assert len(twilio.posts) == 1
 
 
-def test_the_relay_loop_makes_jobs_of_announced_rows_until_it_is_stopped(
+class _OneRound(threading.Event):
+    """A stop event that lets a loop run exactly one round: unset when first asked, then set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = 0
+
+    def is_set(self) -> bool:
+        self.asked += 1
+        return self.asked > 1
+
+
+def test_a_round_of_the_relay_loop_makes_one_job_of_the_announced_rows(
     queue_redis: Redis,
 ) -> None:
     queue_redis.rpush(READY, 101, 102, 103)
-    thread, stop = start_relay_thread(queue_redis)
-    queue = Queue("notifications", connection=queue_redis)
-    # Block until the loop's job is on the queue (no time limit: the outcome, not the speed, is
-    # under test); rotating a one-job list leaves it as it was.
-    queue_redis.brpoplpush(queue.key, queue.key, timeout=0)
-    stop.set()
-    thread.join()  # the loop checks its stop event after each wait for announcements
+    relay_forever(queue_redis, _OneRound())
 
-    assert not thread.is_alive()
+    queue = Queue("notifications", connection=queue_redis)
     (job,) = queue.get_jobs()
     assert job.args == ([101, 102, 103],)
     assert queue_redis.llen(READY) == 0
     assert all(queue_redis.exists(marker(i)) for i in (101, 102, 103))
+
+
+def test_the_relay_thread_ends_when_it_is_stopped(queue_redis: Redis) -> None:
+    thread, stop = start_relay_thread(queue_redis)
+    stop.set()
+    thread.join()  # the loop checks its stop event after each wait for announcements
+    assert not thread.is_alive()
 
 
 def test_a_text_twilio_still_holds_in_its_queue_is_adopted_not_sent_again(
