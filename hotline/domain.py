@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
@@ -17,6 +17,7 @@ from routing.escalation import DEMO_LADDER_MAPPING, Ladder, LadderError
 from routing.sla import DEMO_POLICY_MAPPING, Policy, PolicyError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,30 +58,33 @@ def _document(raw: object, kind: str, allowed: frozenset[str]) -> Mapping[str, A
     return raw
 
 
-def policy_from(raw: object) -> Policy:
-    """The time-limit policy of a HOTLINE_POLICY_FILE document, or RulesError saying why not."""
-    document = _document(raw, "policy", POLICY_KEYS)
+def _rules_from(
+    raw: object,
+    name: str,
+    keys: frozenset[str],
+    build: Callable[[Mapping[str, Any]], T],
+    own_error: type[Exception],
+) -> T:
+    """`build` of a file's document, or RulesError saying why it is no `name`."""
+    document = _document(raw, name, keys)
     try:
-        return Policy.from_mapping(document)
-    except PolicyError as error:
+        return build(document)
+    except own_error as error:
         raise RulesError(str(error)) from None
     except (TypeError, AttributeError, ValueError) as error:  # e.g. "rules": null
         raise RulesError(
-            f"the policy has the wrong shape: {type(error).__name__}: {error}"
+            f"the {name} has the wrong shape: {type(error).__name__}: {error}"
         ) from None
+
+
+def policy_from(raw: object) -> Policy:
+    """The time-limit policy of a HOTLINE_POLICY_FILE document, or RulesError saying why not."""
+    return _rules_from(raw, "policy", POLICY_KEYS, Policy.from_mapping, PolicyError)
 
 
 def ladder_from(raw: object) -> Ladder:
     """The escalation ladder of a HOTLINE_LADDER_FILE document, or RulesError saying why not."""
-    document = _document(raw, "ladder", LADDER_KEYS)
-    try:
-        return Ladder.from_mapping(document)
-    except LadderError as error:
-        raise RulesError(str(error)) from None
-    except (TypeError, AttributeError, ValueError) as error:
-        raise RulesError(
-            f"the ladder has the wrong shape: {type(error).__name__}: {error}"
-        ) from None
+    return _rules_from(raw, "ladder", LADDER_KEYS, Ladder.from_mapping, LadderError)
 
 
 def build_domain(

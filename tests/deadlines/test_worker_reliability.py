@@ -299,19 +299,24 @@ def own_redis(redis_url: str) -> Any:
     connection.flushdb()
 
 
+def redis_away_first(monkeypatch: pytest.MonkeyPatch, method: str, *, rounds: int) -> None:
+    """CronScheduler.`method` finds Redis refusing connections `rounds` times, then works."""
+    original = getattr(CronScheduler, method)
+    left = {"rounds": rounds}
+
+    def away_at_first(self: CronScheduler, *args: Any, **kwargs: Any) -> Any:
+        if left["rounds"]:
+            left["rounds"] -= 1
+            raise RedisConnectionError("Error 111 connecting to redis:6379. Connection refused.")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(CronScheduler, method, away_at_first)
+
+
 def test_the_scheduler_loop_survives_a_redis_outage_and_runs_the_next_tick(
     own_redis: Redis, monkeypatch: pytest.MonkeyPatch, logs: pytest.LogCaptureFixture
 ) -> None:
-    original = CronScheduler.enqueue_jobs
-    outage = {"rounds": 2}
-
-    def enqueue_jobs(self: CronScheduler) -> Any:
-        if outage["rounds"]:
-            outage["rounds"] -= 1
-            raise RedisConnectionError("Error 111 connecting to redis:6379. Connection refused.")
-        return original(self)
-
-    monkeypatch.setattr(CronScheduler, "enqueue_jobs", enqueue_jobs)
+    redis_away_first(monkeypatch, "enqueue_jobs", rounds=2)
     stop = threading.Event()
     clock = FakeClock(stop, rounds=3)
 
@@ -330,16 +335,7 @@ def test_the_scheduler_loop_survives_a_redis_outage_and_runs_the_next_tick(
 def test_the_scheduler_starts_even_when_redis_is_away_at_first(
     own_redis: Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = CronScheduler.register_birth
-    outage = {"rounds": 1}
-
-    def register_birth(self: CronScheduler) -> None:
-        if outage["rounds"]:
-            outage["rounds"] -= 1
-            raise RedisConnectionError("Connection refused.")
-        original(self)
-
-    monkeypatch.setattr(CronScheduler, "register_birth", register_birth)
+    redis_away_first(monkeypatch, "register_birth", rounds=1)
     stop = threading.Event()
 
     run_scheduler(own_redis, stop, wait=FakeClock(stop, rounds=2))

@@ -42,6 +42,14 @@ def reply_text(response: Any) -> str:
     return "".join(message.text or "" for message in root.iter("Message"))
 
 
+def notes_on(ticket: Ticket) -> list[TicketEvent]:
+    """The ticket's notes, oldest first."""
+    query = select(TicketEvent).where(
+        TicketEvent.ticket_id == ticket.id, TicketEvent.action == "note"
+    )
+    return list(db.session.scalars(query.order_by(TicketEvent.seq)))
+
+
 def tickets_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Ticket)) or 0
 
@@ -159,9 +167,7 @@ def test_a_second_sms_within_the_window_joins_the_first_ticket(twilio_app: Flask
     response = post_signed(client, PATH, sms(sid="SM" + "2" * 32, body="具体位置在3号楼东侧。"))
     assert tickets_count() == count
     assert ticket.number in reply_text(response)
-    notes = db.session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "note")
-    ).all()
+    notes = notes_on(ticket)
     assert [note.payload["text"] for note in notes] == ["具体位置在3号楼东侧。"]
 
 
@@ -175,9 +181,7 @@ def test_another_matter_texted_within_the_window_is_an_appeal_of_its_own(
     post_signed(client, PATH, sms(sid="SM" + "2" * 32, body=fumes))
     second = ticket_for("SM" + "2" * 32)
     assert second.id != first.id and second.text == fumes
-    notes = db.session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == first.id, TicketEvent.action == "note")
-    ).all()
+    notes = notes_on(first)
     assert notes == []
 
 
@@ -193,9 +197,7 @@ def test_a_confidential_repeat_merged_by_sms_opens_no_window_on_anothers_ticket(
     assert repeat.parent_id == first.id and repeat.hidden_from_everyone
     assert "分钟内回复本号码可补充说明" not in reply_text(report)
     post_signed(client, PATH, sms(sid="SM" + "3" * 32, body="路灯是物业经理王建国故意弄坏的"))
-    notes = db.session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == first.id, TicketEvent.action == "note")
-    ).all()
+    notes = notes_on(first)
     assert notes == []
 
 
@@ -216,9 +218,7 @@ def test_a_repeat_merged_by_sms_opens_the_window_on_the_ticket_it_joined(
     assert ticket_for("SM" + "2" * 32).parent_id == first.id
     assert "分钟内回复本号码可补充说明" in reply_text(again)
     post_signed(client, PATH, sms(sid="SM" + "3" * 32, body="具体是3号楼东侧那盏"))
-    notes = db.session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == first.id, TicketEvent.action == "note")
-    ).all()
+    notes = notes_on(first)
     assert [note.payload["text"] for note in notes] == ["具体是3号楼东侧那盏"]
 
 
@@ -234,9 +234,7 @@ def test_an_empty_text_within_the_window_gets_a_reply_and_adds_no_note(
     assert response.mimetype == "application/xml"
     assert "未收到补充内容" in reply_text(response)
     assert ticket.number in reply_text(response)
-    notes = db.session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "note")
-    ).all()
+    notes = notes_on(ticket)
     assert notes == []
 
 
@@ -250,9 +248,7 @@ def test_an_emergency_within_the_window_is_transferred_not_filed_as_a_note(
     response = post_signed(client, PATH, sms(sid="SM" + "5" * 32, body=fire))
     assert "请立即拨打119" in reply_text(response)
     assert ticket_for("SM" + "5" * 32).triage_outcome == "emergency"
-    notes = db.session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == first.id, TicketEvent.action == "note")
-    ).all()
+    notes = notes_on(first)
     assert notes == []
     # The exchange about the first appeal stays open for what the caller adds to it.
     response = post_signed(client, PATH, sms(sid="SM" + "6" * 32, body="路灯在3号楼东侧。"))
@@ -372,9 +368,7 @@ def test_an_unsatisfied_survey_reply_leaves_the_ticket_for_an_agent(twilio_app: 
     open_survey(ticket)
     response = post_signed(twilio_app.test_client(), PATH, sms(body="3"))
     assert ticket.state == TicketState.REVIEWED
-    note = db.session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "note")
-    ).one()
+    (note,) = notes_on(ticket)
     assert note.payload["survey_answer"] == "unsatisfied"
     assert "不满意" in reply_text(response)
 
@@ -390,9 +384,7 @@ def test_a_worded_survey_reply_about_the_problem_is_kept_for_the_callback_not_me
     assert tickets_count() == count
     assert ticket.state == TicketState.REVIEWED and ticket.repeat_count == 0
     assert conversation.state == "open"
-    note = db.session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "note")
-    ).one()
+    (note,) = notes_on(ticket)
     assert "根本没修好" in note.payload["text"]
     assert "回复数字" in reply_text(response)
     # The 1/2/3 the survey asked for still counts.
