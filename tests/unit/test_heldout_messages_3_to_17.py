@@ -1,4 +1,4 @@
-"""The third to sixteenth held-out sets, each written after every triage change before it and
+"""The third to seventeenth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -402,6 +402,31 @@ other texts of tests/data (matter_wording_12 among them) and the emergency examp
 outcome. The judgment already carried out was then still referred to litigation by the route
 model (0.815, its threshold 0.8) where the rules no longer read it; retrained with set 16 among
 its examples, the model reads it as ordinary: 120/120.
+
+tests/data/heldout_messages_17.jsonl, by a writer who saw no rule (late autumn in a northern city:
+delivery riders, migrant workers, parents, old people alone, shopkeepers, taxi drivers, villagers,
+landlords and tenants, people with disabilities), on arrival:
+
+    emergency to the right service   25/30   five traffic accidents with people hurt, labelled 122
+                                             (the writer was told "122: an accident with injury");
+                                             the rules send the hurt to 120 (the priority note
+                                             weighs the earlier labels), left as they are
+    referral to the right route      24/24
+    not accepted                     12/16   a child's maths problem (你给算算); a year-end report
+                                             to write; 穿秋裤还是棉裤; 拿工资不干活 at the staff
+    dispatched                       49/50   where the arbitration court is and whether it opens
+                                             on Saturday (referred to arbitration)
+
+Its revision: 115/120 (25, 24, 16, 50). Refused: homework the child cannot do, asked to be worked
+out or explained, and a textbook shape's perimeter or area; a report, speech, CV or the like to be
+written for the caller; which clothes to wear in the cold (not with heating, room temperature,
+uniforms or rules named); "you take wages and do nothing" at the staff (the older rule that
+refuses abuse with little else left keeps 城管拿工资不干活，垃圾站臭了一夏天 accepted). Where a
+court, an arbitration commission, a petitions office, a discipline commission or a
+reconsideration office is, and its hours, is masked from every legal route
+(想申请劳动仲裁，仲裁院在哪 is still referred). Of the 12,734 texts of tests/data and the
+emergency examples, none other changed outcome. The route model, retrained with set 17 among
+its 7,130 examples, still reads a bare 信访局在哪 as a petition; no labelled text asks it.
 """
 
 from __future__ import annotations
@@ -428,6 +453,7 @@ FLOORS = {
     14: {"emergency": 28, "referral": 24, "not_accepted": 16, "dispatch": 50},
     15: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
     16: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
+    17: {"emergency": 25, "referral": 24, "not_accepted": 16, "dispatch": 50},
 }
 
 
