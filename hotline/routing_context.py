@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from hotline.clock import utcnow
 from hotline.extensions import db
@@ -59,6 +59,16 @@ def active_version_key(at: datetime | None = None) -> tuple[int, str] | None:
         .limit(1)
     ).first()
     return None if row is None else (row[0], str(row[1]))
+
+
+def reference_stamp() -> tuple[str, ...]:
+    """When the matters, areas and units last changed: a `city import` in another process
+    changes it, and each process reloads its rules at its next check."""
+    latest = [
+        select(func.max(model.changed_at)).scalar_subquery() for model in (Matter, Area, Unit)
+    ]
+    row = db.session.execute(select(*latest)).one()
+    return tuple(str(value) for value in row)
 
 
 def entry_from_record(record: CatalogueEntryRecord) -> CatalogueEntry:
@@ -235,8 +245,8 @@ def build_context(app: Flask, version_id: int | None) -> RoutingContext:
 
 
 def routing_context() -> RoutingContext:
-    """The current rules; one cheap query, at most every few seconds, checks the active
-    catalogue version."""
+    """The current rules; two cheap queries, at most every few seconds, check the active
+    catalogue version and when the reference data last changed."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     cached: tuple[object, RoutingContext, float] | None = app.extensions.get("hotline.routing")
     now = time.monotonic()
@@ -246,12 +256,13 @@ def routing_context() -> RoutingContext:
     )
     if cached is not None and now < cached[2]:
         return cached[1]
-    key = active_version_key()
+    version = active_version_key()
+    key = (version, reference_stamp())
     if cached is not None and cached[0] == key:
         app.extensions["hotline.routing"] = (key, cached[1], now + ttl)
         return cached[1]
     with _lock:
-        context = build_context(app, key[0] if key else None)
+        context = build_context(app, version[0] if version else None)
         app.extensions["hotline.routing"] = (key, context, now + ttl)
         # The trees and the model are long-lived: keep full collections from walking them.
         gc.freeze()

@@ -52,8 +52,8 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
         workbook.close()
 
 
-def read_labelled(path: Path, text_column: str, label_column: str) -> list[tuple[str, str]]:
-    """(text, label) pairs by header name; rows missing either value are skipped."""
+def read_table(path: Path) -> list[list[str]]:
+    """The cells of a CSV file or of an XLSX workbook's first sheet, row by row, stripped."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         table = _csv_rows(path)
@@ -63,6 +63,12 @@ def read_labelled(path: Path, text_column: str, label_column: str) -> list[tuple
         raise TableError(f"不支持的文件类型 {suffix or path.name}，请使用 .csv 或 .xlsx")
     if not table:
         raise TableError(f"{path.name} 是空文件")
+    return table
+
+
+def read_labelled(path: Path, text_column: str, label_column: str) -> list[tuple[str, str]]:
+    """(text, label) pairs by header name; rows missing either value are skipped."""
+    table = read_table(path)
     header = [cell.strip().lstrip("\ufeff") for cell in table[0]]
     missing = [name for name in (text_column, label_column) if name not in header]
     if missing:

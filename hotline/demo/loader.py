@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import csv
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.apikeys import create_key
-from hotline.clock import utcnow
+from hotline.city_data import import_city
 from hotline.extensions import DbSession
-from hotline.models import Area, Matter, Unit, User
+from hotline.models import User
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -31,92 +30,16 @@ def read_rows(name: str) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
-def parents_first(rows: list[dict[str, str]], key: str = "code") -> list[dict[str, str]]:
-    """Order rows so every parent precedes its children (foreign keys are checked per row)."""
-    by_code = {row[key]: row for row in rows}
-    ordered: list[dict[str, str]] = []
-    seen: set[str] = set()
-
-    def visit(row: dict[str, str]) -> None:
-        code = row[key]
-        if code in seen:
-            return
-        parent = row.get("parent_code") or ""
-        if parent in by_code:
-            visit(by_code[parent])
-        seen.add(code)
-        ordered.append(row)
-
-    for row in rows:
-        visit(row)
-    return ordered
-
-
-def _upsert(session: DbSession, model: type, key: str, rows: Iterable[dict[str, object]]) -> int:
-    count = 0
-    for values in rows:
-        record = session.get(model, values[key])
-        if record is None:
-            session.add(model(**values))
-        else:
-            changed = any(getattr(record, name) != value for name, value in values.items())
-            for name, value in values.items():
-                setattr(record, name, value)
-            if changed and hasattr(record, "changed_at"):
-                record.changed_at = utcnow()
-        session.flush()
-        count += 1
-    return count
-
-
 def load_reference(session: DbSession) -> dict[str, int]:
-    counts = {}
-    counts["areas"] = _upsert(
-        session,
-        Area,
-        "code",
-        (
-            {
-                "code": r["code"],
-                "name": r["name"],
-                "level": r["level"],
-                "parent_code": r["parent_code"] or None,
-            }
-            for r in parents_first(read_rows("areas.csv"))
-        ),
-    )
-    counts["matters"] = _upsert(
-        session,
-        Matter,
-        "code",
-        (
-            {
-                "code": r["code"],
-                "name": r["name"],
-                "parent_code": r["parent_code"] or None,
-                "keywords": r.get("keywords", ""),
-            }
-            for r in parents_first(read_rows("matters.csv"))
-        ),
-    )
-    counts["units"] = _upsert(
-        session,
-        Unit,
-        "code",
-        (
-            {
-                "code": r["code"],
-                "name": r["name"],
-                "kind": r["kind"],
-                "parent_code": r["parent_code"] or None,
-                "area_code": r["area_code"] or None,
-                "liaison_phone": r.get("liaison_phone") or None,
-                "head_phone": r.get("head_phone") or None,
-            }
-            for r in parents_first(read_rows("units.csv"))
-        ),
-    )
-    return counts
+    """The demo city's areas, matters and units, through the same checks as `city import`."""
+    sheets = ("areas", "matters", "units")
+    report, problems = import_city(session, {sheet: DATA / f"{sheet}.csv" for sheet in sheets})
+    if report is None:
+        raise RuntimeError("the demo data has problems: " + "; ".join(map(str, problems)))
+    return {
+        sheet: len(report.added[sheet]) + len(report.changed[sheet]) + report.unchanged[sheet]
+        for sheet in sheets
+    }
 
 
 def load_users(session: DbSession, password: str | None, fallback: str) -> tuple[int, int]:

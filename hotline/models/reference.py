@@ -22,6 +22,8 @@ class Area(db.Model):  # type: ignore[name-defined,misc]
     parent_code: Mapped[str | None] = mapped_column(
         ForeignKey("areas.code"), nullable=True, index=True
     )
+    # When the area last changed: running processes reload their routing rules (routing_context).
+    changed_at: Mapped[datetime] = mapped_column(AwareDateTime, server_default=func.now())
 
 
 class Matter(db.Model):  # type: ignore[name-defined,misc]
@@ -56,6 +58,8 @@ class Unit(db.Model):  # type: ignore[name-defined,misc]
     liaison_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     head_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # When the unit last changed: running processes reload their routing rules (routing_context).
+    changed_at: Mapped[datetime] = mapped_column(AwareDateTime, server_default=func.now())
     hidden_from_ranking: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
