@@ -16,6 +16,7 @@ from routing.glossary import AppealType, Channel, ClockName, Urgency
 from routing.sla import Tier, callback_due, compute_open_clocks
 
 WORK_CLOCKS = (ClockName.SIGN, ClockName.CONTACT, ClockName.HANDLE)
+URGENCY_RANK = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.CRITICAL: 2}
 
 
 def clock_start(ticket: Ticket, clock: str) -> datetime | None:
@@ -162,3 +163,41 @@ def refresh_next_due(
         if at is not None:
             candidates.append(at)
     ticket.next_due_at = min(candidates) if candidates else None
+
+
+def raise_urgency(
+    session: DbSession, domain: Domain, ticket: Ticket, urgency: Urgency, at: datetime
+) -> dict[str, object] | None:
+    """A repeat told as more urgent than the open ticket it joined raises the ticket's urgency
+    (a lift that now traps people, merged into "the lift is slow"), or None when it is not more
+    urgent. Before dispatch the raised urgency picks the tier when the clocks start; after it,
+    the tier is picked again, and each running clock is due by the new tier's limit counted
+    from the repeat's arrival, when that is sooner: a unit is never given more time for it, and
+    never a due time already past for what it could not have known."""
+    if ticket.urgency is None or URGENCY_RANK[urgency] <= URGENCY_RANK[Urgency(ticket.urgency)]:
+        return None
+    payload: dict[str, object] = {"from": ticket.urgency, "to": str(urgency)}
+    ticket.urgency = urgency
+    if ticket.policy_snapshot is None:
+        return payload
+    tier = snapshot_policy(domain, ticket)
+    payload["tier"] = tier.name
+    dues: dict[str, datetime | None] = {
+        str(clock): due.due_at if due else None
+        for clock, due in compute_open_clocks(domain.calendar, tier, at)[0].items()
+    }
+    if ticket.reviewed_at is not None:
+        try:
+            dues[ClockName.CALLBACK] = callback_due(domain.calendar, tier, at).due_at
+        except CalendarNotCovered:
+            dues[ClockName.CALLBACK] = None
+    sooner = {}
+    for clock, _, due in open_clocks(ticket):
+        new = dues.get(clock)
+        if new is not None and new < due:
+            setattr(ticket, f"{clock}_due_at", new)
+            sooner[f"{clock}_due_at"] = new.isoformat()
+    if sooner:
+        payload["due"] = sooner
+        refresh_next_due(session, domain, ticket)
+    return payload

@@ -12,12 +12,13 @@ from hotline.clock import utcnow
 from hotline.domain import current_domain
 from hotline.extensions import DbSession
 from hotline.lifecycle.actor import Actor
+from hotline.lifecycle.clocks import raise_urgency
 from hotline.lifecycle.errors import DomainError
 from hotline.lifecycle.notes import add_note
 from hotline.lifecycle.record import allocate, begin, record
 from hotline.models import Requester, Ticket
 from hotline.models.ticket import CLOCKS
-from routing.glossary import TriageOutcome
+from routing.glossary import TriageOutcome, Urgency
 from routing.workflow import (
     OPEN_STATES,
     Action,
@@ -244,6 +245,10 @@ def link(
         payload["text"] = child.text
     if child.urgency != parent.urgency:
         payload["urgency"] = child.urgency
+    if merged and child.urgency and TicketState(parent.state) in OPEN_STATES:
+        raised = raise_urgency(session, current_domain(), parent, Urgency(child.urgency), at)
+        if raised is not None:
+            payload["urgency_raised"] = raised
     record(session, parent, Action.LINK, actor, at, parent.state, payload, flush=flush)
 
 

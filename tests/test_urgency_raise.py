@@ -1,0 +1,115 @@
+"""A repeat told as more urgent than the open ticket it joins raises the ticket's urgency, and
+its running clocks fall due by the new tier counted from the repeat's arrival when sooner."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from hotline import lifecycle
+from hotline.extensions import db
+from hotline.models import Ticket, TicketEvent
+from tests.api.conftest import API_KEY
+from tests.factories import DISPATCHER, MONDAY, accepted, dispatched, handled
+
+TUESDAY = MONDAY + timedelta(days=1)
+
+
+def link_event(ticket: Ticket) -> TicketEvent:
+    db.session.flush()
+    return db.session.scalars(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "link")
+        .order_by(TicketEvent.id.desc())
+    ).first()  # type: ignore[return-value]
+
+
+def repeat(urgency: str) -> Ticket:
+    return accepted(at=TUESDAY, urgency=urgency, requester_phone_key="k-raise", area_code=None)
+
+
+def merged_into(parent: Ticket, urgency: str) -> Ticket:
+    parent.requester_phone_key = "k-raise"
+    child = repeat(urgency)
+    lifecycle.merge(db.session, child, parent, DISPATCHER, at=TUESDAY)
+    return child
+
+
+def test_a_critical_repeat_makes_the_dispatched_ticket_critical_and_due_within_two_hours(
+    app: Flask,
+) -> None:
+    parent = dispatched()
+    handle_before = parent.handle_due_at
+    assert handle_before is not None and handle_before > TUESDAY + timedelta(days=2)
+    merged_into(parent, "critical")
+    assert parent.urgency == "critical"
+    assert parent.tier == "critical"
+    assert parent.handle_due_at == TUESDAY + timedelta(hours=2)
+    raised = link_event(parent).payload["urgency_raised"]
+    assert raised["from"] == "normal" and raised["to"] == "critical"
+    assert raised["tier"] == "critical"
+    due = datetime.fromisoformat(raised["due"]["handle_due_at"])
+    assert due == TUESDAY + timedelta(hours=2)
+    assert parent.next_due_at is not None and parent.next_due_at <= parent.handle_due_at
+
+
+def test_a_clock_already_met_is_left_as_it_was(app: Flask) -> None:
+    parent = handled()  # signed and contacted on Monday
+    sign_due, contact_due = parent.sign_due_at, parent.contact_due_at
+    merged_into(parent, "critical")
+    assert parent.sign_due_at == sign_due and parent.contact_due_at == contact_due
+    assert parent.handle_due_at == TUESDAY + timedelta(hours=2)
+    assert set(link_event(parent).payload["urgency_raised"]["due"]) == {"handle_due_at"}
+
+
+def test_a_due_time_already_sooner_than_the_new_limit_is_kept(app: Flask) -> None:
+    parent = dispatched()
+    soon = TUESDAY + timedelta(minutes=30)
+    parent.handle_due_at = soon
+    merged_into(parent, "critical")
+    assert parent.handle_due_at == soon
+    assert "handle_due_at" not in link_event(parent).payload["urgency_raised"].get("due", {})
+
+
+def test_a_repeat_no_more_urgent_changes_nothing(app: Flask) -> None:
+    parent = dispatched(urgency="urgent")
+    due = parent.handle_due_at
+    merged_into(parent, "normal")
+    assert parent.urgency == "urgent" and parent.handle_due_at == due
+    assert "urgency_raised" not in link_event(parent).payload
+
+
+def test_before_dispatch_the_raised_urgency_picks_the_tier_when_the_clocks_start(
+    app: Flask,
+) -> None:
+    parent = accepted(requester_phone_key="k-raise", area_code=None)
+    merged_into(parent, "critical")
+    assert parent.urgency == "critical"
+    assert parent.handle_due_at is None
+    assert link_event(parent).payload["urgency_raised"] == {"from": "normal", "to": "critical"}
+    lifecycle.dispatch(db.session, parent, DISPATCHER, "C-ZJJ", (), at=TUESDAY)
+    assert parent.tier == "critical"
+    assert parent.handle_due_at == TUESDAY + timedelta(hours=2)
+
+
+def test_an_urgent_repeat_merged_at_intake_raises_the_open_ticket_it_joins(app: Flask) -> None:
+    client = app.test_client()
+    body = {
+        "channel": "web",
+        "appeal_type": "complaint",
+        "text": "锦华苑小区7号楼电梯坏了，停在三楼不动，物业说报修了还没人来",
+        "area_code": "990102001001",
+        "requester": {"name": "李先生", "phone": "13700000071"},
+    }
+    first = client.post("/api/v1/tickets", json=body, headers=API_KEY).get_json()
+    again = client.post(
+        "/api/v1/tickets",
+        json=body | {"urgency": "critical", "text": "锦华苑7号楼电梯又坏了，这回把人困在里面了"},
+        headers=API_KEY,
+    ).get_json()
+    assert again["triage"]["outcome"] == "merge", again["triage"]
+    parent = db.session.scalars(select(Ticket).where(Ticket.number == first["number"])).one()
+    assert parent.urgency == "critical"
+    assert link_event(parent).payload["urgency_raised"]["to"] == "critical"
