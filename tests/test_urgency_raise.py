@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from hotline import lifecycle
 from hotline.extensions import db
-from hotline.models import Ticket, TicketEvent
+from hotline.models import OutboxMessage, Ticket, TicketEvent
 from tests.api.conftest import API_KEY
 from tests.factories import DISPATCHER, MONDAY, accepted, dispatched, handled
+from workers.delivery import compose
 
 TUESDAY = MONDAY + timedelta(days=1)
 
@@ -53,6 +54,34 @@ def test_a_critical_repeat_makes_the_dispatched_ticket_critical_and_due_within_t
     due = datetime.fromisoformat(raised["due"]["handle_due_at"])
     assert due == TUESDAY + timedelta(hours=2)
     assert parent.next_due_at is not None and parent.next_due_at <= parent.handle_due_at
+
+
+def notices(ticket: Ticket) -> list[str]:
+    db.session.flush()
+    rows = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.ticket_id == ticket.id, OutboxMessage.kind == "notify_unit"
+        )
+    )
+    return [compose(row)[1] for row in rows]
+
+
+def test_the_lead_unit_is_told_its_time_is_shorter_and_until_when(app: Flask) -> None:
+    parent = dispatched()
+    merged_into(parent, "critical")
+    assert notices(parent)[-1] == (
+        f"【12345】工单 {parent.number} 的诉求人再次反映，已升级为特急，"
+        "时限提前至 2026-11-24 12:00，请优先办理。"
+    )
+
+
+def test_no_unit_is_told_when_no_due_time_moved(app: Flask) -> None:
+    parent = dispatched()
+    parent.handle_due_at = parent.sign_due_at = parent.contact_due_at = TUESDAY
+    before = len(notices(parent))
+    merged_into(parent, "critical")
+    assert parent.urgency == "critical"
+    assert len(notices(parent)) == before
 
 
 def test_a_clock_already_met_is_left_as_it_was(app: Flask) -> None:

@@ -32,6 +32,8 @@ TEMPLATES = {
     "notify_unit_reply_returned": "【12345】工单 {number} 的答复未通过审核，已退回，"
     "请补充办理后重新答复。",
     "notify_unit_return_refused": "【12345】工单 {number} 的退单申请未获批准，请继续办理。",
+    "notify_unit_urgency_raised": "【12345】工单 {number} 的诉求人再次反映，已升级为{note}，"
+    "时限提前至 {due}，请优先办理。",
     # A supervisor urges or supervises at any time, not only past a deadline: the texts claim no
     # lateness; the sweeper's own note names the clock and its due time.
     "urge": "【12345催办】请尽快办理工单 {number}。{note}",

@@ -180,16 +180,24 @@ def _notify_units(
 
 
 def notify_back(
-    session: DbSession, ticket: Ticket, seq: int, template: str, *, assists_too: bool = False
+    session: DbSession,
+    ticket: Ticket,
+    seq: int,
+    template: str,
+    *,
+    assists_too: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """Tell the lead unit (and, for a new round, the assisting units) that a ticket is back in
-    their hands, and why."""
+    their hands, or more pressing, and why (`extra`: the template's other fields)."""
     codes = [ticket.lead_unit_code] if ticket.lead_unit_code is not None else []
     if assists_too:
         codes += [a.unit_code for a in ticket.assignments if a.active and a.role == "assist"]
     if codes:
         rows = _notify_units(ticket, list(dict.fromkeys(codes)), seq, template)
-        session.add_all(OutboxMessage(**row) for row in rows)
+        session.add_all(
+            OutboxMessage(**(row | {"payload": row["payload"] | (extra or {})})) for row in rows
+        )
 
 
 def _send(

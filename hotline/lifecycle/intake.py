@@ -245,13 +245,31 @@ def link(
         payload["text"] = child.text
     if child.urgency != parent.urgency:
         payload["urgency"] = child.urgency
+    raised = None
     if merged and child.urgency and TicketState(parent.state) in OPEN_STATES:
         raised = raise_urgency(session, current_domain(), parent, Urgency(child.urgency), at)
         if raised is not None:
             payload["urgency_raised"] = raised
-    record(session, parent, Action.LINK, actor, at, parent.state, payload, flush=flush)
+    event = record(session, parent, Action.LINK, actor, at, parent.state, payload, flush=flush)
+    if raised is not None and raised.get("due"):
+        # The lead unit learns that its time is shorter now, and until when.
+        due: dict[str, str] = raised["due"]  # type: ignore[assignment]
+        from hotline.lifecycle.dispatching import notify_back
+
+        notify_back(
+            session,
+            parent,
+            event.seq,
+            "notify_unit_urgency_raised",
+            extra={
+                "note": URGENCY_LABELS[Urgency(child.urgency)],
+                "due_at": due.get("handle_due_at") or min(due.values()),
+                "due_provisional": bool(parent.due_provisional),
+            },
+        )
 
 
+URGENCY_LABELS = {Urgency.NORMAL: "一般", Urgency.URGENT: "紧急", Urgency.CRITICAL: "特急"}
 _MERGE_GROUNDS = {"same_requester": "同一诉求人", "same_place": "同一地点"}
 
 
