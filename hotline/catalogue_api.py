@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, request, send_file
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from hotline import catalogue_store
 from hotline.api.parsing import load_body, load_query, rollback_on_error
@@ -22,7 +22,7 @@ from hotline.routing_context import RoutingContext, routing_context
 from hotline.transaction import commit
 from routing.catalogue import Problem
 from routing.classify import Classification
-from routing.glossary import AppealType
+from routing.glossary import AppealType, Urgency
 from routing.workflow import Role, TicketState
 
 blueprint = Blueprint("catalogue_api", __name__, url_prefix="/api/v1")
@@ -365,12 +365,20 @@ class QueueQuery(Schema):
 # Agents may dispatch or answer what waits here (workflow.DISPATCHERS), so they may read it too.
 @require_roles(READERS)
 def manual_queue() -> Any:
-    """Tickets waiting for a dispatcher (待派单), oldest first, with what routing suggested."""
+    """Tickets waiting for a dispatcher (待派单), the most urgent first (特急, 紧急, 一般),
+    then oldest first, with what routing suggested."""
     query = load_query(QueueQuery())
     base = select(Ticket).where(Ticket.state == TicketState.PENDING_DISPATCH.value)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    most_urgent_first = case(
+        (Ticket.urgency == Urgency.CRITICAL.value, 0),
+        (Ticket.urgency == Urgency.URGENT.value, 1),
+        else_=2,
+    )
     tickets = db.session.scalars(
-        base.order_by(Ticket.accepted_at, Ticket.id).limit(query["limit"]).offset(query["offset"])
+        base.order_by(most_urgent_first, Ticket.accepted_at, Ticket.id)
+        .limit(query["limit"])
+        .offset(query["offset"])
     )
     return {
         "total": total,

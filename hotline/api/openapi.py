@@ -430,7 +430,7 @@ def other_operations() -> list[Operation]:
         Operation(
             "get",
             "/api/v1/queue/manual",
-            "待派单队列：路由无法决定、等待调度员派单的工单，最早受理的在前",
+            "待派单队列：路由无法决定、等待调度员派单的工单，特急、紧急、一般依次在前，同级最早受理的在前",
             "catalogue",
             None,
             query=QueueQuery,

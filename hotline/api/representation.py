@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import select
 
 from hotline.api.privacy import address_visible, hidden_from_everyone, requester_view
@@ -16,6 +17,8 @@ from hotline.extensions import DbSession
 from hotline.lifecycle import Actor
 from hotline.models import CLOCKS, Requester, Ticket, TicketEvent
 from hotline.personal_data import scrub
+from hotline.routing_context import RoutingContext, routing_context
+from routing.tree import CodeTree
 from routing.workflow import Action, Role, TicketState
 
 # What an integration (an API key: another system) reads instead of a 举报's or a confidential
@@ -68,6 +71,46 @@ def clocks(ticket: Ticket) -> dict[str, dict[str, str | None]]:
         }
         for name in CLOCKS
     }
+
+
+def next_due(ticket: Ticket) -> dict[str, str | None] | None:
+    """The running clock that falls due first (clock and due time), or None: what a unit's
+    list sorts its work by."""
+    running = sorted(
+        (due, name)
+        for name in CLOCKS
+        if (due := getattr(ticket, f"{name}_due_at")) is not None
+        and getattr(ticket, f"{name}_met_at") is None
+        and ticket.state != TicketState.CLOSED
+    )
+    if not running:
+        return None
+    due, name = running[0]
+    return {"clock": name, "due_at": iso(due)}
+
+
+def names(ticket: Ticket) -> dict[str, str | None]:
+    """The names beside the ticket's codes (matter, area, lead unit), from the routing rules in
+    force; None for a code they no longer hold (a unit since deactivated)."""
+    # One look at the rules per request, however many tickets a list shows.
+    if not has_request_context():
+        return _names(ticket, routing_context())
+    if "routing_context" not in g:
+        g.routing_context = routing_context()
+    return _names(ticket, g.routing_context)
+
+
+def _names(ticket: Ticket, context: RoutingContext) -> dict[str, str | None]:
+    unit = context.units.get(ticket.lead_unit_code) if ticket.lead_unit_code else None
+    return {
+        "matter_name": _name(context.matters, ticket.matter_code),
+        "area_name": _name(context.areas, ticket.area_code),
+        "lead_unit_name": unit.name if unit is not None else None,
+    }
+
+
+def _name(tree: CodeTree, code: str | None) -> str | None:
+    return tree.name(code) if code is not None and code in tree else None
 
 
 def is_overdue(ticket: Ticket, now: datetime) -> bool:
@@ -173,8 +216,10 @@ def ticket_view(
         "classification": ticket.classification,
         "dispatch": decision_view(ticket),
         "lead_unit": ticket.lead_unit_code,
+        **names(ticket),
         "assist_units": ticket.assist_unit_codes,
         "clocks": clocks(ticket),
+        "next_due": next_due(ticket),
         "due_provisional": ticket.due_provisional,
         "duplicate_of": linked,
         "parent": _number(session, ticket.parent_id),
@@ -270,6 +315,8 @@ def summary_view(ticket: Ticket, actor: Actor, now: datetime | None = None) -> d
         "matter_code": ticket.matter_code,
         "area_code": ticket.area_code,
         "lead_unit": ticket.lead_unit_code,
+        **names(ticket),
         "accepted_at": iso(ticket.accepted_at),
         "overdue": is_overdue(ticket, now or utcnow()),
+        "next_due": next_due(ticket),
     }

@@ -4,7 +4,7 @@ POST /api/v1/tickets/<ident>/requester/reveal: a hidden requester's contact, for
 from __future__ import annotations
 
 from flask import Response, jsonify
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotline.api import blueprint
 from hotline.api.parsing import load_body, load_query, rollback_on_error
@@ -18,7 +18,7 @@ from hotline.extensions import db
 from hotline.models import Requester, Ticket
 from hotline.phones import InvalidPhone, caller_number, mask, phone_key
 from hotline.transaction import commit
-from routing.workflow import Role
+from routing.workflow import Role, TicketState
 
 LOOKUP_LIMIT = 50
 
@@ -33,14 +33,21 @@ def lookup_requester() -> Response:
         phone = caller_number(query["phone"])
     except InvalidPhone as error:
         raise ApiError(400, "invalid_phone", str(error), {"field": "phone"}) from None
+    same_phone = Ticket.requester_phone_key == phone_key(phone)
     tickets = list(
         db.session.scalars(
             select(Ticket)
-            .where(Ticket.requester_phone_key == phone_key(phone))
+            .where(same_phone)
             .order_by(Ticket.accepted_at.desc(), Ticket.id.desc())
             .limit(LOOKUP_LIMIT)
         )
     )
+    total, still_open = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(Ticket.state != TicketState.CLOSED.value),
+        ).where(same_phone)
+    ).one()
     views = []
     for ticket in tickets:
         view = ticket_view(db.session, ticket, actor, purpose="requester_lookup")
@@ -51,7 +58,15 @@ def lookup_requester() -> Response:
                 audit(db.session, requester, ticket, actor, "requester_lookup")
         views.append(view)
     commit()
-    return jsonify({"phone_masked": mask(phone), "tickets": views})
+    return jsonify(
+        {
+            "phone_masked": mask(phone),
+            "tickets": views,
+            "total": total,
+            "open": still_open,
+            "truncated": total > len(views),
+        }
+    )
 
 
 # Those who call requesters back or relay a unit's question to them, and their supervisors.

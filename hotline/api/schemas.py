@@ -352,6 +352,14 @@ class EventSchema(Schema):
     at = fields.DateTime()
 
 
+class NextDueSchema(Schema):
+    clock = fields.String(validate=validate.OneOf(("sign", "contact", "handle", "callback")))
+    due_at = fields.DateTime()
+
+
+_NAMES = "名称（按现行路由规则；编码已停用时为 null）"
+
+
 class TicketSchema(Schema):
     id = fields.Integer()
     number = fields.String()
@@ -372,8 +380,16 @@ class TicketSchema(Schema):
     classification = fields.Dict(allow_none=True)
     dispatch = fields.Nested(DispatchDecisionSchema, allow_none=True)
     lead_unit = fields.String(allow_none=True)
+    matter_name = fields.String(allow_none=True, metadata={"description": "事项" + _NAMES})
+    area_name = fields.String(allow_none=True, metadata={"description": "区域" + _NAMES})
+    lead_unit_name = fields.String(allow_none=True, metadata={"description": "主办单位" + _NAMES})
     assist_units = fields.List(fields.String())
     clocks = fields.Nested(ClocksSchema)
+    next_due = fields.Nested(
+        NextDueSchema,
+        allow_none=True,
+        metadata={"description": "最先到期的未完成时限（已办结或无时限为 null）"},
+    )
     due_provisional = fields.Boolean()
     duplicate_of = fields.String(allow_none=True)
     parent = fields.String(allow_none=True)
@@ -406,8 +422,16 @@ class TicketSummarySchema(Schema):
     matter_code = fields.String(allow_none=True)
     area_code = fields.String(allow_none=True)
     lead_unit = fields.String(allow_none=True)
+    matter_name = fields.String(allow_none=True, metadata={"description": "事项" + _NAMES})
+    area_name = fields.String(allow_none=True, metadata={"description": "区域" + _NAMES})
+    lead_unit_name = fields.String(allow_none=True, metadata={"description": "主办单位" + _NAMES})
     accepted_at = fields.DateTime()
     overdue = fields.Boolean()
+    next_due = fields.Nested(
+        NextDueSchema,
+        allow_none=True,
+        metadata={"description": "最先到期的未完成时限（已办结或无时限为 null）"},
+    )
 
 
 class TicketPageSchema(Schema):
@@ -417,7 +441,12 @@ class TicketPageSchema(Schema):
 
 class LookupResultSchema(Schema):
     phone_masked = fields.String()
-    tickets = fields.List(fields.Nested(TicketSchema))
+    tickets = fields.List(
+        fields.Nested(TicketSchema), metadata={"description": "最近的工单，至多 50 件，新的在前"}
+    )
+    total = fields.Integer(metadata={"description": "该号码的全部工单数"})
+    open = fields.Integer(metadata={"description": "其中未办结的工单数"})
+    truncated = fields.Boolean(metadata={"description": "工单多于列出的件数"})
 
 
 class UserSchema(Schema):

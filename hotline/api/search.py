@@ -25,6 +25,7 @@ from routing.workflow import Role, TicketState
 
 # A ticket number as the centre gives it (20261128-000001): `q` finds the ticket by it too.
 TICKET_NUMBER = re.compile(r"[0-9]{8}-[0-9]{6}")
+NUMBER_TAIL = re.compile(r"-?([0-9]{6})")
 # Seven digits or more, however spaced or spoken, are part of a phone, an ID or a card number,
 # which only the centre may look tickets up by (its caller lookup is audited; a unit's or
 # another system's text search would not be, and `contains` finds a whole number from any part
@@ -166,6 +167,9 @@ def ticket_query(
         ]
         if TICKET_NUMBER.fullmatch(q):
             matches.append(Ticket.number == q)
+        elif tail := NUMBER_TAIL.fullmatch(q.strip()):
+            # The last six digits, as callers read a number out: the day's ticket of each day.
+            matches.append(Ticket.number.endswith(f"-{tail.group(1)}"))
         text_match = or_(*matches)
         if actor.role == Role.INTEGRATION:
             # Another system never learns what a 举报 or a confidential appeal says, not even
