@@ -57,9 +57,17 @@ def register_body_limit(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from hotline import api, calendar_api, catalogue_api, health, open311, webhooks
+    from hotline import (
+        api,
+        calendar_api,
+        catalogue_api,
+        health,
+        open311,
+        reference_api,
+        webhooks,
+    )
 
-    for module in (health, api, calendar_api, catalogue_api, open311, webhooks):
+    for module in (health, api, calendar_api, catalogue_api, reference_api, open311, webhooks):
         app.register_blueprint(module.blueprint)
 
 

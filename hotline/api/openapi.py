@@ -300,6 +300,48 @@ CATALOGUE_INVALID = "派单目录表或新条目有问题（catalogue_invalid，
 CALENDAR_400 = "参数错误（validation_error），或日期超出工作日历（calendar_not_covered）"
 
 
+def reference_operations() -> list[Operation]:
+    """GET /units, /areas, /matters (hotline.reference_api)."""
+    from hotline.reference_api import (
+        AreaListSchema,
+        AreasQuery,
+        MatterListSchema,
+        MattersQuery,
+        UnitListSchema,
+        UnitsQuery,
+    )
+
+    return [
+        Operation(
+            "get",
+            "/api/v1/units",
+            "承办单位列表（派单时选单位；active=false 列出已停用的单位）",
+            "reference",
+            UnitListSchema,
+            query=UnitsQuery,
+            errors=("400", "401"),
+        ),
+        Operation(
+            "get",
+            "/api/v1/areas",
+            "行政区划列表（可按级别、上级筛选）",
+            "reference",
+            AreaListSchema,
+            query=AreasQuery,
+            errors=("400", "401"),
+        ),
+        Operation(
+            "get",
+            "/api/v1/matters",
+            "事项分类列表（leaves=true 只列可派单的末级事项）",
+            "reference",
+            MatterListSchema,
+            query=MattersQuery,
+            errors=("400", "401"),
+        ),
+    ]
+
+
 def other_operations() -> list[Operation]:
     """The calendar, catalogue, routing-explain and manual-queue endpoints (other blueprints)."""
     from hotline.calendar_api import DaysQuery, DueQuery
@@ -430,7 +472,8 @@ def other_operations() -> list[Operation]:
         Operation(
             "get",
             "/api/v1/queue/manual",
-            "待派单队列：路由无法决定、等待调度员派单的工单，特急、紧急、一般依次在前，同级最早受理的在前",
+            "待派单队列：路由无法决定、等待调度员派单的工单，特急、紧急、一般依次在前，"
+            "同级最早受理的在前",
             "catalogue",
             None,
             query=QueueQuery,
@@ -537,7 +580,7 @@ def operations() -> list[Operation]:
                 errors=("400", "401", "403", "404", "409", "422"),
             )
         )
-    return ops + other_operations()
+    return ops + other_operations() + reference_operations()
 
 
 def _path_parameters(path: str) -> list[dict[str, Any]]:
