@@ -22,6 +22,7 @@ from hotline.intake import IntakeResult, Submission, submit
 from hotline.lifecycle import Actor
 from hotline.lifecycle.clocks import provisional_mark
 from hotline.models import Conversation, Ticket
+from hotline.outbox import add_message
 from hotline.phones import phone_key, sender_number
 from hotline.postgres import run
 from hotline.routing_context import routing_context
@@ -195,9 +196,15 @@ def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) 
             if ticket is None or ticket.state == TicketState.CLOSED:
                 # Closed since: nobody would read a note, so the text is an appeal of its own.
                 conversation.state = "closed"
-            elif not _emergency(text) and _about(ticket, text):
+            elif not _emergency(text) and (_answers_a_unit(conversation) or _about(ticket, text)):
                 return follow_up(session, conversation, sms, at)
     return new_ticket(session, sms, phone, key, at)
+
+
+def _answers_a_unit(conversation: Conversation) -> bool:
+    """A reply to a unit's message relayed by the centre is about its ticket, whatever it names
+    ("卫生间顶上漏的" answers "请问具体哪里漏水")."""
+    return bool((conversation.data or {}).get("relay_unit"))
 
 
 def _emergency(text: str) -> bool:
@@ -310,7 +317,27 @@ def follow_up(
             "empty_note",
             ticket,
         )
-    lifecycle.add_note(session, ticket, SMS_ACTOR, text, at=at, payload={"channel": "sms"})
+    unit = (conversation.data or {}).get("relay_unit")
+    payload: dict[str, Any] = {"channel": "sms"} | ({"reply_to": unit} if unit else {})
+    event = lifecycle.add_note(session, ticket, SMS_ACTOR, text, at=at, payload=payload)
+    if unit:
+        # The unit that asked learns that the answer is on its ticket; the window it opened
+        # stays as long as it was.
+        add_message(
+            session,
+            "notify_unit",
+            f"notify_unit:{ticket.id}:{event.seq}:{unit}",
+            {
+                "ticket_id": ticket.id,
+                "number": ticket.number,
+                "unit_code": unit,
+                "template": "notify_unit_requester_replied",
+            },
+            ticket_id=ticket.id,
+        )
+        return SmsReply(
+            f"【12345】您的回复已转达承办单位（工单 {ticket.number}）。", "relay_reply", ticket
+        )
     # Each further message keeps the exchange open for another window.
     conversation.open_until = at + window()
     return SmsReply(f"【12345】您的补充说明已记入工单 {ticket.number}。", "note", ticket)

@@ -149,6 +149,18 @@ def _ladder_alert(
     return None
 
 
+def _relay(ticket: Ticket, payload: dict[str, Any]) -> str | None:
+    """A unit's message waiting for the morning is moot once the ticket is closed, or once the
+    unit no longer holds it."""
+    from hotline.lifecycle.relay import holds
+
+    if TicketState(ticket.state) is TicketState.CLOSED:
+        return "工单已办结，不再转达单位的消息"
+    if not holds(ticket, payload.get("unit_code")):
+        return f"工单已改派，{payload.get('unit_code')} 不再承办，不再转达其消息"
+    return None
+
+
 def stale_reason(
     session: DbSession, message: OutboxMessage, now: datetime | None = None
 ) -> str | None:
@@ -166,6 +178,8 @@ def stale_reason(
             return _merged_result(session, ticket, message)
         if payload.get("template") == "merged_extension":
             return _merged_extension(session, ticket, payload)
+        if payload.get("template") == "unit_relay":
+            return _relay(ticket, payload)
         return None
     if message.kind == "notify_unit":
         return _notice(ticket, payload)

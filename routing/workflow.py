@@ -60,6 +60,7 @@ class Action(StrEnum):
     RECOMPUTE_DUE = "recompute_due"
     BREACH = "breach"
     NOTE = "note"
+    RELAY = "relay"
 
 
 S = TicketState
@@ -105,6 +106,9 @@ RULES: dict[Action, tuple[frozenset[TicketState], frozenset[Role]]] = {
     Action.BREACH: (OPEN_STATES, frozenset({Role.SYSTEM})),
     # A requester's later message (SMS follow-up, survey answer) joins the log in any state.
     Action.NOTE: (OPEN_STATES | {S.CLOSED}, CENTRE | {Role.INTEGRATION}),
+    # A unit that holds the ticket texts the requester through the hotline's number (the centre
+    # relays contact: units never see who the requester is).
+    Action.RELAY: (frozenset({S.SIGNED, S.HANDLING}), UNIT),
 }
 
 
@@ -147,6 +151,7 @@ ACTION_LABELS = {
     Action.RECOMPUTE_DUE: "重算时限",
     Action.BREACH: "预警/超期",
     Action.NOTE: "补充说明",
+    Action.RELAY: "经中心联系诉求人",
 }
 
 STATE_LABELS = {

@@ -47,6 +47,10 @@ TEMPLATES = {
     "1 满意，2 基本满意，3 不满意。",
     "merged_result": "【12345】您反映的问题（工单号 {number}）已并入工单 {parent} 合并办理，"
     "现已办理答复。如仍未解决，请致电12345反映。",
+    "unit_relay": "【12345】{unit}就您反映的问题（工单号 {number}）向您转达：{text}"
+    "（如需回复，请直接回复本短信）",
+    "notify_unit_requester_replied": "【12345】工单 {number} 的诉求人已回复您单位经中心转达的消息，"
+    "请登录系统查看。",
     "merged_extension": "【12345】您反映的问题（工单号 {number}）已并入工单 {parent} 合并办理，"
     "承办单位延期申请已获批准，新的办结时限为 {due}。",
 }
@@ -93,7 +97,11 @@ def compose(message: OutboxMessage) -> tuple[Contact, str]:
     payload: dict[str, Any] = message.payload
     if message.kind == "sms_requester":
         text = TEMPLATES[payload["template"]].format(
-            number=payload["number"], due=_due(payload), parent=payload.get("parent", "")
+            number=payload["number"],
+            due=_due(payload),
+            parent=payload.get("parent", ""),
+            unit=payload.get("unit", ""),
+            text=payload.get("text", ""),
         )
         return _requester_phone(message), text
     if message.kind == "sms":

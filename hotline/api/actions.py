@@ -25,6 +25,7 @@ from hotline.api.schemas import (
     NoteSchema,
     ReasonSchema,
     RedispatchSchema,
+    RelaySchema,
     RequiredNoteSchema,
     ReturnSchema,
     TextSchema,
@@ -78,6 +79,12 @@ ACTIONS: tuple[ActionEndpoint, ...] = (
         NoteSchema,
         lambda t, a, d: lifecycle.contact(db.session, t, a, **d),
         "联系诉求人",
+    ),
+    ActionEndpoint(
+        "relay",
+        RelaySchema,
+        lambda t, a, d: lifecycle.relay(db.session, t, a, **d),
+        "经中心短信联系诉求人（主办单位签收后首次联系即为响应）",
     ),
     ActionEndpoint(
         "return",

@@ -175,6 +175,16 @@ class TextSchema(StrictSchema):
     text = _note(required=True)
 
 
+class RelaySchema(StrictSchema):
+    text = fields.String(
+        required=True,
+        validate=[validate.Length(max=300), not_blank],
+        metadata={
+            "description": "转达给诉求人的内容（中心以热线号码短信发出，单位看不到诉求人号码）"
+        },
+    )
+
+
 class EmptySchema(StrictSchema):
     pass
 

@@ -20,6 +20,7 @@ from hotline.lifecycle.handling import (
 from hotline.lifecycle.intake import Intake, accept, accept_payload, answer, link, merge, split
 from hotline.lifecycle.notes import add_note
 from hotline.lifecycle.registration import register
+from hotline.lifecycle.relay import relay
 from hotline.lifecycle.supervision import escalate, supervise, urge
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "record_breach",
     "redispatch",
     "register",
+    "relay",
     "reopen",
     "reply",
     "reply_part",

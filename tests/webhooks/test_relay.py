@@ -1,0 +1,180 @@
+"""经中心联系诉求人: a unit texts the requester through the hotline's number without learning
+who they are, and the requester's SMS reply comes back to the unit's ticket."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hotline import lifecycle, opt_outs
+from hotline.extensions import db
+from hotline.models import Conversation, OutboxMessage, Ticket, TicketEvent
+from hotline.phones import phone_key
+from hotline.stale_messages import stale_reason
+from tests.api.conftest import create, login
+from tests.factories import DISPATCHER
+from tests.twilio_support import post_signed
+from tests.webhooks.test_sms import PATH, reply_text, sms
+from workers.delivery import compose
+
+PHONE = "+8613800138000"  # ELEVATOR's requester ("138 0013 8000"), as the SMS tests' sender
+QUESTION = "请问电梯是几号楼几单元的？明天上午维保人员上门，家里有人吗？"
+
+
+def signed_ticket(app: Flask, **fields: Any) -> tuple[Ticket, FlaskClient]:
+    """A ticket led by 市市场监督管理局 (C-SCJGJ), signed by it, and its staff's client."""
+    number = create(app.test_client(), **fields)["number"]
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
+    assert ticket.lead_unit_code == "C-SCJGJ"
+    unit = login(app.test_client(), "u-c-scjgj")
+    assert unit.post(f"/api/v1/tickets/{number}/sign", json={}).status_code == 200
+    return ticket, unit
+
+
+def relay(unit: FlaskClient, ticket: Ticket, text: str = QUESTION) -> Any:
+    return unit.post(f"/api/v1/tickets/{ticket.number}/relay", json={"text": text})
+
+
+def relayed_texts(ticket: Ticket) -> list[OutboxMessage]:
+    db.session.flush()
+    query = select(OutboxMessage).where(
+        OutboxMessage.ticket_id == ticket.id, OutboxMessage.kind == "sms_requester"
+    )
+    return [m for m in db.session.scalars(query) if m.payload.get("template") == "unit_relay"]
+
+
+def test_a_units_first_relay_texts_the_requester_and_is_its_contact(twilio_app: Flask) -> None:
+    ticket, unit = signed_ticket(twilio_app)
+    response = relay(unit, ticket)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["state"] == "handling"
+    assert body["clocks"]["contact"]["met_at"] is not None
+    assert PHONE not in response.get_data(as_text=True)
+    assert body["events"][-1]["action"] == "relay"
+    (message,) = relayed_texts(ticket)
+    contact, text = compose(message)
+    assert contact.phone == PHONE
+    assert text == (
+        f"【12345】市市场监督管理局就您反映的问题（工单号 {ticket.number}）向您转达："
+        f"{QUESTION}（如需回复，请直接回复本短信）"
+    )
+
+
+def test_the_requesters_sms_reply_joins_the_ticket_and_the_unit_is_told(
+    twilio_app: Flask,
+) -> None:
+    ticket, unit = signed_ticket(twilio_app)
+    relay(unit, ticket)
+    # A reply that names another matter still answers the unit's question.
+    answer = "3号楼2单元，明天上午我在家，顺便说下楼下垃圾桶也满了"
+    response = post_signed(twilio_app.test_client(), PATH, sms(body=answer, sender=PHONE))
+    assert reply_text(response) == f"【12345】您的回复已转达承办单位（工单 {ticket.number}）。"
+    note = db.session.scalars(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "note")
+        .order_by(TicketEvent.seq.desc())
+    ).first()
+    assert note is not None and note.payload["reply_to"] == "C-SCJGJ"
+    assert note.payload["text"] == answer
+    seen = unit.get(f"/api/v1/tickets/{ticket.number}").get_json()
+    assert answer in [e["payload"].get("text") for e in seen["events"]]
+    notices = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.ticket_id == ticket.id, OutboxMessage.kind == "notify_unit"
+        )
+    )
+    told = [compose(m)[1] for m in notices if m.payload.get("unit_code") == "C-SCJGJ"]
+    assert (
+        f"【12345】工单 {ticket.number} 的诉求人已回复您单位经中心转达的消息，请登录系统查看。"
+        in told
+    )
+
+
+def test_an_assisting_unit_may_relay_without_it_counting_as_the_leads_contact(
+    twilio_app: Flask,
+) -> None:
+    ticket, _ = signed_ticket(twilio_app)
+    lifecycle.redispatch(
+        db.session, ticket, DISPATCHER, "C-SCJGJ", ("C-ZJJ",), reason="请住建局协助"
+    )
+    db.session.flush()
+    helper = login(twilio_app.test_client(), "u-c-zjj")
+    response = relay(helper, ticket, "我们是住建局，想了解电梯所在小区的物业公司名称")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["clocks"]["contact"]["met_at"] is None
+    assert response.get_json()["state"] == "signed"
+
+
+def test_a_report_of_wrongdoing_is_never_texted_on_a_units_behalf(twilio_app: Flask) -> None:
+    ticket, unit = signed_ticket(twilio_app, appeal_type="report")
+    response = relay(unit, ticket)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "relay_not_allowed"
+    assert relayed_texts(ticket) == []
+
+
+def test_an_opted_out_requester_is_not_texted_and_the_unit_is_told_to_ask_the_centre(
+    twilio_app: Flask,
+) -> None:
+    ticket, unit = signed_ticket(twilio_app)
+    opt_outs.record(db.session, str(phone_key(PHONE)), "TD", None)
+    response = relay(unit, ticket)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "requester_opted_out" and "中心" in error["message"]
+
+
+def test_a_unit_must_sign_before_it_relays_and_a_stranger_may_not(twilio_app: Flask) -> None:
+    number = create(twilio_app.test_client())["number"]
+    unit = login(twilio_app.test_client(), "u-c-scjgj")
+    unsigned = unit.post(f"/api/v1/tickets/{number}/relay", json={"text": QUESTION})
+    assert unsigned.status_code == 409
+    stranger = login(twilio_app.test_client(), "u-c-zjj")
+    assert stranger.post(f"/api/v1/tickets/{number}/relay", json={"text": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize(("text", "status"), [("", 400), ("   ", 400), ("长" * 301, 400)])
+def test_an_empty_or_overlong_message_is_refused(twilio_app: Flask, text: str, status: int) -> None:
+    ticket, unit = signed_ticket(twilio_app)
+    response = relay(unit, ticket, text)
+    assert response.status_code == status
+    assert response.get_json()["error"]["details"]["field"] == "text"
+
+
+def test_a_relay_made_at_night_goes_out_in_the_morning(twilio_app: Flask) -> None:
+    ticket, _ = signed_ticket(twilio_app)
+    night = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 23:00 Beijing, a Tuesday
+    lifecycle.relay(db.session, ticket, _unit_actor(), text=QUESTION, at=night)
+    (message,) = relayed_texts(ticket)
+    assert message.available_at == datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 Beijing
+    conversation = db.session.scalars(
+        select(Conversation)
+        .where(Conversation.ticket_id == ticket.id)
+        .order_by(Conversation.id.desc())
+    ).first()
+    assert conversation is not None and conversation.data["relay_unit"] == "C-SCJGJ"
+
+
+def test_a_waiting_relay_is_not_sent_once_the_unit_no_longer_holds_the_ticket(
+    twilio_app: Flask,
+) -> None:
+    ticket, unit = signed_ticket(twilio_app)
+    relay(unit, ticket)
+    (message,) = relayed_texts(ticket)
+    assert stale_reason(db.session, message) is None
+    lifecycle.redispatch(db.session, ticket, DISPATCHER, "C-ZJJ", (), reason="非市场监管职责")
+    db.session.flush()
+    assert "不再承办" in str(stale_reason(db.session, message))
+
+
+def _unit_actor() -> Any:
+    from hotline.lifecycle import Actor
+    from routing.workflow import Role
+
+    return Actor(role=Role.UNIT, name="u-c-scjgj", unit_code="C-SCJGJ")
