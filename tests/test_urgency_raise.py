@@ -27,13 +27,15 @@ def link_event(ticket: Ticket) -> TicketEvent:
     ).first()  # type: ignore[return-value]
 
 
-def repeat(urgency: str) -> Ticket:
-    return accepted(at=TUESDAY, urgency=urgency, requester_phone_key="k-raise", area_code=None)
-
-
 def merged_into(parent: Ticket, urgency: str) -> Ticket:
     parent.requester_phone_key = "k-raise"
-    child = repeat(urgency)
+    child = accepted(
+        at=TUESDAY,
+        urgency=urgency,
+        requester_phone_key="k-raise",
+        area_code=None,
+        matter_code=parent.matter_code,
+    )
     lifecycle.merge(db.session, child, parent, DISPATCHER, at=TUESDAY)
     return child
 
@@ -142,3 +144,46 @@ def test_an_urgent_repeat_merged_at_intake_raises_the_open_ticket_it_joins(app: 
     parent = db.session.scalars(select(Ticket).where(Ticket.number == first["number"])).one()
     assert parent.urgency == "critical"
     assert link_event(parent).payload["urgency_raised"]["to"] == "critical"
+
+
+def test_an_urgent_repeat_gives_a_ticket_the_urgent_tier_the_policy_gives_urgent_appeals(
+    app: Flask,
+) -> None:
+    parent = dispatched(matter_code="01.01.02")  # dispatched by hand: no catalogue tier
+    assert parent.tier == "normal"
+    merged_into(parent, "urgent")
+    assert parent.urgency == "urgent" and parent.tier == "urgent"
+    assert parent.handle_due_at == TUESDAY + timedelta(hours=24)
+
+
+def test_a_catalogue_tier_still_wins_over_urgency_as_it_does_for_a_new_urgent_appeal(
+    app: Flask,
+) -> None:
+    client = app.test_client()
+    body = {
+        "channel": "web",
+        "appeal_type": "complaint",
+        "text": "锦华苑小区物业不打扫卫生，楼道垃圾堆了一个星期",
+        "area_code": "990102001001",
+        "matter_code": "01.01.02",
+        "requester": {"name": "李先生", "phone": "13700000072"},
+    }
+    first = client.post("/api/v1/tickets", json=body, headers=API_KEY).get_json()
+    fresh = client.post(
+        "/api/v1/tickets",
+        json=body
+        | {"urgency": "urgent", "requester": {"phone": "13700000073"}, "area_code": "990103001001"},
+        headers=API_KEY,
+    ).get_json()
+    tiers = {
+        number: db.session.scalars(select(Ticket.tier).where(Ticket.number == number)).one()
+        for number in (first["number"], fresh["number"])
+    }
+    assert set(tiers.values()) == {"normal"}
+    client.post(
+        "/api/v1/tickets",
+        json=body | {"urgency": "urgent", "text": "锦华苑物业还是不打扫，楼道垃圾都臭了"},
+        headers=API_KEY,
+    )
+    parent = db.session.scalars(select(Ticket).where(Ticket.number == first["number"])).one()
+    assert parent.urgency == "urgent" and parent.tier == "normal"

@@ -180,7 +180,14 @@ def raise_urgency(
     ticket.urgency = urgency
     if ticket.policy_snapshot is None:
         return payload
-    tier = snapshot_policy(domain, ticket)
+    # The tier a ticket of this urgency would get now: the catalogue entry's tier where the
+    # dispatch followed one (the snapshot's own tier is not the catalogue's), then the policy.
+    catalogue_tier = (ticket.dispatch_decision or {}).get("tier")
+    tier = domain.policy.tier_for(
+        AppealType(ticket.appeal_type), urgency, Channel(ticket.channel), catalogue_tier
+    )
+    ticket.tier = tier.name
+    ticket.policy_snapshot = tier.to_mapping()
     payload["tier"] = tier.name
     dues: dict[str, datetime | None] = {
         str(clock): due.due_at if due else None
