@@ -192,19 +192,63 @@ def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) 
             # Anything else is a message in its own right: a follow-up or a new appeal.
             conversation = _follow_up_behind(session, key, at, conversation)
         if conversation is not None and conversation.kind == FOLLOW_UP:
+            answered = _relay_answered(session, key, at, text)
+            if answered is not None:
+                return follow_up(session, answered, sms, at)
             ticket = session.get(Ticket, conversation.ticket_id)
             if ticket is None or ticket.state == TicketState.CLOSED:
                 # Closed since: nobody would read a note, so the text is an appeal of its own.
                 conversation.state = "closed"
-            elif not _emergency(text) and (_answers_a_unit(conversation) or _about(ticket, text)):
+            elif not _emergency(text) and _about(ticket, text):
                 return follow_up(session, conversation, sms, at)
     return new_ticket(session, sms, phone, key, at)
 
 
-def _answers_a_unit(conversation: Conversation) -> bool:
-    """A reply to a unit's message relayed by the centre is about its ticket, whatever it names
-    ("卫生间顶上漏的" answers "请问具体哪里漏水")."""
-    return bool((conversation.data or {}).get("relay_unit"))
+def _relay_answered(session: DbSession, key: str, at: datetime, text: str) -> Conversation | None:
+    """The unit's relayed message this text answers, among those still open for the number:
+    the one whose ticket number it names, else the one whose question or ticket it shares most
+    words with (the newest on a tie), of those whose ticket it speaks of. A danger, or a 举报 on
+    a ticket that is none (it may be about that very unit), is never filed as an answer."""
+    relays = [
+        c
+        for c in session.scalars(
+            select(Conversation)
+            .where(
+                Conversation.phone_key == key,
+                Conversation.kind == FOLLOW_UP,
+                Conversation.state == "open",
+                Conversation.open_until > at,
+            )
+            .order_by(Conversation.id.desc())
+        )
+        if (c.data or {}).get("relay_unit")
+    ]
+    if not relays or _emergency(text):
+        return None
+    scored: list[tuple[float, int, Conversation]] = []
+    words = text_features(text)
+    for conversation in relays:
+        ticket = session.get(Ticket, conversation.ticket_id)
+        if ticket is None or ticket.state == TicketState.CLOSED:
+            continue
+        if _reads_as_report(text) and ticket.appeal_type != AppealType.REPORT:
+            continue
+        number = ticket.number
+        if number in text or number.split("-")[-1] in text:
+            return conversation
+        if not _about(ticket, text):
+            continue
+        question = str((conversation.data or {}).get("question", ""))
+        score = max(
+            similarity(words, text_features(question)),
+            similarity(words, text_features(citizens_words(ticket.text))),
+        )
+        scored.append((score, conversation.id, conversation))
+    return max(scored, key=lambda entry: entry[:2])[2] if scored else None
+
+
+def _reads_as_report(text: str) -> bool:
+    return guess_appeal_type(text) is AppealType.REPORT
 
 
 def _emergency(text: str) -> bool:

@@ -2,7 +2,9 @@
 they are. Units do not see a requester's name or phone (DOMAIN: the centre relays contact), yet
 the contact clock times them; so a unit holding the ticket sends its message here, the hotline
 texts it from its own number, and the requester's SMS reply joins the ticket as a note, which
-the unit is told of. For the lead unit of a signed ticket the first relay is its contact (响应).
+the unit is told of (hotline.conversations picks which relay a reply answers). For the lead unit
+of a signed ticket the first relay sent at once is its contact (响应); one held for business
+hours is not.
 A 举报 or confidential requester is never texted on a unit's behalf: the centre calls them."""
 
 from __future__ import annotations
@@ -60,8 +62,14 @@ def relay(
     domain = current_domain()
     unit = session.get(Unit, actor.unit_code)
     unit_name = unit.name if unit is not None else str(actor.unit_code)
-    # The lead unit's first word to the requester is its contact (响应), as `contact` records.
-    contact = ticket.state == TicketState.SIGNED and actor.unit_code == ticket.lead_unit_code
+    send_at = domain.calendar.message_time(at)
+    # The lead unit's first word to the requester is its contact (响应), as `contact` records,
+    # when it goes out now: a text held for business hours has reached nobody yet.
+    contact = (
+        ticket.state == TicketState.SIGNED
+        and actor.unit_code == ticket.lead_unit_code
+        and send_at <= at
+    )
     if contact:
         ticket.state = TicketState.HANDLING
         meet(ticket, "contact", at)
@@ -73,9 +81,9 @@ def relay(
         actor,
         at,
         from_state,
-        {"text": text, "unit": actor.unit_code, "contact": contact},
+        {"text": text, "unit": actor.unit_code, "contact": contact}
+        | ({} if send_at <= at else {"send_at": send_at.isoformat()}),
     )
-    send_at = domain.calendar.message_time(at)
     add_message(
         session,
         "sms_requester",
@@ -99,7 +107,7 @@ def relay(
             kind=FOLLOW_UP,
             ticket_id=ticket.id,
             state="open",
-            data={"number": ticket.number, "relay_unit": actor.unit_code},
+            data={"number": ticket.number, "relay_unit": actor.unit_code, "question": text},
             open_until=send_at + timedelta(days=REPLY_DAYS),
         )
     )

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotline import lifecycle, opt_outs
 from hotline.extensions import db
@@ -48,13 +48,11 @@ def relayed_texts(ticket: Ticket) -> list[OutboxMessage]:
     return [m for m in db.session.scalars(query) if m.payload.get("template") == "unit_relay"]
 
 
-def test_a_units_first_relay_texts_the_requester_and_is_its_contact(twilio_app: Flask) -> None:
+def test_a_units_relay_texts_the_requester_from_the_hotline(twilio_app: Flask) -> None:
     ticket, unit = signed_ticket(twilio_app)
     response = relay(unit, ticket)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert body["state"] == "handling"
-    assert body["clocks"]["contact"]["met_at"] is not None
     assert PHONE not in response.get_data(as_text=True)
     assert body["events"][-1]["action"] == "relay"
     (message,) = relayed_texts(ticket)
@@ -71,8 +69,7 @@ def test_the_requesters_sms_reply_joins_the_ticket_and_the_unit_is_told(
 ) -> None:
     ticket, unit = signed_ticket(twilio_app)
     relay(unit, ticket)
-    # A reply that names another matter still answers the unit's question.
-    answer = "3号楼2单元，明天上午我在家，顺便说下楼下垃圾桶也满了"
+    answer = "3号楼2单元，明天上午我在家"
     response = post_signed(twilio_app.test_client(), PATH, sms(body=answer, sender=PHONE))
     assert reply_text(response) == f"【12345】您的回复已转达承办单位（工单 {ticket.number}）。"
     note = db.session.scalars(
@@ -147,12 +144,24 @@ def test_an_empty_or_overlong_message_is_refused(twilio_app: Flask, text: str, s
     assert response.get_json()["error"]["details"]["field"] == "text"
 
 
-def test_a_relay_made_at_night_goes_out_in_the_morning(twilio_app: Flask) -> None:
+def test_the_lead_units_first_relay_in_business_hours_is_its_contact(twilio_app: Flask) -> None:
+    ticket, _ = signed_ticket(twilio_app)
+    morning = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 Beijing, a Tuesday
+    lifecycle.relay(db.session, ticket, _unit_actor(), text=QUESTION, at=morning)
+    assert ticket.state == "handling" and ticket.contact_met_at == morning
+    (message,) = relayed_texts(ticket)
+    assert message.available_at == morning
+
+
+def test_a_relay_made_at_night_goes_out_in_the_morning_and_is_not_yet_a_contact(
+    twilio_app: Flask,
+) -> None:
     ticket, _ = signed_ticket(twilio_app)
     night = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 23:00 Beijing, a Tuesday
     lifecycle.relay(db.session, ticket, _unit_actor(), text=QUESTION, at=night)
     (message,) = relayed_texts(ticket)
     assert message.available_at == datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 Beijing
+    assert ticket.state == "signed" and ticket.contact_met_at is None
     conversation = db.session.scalars(
         select(Conversation)
         .where(Conversation.ticket_id == ticket.id)
@@ -178,3 +187,52 @@ def _unit_actor() -> Any:
     from routing.workflow import Role
 
     return Actor(role=Role.UNIT, name="u-c-scjgj", unit_code="C-SCJGJ")
+
+
+REPORT = "我要举报市市场监督管理局的张科长，上周来检查时收了商户两条烟，请为我保密"
+
+
+def test_a_report_texted_after_a_relay_is_a_hidden_ticket_of_its_own_not_a_note_for_the_unit(
+    twilio_app: Flask,
+) -> None:
+    ticket, unit = signed_ticket(twilio_app)
+    relay(unit, ticket)
+    before = db.session.scalar(select(func.count()).select_from(Ticket))
+    response = post_signed(twilio_app.test_client(), PATH, sms(body=REPORT, sender=PHONE))
+    assert "转达承办单位" not in reply_text(response)
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == before + 1
+    seen = unit.get(f"/api/v1/tickets/{ticket.number}").get_json()
+    assert not any("张科长" in (e["payload"].get("text") or "") for e in seen["events"])
+
+
+def test_a_reply_goes_to_the_relay_whose_question_it_answers_not_the_newest(
+    twilio_app: Flask,
+) -> None:
+    first, unit = signed_ticket(twilio_app)
+    second, _ = signed_ticket(
+        twilio_app,
+        text="小区另一部电梯按钮失灵，按了没反应",
+        requester={"name": "张三", "phone": "138 0013 8000"},
+    )
+    assert relay(unit, first, "请问是几号楼的电梯？").status_code == 200
+    assert relay(unit, second, "请问失灵的按钮是哪家维保公司负责的？").status_code == 200
+    post_signed(twilio_app.test_client(), PATH, sms(body="是3号楼的电梯", sender=PHONE))
+    assert replies_on(first) == ["是3号楼的电梯"]
+    assert replies_on(second) == []
+
+
+def test_a_reply_naming_a_ticket_number_goes_to_that_tickets_relay(twilio_app: Flask) -> None:
+    first, unit = signed_ticket(twilio_app)
+    second, _ = signed_ticket(twilio_app, text="小区另一部电梯按钮失灵，按了没反应")
+    relay(unit, first, "请问是几号楼的电梯？")
+    relay(unit, second, "请问是几号楼的电梯？")
+    tail = first.number.split("-")[1]
+    post_signed(twilio_app.test_client(), PATH, sms(body=f"{tail} 是5号楼", sender=PHONE))
+    assert replies_on(first) == [f"{tail} 是5号楼"]
+
+
+def replies_on(ticket: Ticket) -> list[str]:
+    notes = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "note")
+    )
+    return [n.payload["text"] for n in notes if n.payload.get("reply_to")]
