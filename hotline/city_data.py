@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, false, func, select, update
 from werkzeug.security import generate_password_hash
 
 from hotline.clock import utcnow
@@ -34,6 +34,7 @@ from hotline.models import (
 )
 from hotline.phones import InvalidPhone, normalise
 from hotline.tables import TableError, read_table
+from routing.catalogue import ROLE_DISTRICT_GOVERNMENT, ROLE_STREET_OFFICE
 from routing.glossary import AREA_LEVEL_DEPTH, AreaLevel, UnitKind
 from routing.workflow import OPEN_STATES, Role
 
@@ -78,6 +79,20 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "users": ("username", "display_name", "role"),
 }
 SHEET_NAMES = {"areas": "区划表", "matters": "事项表", "units": "单位表", "users": "用户表"}
+# The worksheet of a workbook that holds each table, when one workbook holds several.
+WORKSHEETS = {
+    "areas": ("区划表", "区划", "areas"),
+    "matters": ("事项表", "事项", "matters"),
+    "units": ("单位表", "单位", "units"),
+    "users": ("用户表", "用户", "账号", "users"),
+}
+# A title or notes may stand above the header (staff sheets often start with one).
+HEADER_SEARCH_ROWS = 5
+# Units that 属地 catalogue entries reach through an area, by kind, and the token they answer.
+LOCAL_KINDS = {
+    UnitKind.STREET_OFFICE.value: ROLE_STREET_OFFICE,
+    UnitKind.DISTRICT_GOVERNMENT.value: ROLE_DISTRICT_GOVERNMENT,
+}
 
 CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
 USERNAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{1,63}")
@@ -118,6 +133,10 @@ class ImportReport:
     deactivated: dict[str, list[str]] = field(default_factory=dict)
     # New users' one-time passwords, to hand over; shown once, stored only as hashes.
     passwords: dict[str, str] = field(default_factory=dict)
+    # Active users of units this import deactivated: deactivated with their unit.
+    users_with_their_unit: list[str] = field(default_factory=list)
+    # Units the sheet itself turned off (启用 = 否).
+    turned_off: list[str] = field(default_factory=list)
 
     @property
     def touched(self) -> bool:
@@ -143,7 +162,7 @@ def read_sheets(paths: Mapping[str, Path]) -> tuple[Sheets, list[Problem]]:
     problems: list[Problem] = []
     for sheet, path in paths.items():
         try:
-            table = read_table(path)
+            table = read_table(path, WORKSHEETS[sheet])
         except TableError as error:
             problems.append(Problem(sheet, 0, "", str(error)))
             continue
@@ -154,10 +173,27 @@ def read_sheets(paths: Mapping[str, Path]) -> tuple[Sheets, list[Problem]]:
     return sheets, problems
 
 
-def _header(sheet: str, cells: list[str]) -> tuple[dict[str, int], list[Problem]]:
+def _aliases(sheet: str) -> dict[str, str]:
     aliases = {name: name for name in COLUMNS[sheet]}
     for name, chinese in COLUMNS[sheet].items():
         aliases.update(dict.fromkeys(chinese, name))
+    return aliases
+
+
+def _header_row(sheet: str, table: list[list[str]]) -> int:
+    """The index of the header: the first of the top rows naming a required column (a title or
+    a note above it is skipped); the first row when none does, to report what it lacks."""
+    aliases = _aliases(sheet)
+    for index, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
+        names = {aliases.get(c.strip().lstrip("\ufeff").lower()) for c in cells if c.strip()}
+        names |= {aliases.get(c.strip().lstrip("\ufeff")) for c in cells if c.strip()}
+        if set(REQUIRED[sheet]) & names:
+            return index
+    return 0
+
+
+def _header(sheet: str, cells: list[str], line: int) -> tuple[dict[str, int], list[Problem]]:
+    aliases = _aliases(sheet)
     positions: dict[str, int] = {}
     problems = []
     for index, cell in enumerate(cells):
@@ -166,26 +202,29 @@ def _header(sheet: str, cells: list[str]) -> tuple[dict[str, int], list[Problem]
             continue
         column = aliases.get(title) or aliases.get(title.lower())
         if column is None:
-            known = "、".join(COLUMNS[sheet])
-            problems.append(Problem(sheet, 1, title, f"未知的列（可用的列：{known}）"))
+            known = "、".join(
+                f"{name}（{'/'.join(chinese)}）" for name, chinese in COLUMNS[sheet].items()
+            )
+            problems.append(Problem(sheet, line, title, f"未知的列（可用的列：{known}）"))
         elif column in positions:
-            problems.append(Problem(sheet, 1, title, "列重复"))
+            problems.append(Problem(sheet, line, title, "列重复"))
         else:
             positions[column] = index
     for name in REQUIRED[sheet]:
         if name not in positions:
-            problems.append(Problem(sheet, 1, name, "缺少必需的列"))
+            problems.append(Problem(sheet, line, name, "缺少必需的列"))
     return positions, problems
 
 
 def _parse(sheet: str, table: list[list[str]], sheets: Sheets) -> list[Problem]:
-    positions, problems = _header(sheet, table[0])
+    top = _header_row(sheet, table)
+    positions, problems = _header(sheet, table[top], top + 1)
     if problems:
         return problems
     key = "username" if sheet == "users" else "code"
     rows: dict[str, Row] = {}
     sheets.rows[sheet] = rows
-    for number, cells in enumerate(table[1:], start=2):
+    for number, cells in enumerate(table[top + 1 :], start=top + 2):
         row = {
             name: (cells[index].strip() if index < len(cells) else "")
             for name, index in positions.items()
@@ -313,6 +352,23 @@ def _check_areas(sheets: Sheets, stored: Stored) -> list[Problem]:
                     f"上级“{parent}”（{parent_level}）须高于本区划的级别（{level.value}）",
                 )
             )
+    # A stored area the sheet leaves out must still sit below its parent's new level.
+    for code, area in stored.areas.items():
+        parent = area.parent_code
+        if code in rows or parent not in rows or rows[parent]["level"] not in LEVELS:
+            continue
+        if (
+            AREA_LEVEL_DEPTH[AreaLevel(rows[parent]["level"])]
+            >= AREA_LEVEL_DEPTH[AreaLevel(area.level)]
+        ):
+            problems.append(
+                Problem(
+                    "areas",
+                    sheets.line["areas", parent],
+                    "level",
+                    f"下级区划“{code}”（{area.level}）须低于本区划的级别（{rows[parent]['level']}）",
+                )
+            )
     return problems
 
 
@@ -343,10 +399,39 @@ def _check_units(sheets: Sheets, stored: Stored) -> list[Problem]:
     return problems
 
 
-def _check_users(sheets: Sheets, stored: Stored) -> list[Problem]:
+@dataclass(frozen=True)
+class UnitAfter:
+    kind: str
+    area_code: str | None
+    active: bool
+
+
+def units_after(sheets: Sheets, stored: Stored, deactivate_missing: bool) -> dict[str, UnitAfter]:
+    """Every unit as the import would leave it (kind, area, active)."""
+    after = {
+        code: UnitAfter(unit.kind, unit.area_code, unit.active)
+        for code, unit in stored.units.items()
+    }
+    if not sheets.given("units"):
+        return after
+    rows = sheets.rows["units"]
+    for code, row in rows.items():
+        before = after.get(code)
+        if "area_code" in row:
+            area = row["area_code"] or None
+        else:
+            area = before.area_code if before is not None else None
+        active = _flag(row["active"]) is not False if row.get("active") else True
+        after[code] = UnitAfter(row["kind"], area, active)
+    if deactivate_missing:
+        for code in set(after) - set(rows):
+            after[code] = UnitAfter(after[code].kind, after[code].area_code, False)
+    return after
+
+
+def _check_users(sheets: Sheets, stored: Stored, after: Mapping[str, UnitAfter]) -> list[Problem]:
     problems = []
-    units = {code for code, unit in stored.units.items()}
-    units |= set(sheets.rows.get("units", {}))
+    units = set(after)
     roles = "、".join(role.value for role in USER_ROLES)
     for username, row in sheets.rows["users"].items():
         number = sheets.line["users", username]
@@ -357,6 +442,15 @@ def _check_users(sheets: Sheets, stored: Stored) -> list[Problem]:
             problems.append(Problem("users", number, "unit_code", f"单位“{unit}”不存在"))
         elif not unit and row["role"] == Role.UNIT:
             problems.append(Problem("users", number, "unit_code", "承办单位账号须填写所属单位"))
+        elif unit and not after[unit].active and _flag(row.get("active") or "是") is not False:
+            problems.append(
+                Problem(
+                    "users",
+                    number,
+                    "unit_code",
+                    f"单位“{unit}”已停用（或本次导入停用），不能有启用的账号",
+                )
+            )
         if row.get("active") and _flag(row["active"]) is None:
             problems.append(Problem("users", number, "active", "应为“是”或“否”"))
     return problems
@@ -398,6 +492,47 @@ def _units_in_use(session: DbSession, codes: Iterable[str]) -> dict[str, str]:
     return reasons
 
 
+def _sole_local_units(
+    session: DbSession, codes: Iterable[str], after: Mapping[str, UnitAfter]
+) -> dict[str, str]:
+    """Why each of `codes` cannot be deactivated: it is the only street office (or district
+    government) of its area, which the catalogue's 属地街道 (属地区政府) entries reach."""
+    tokens = _catalogue_tokens(session)
+    reasons = {}
+    for code in codes:
+        unit = after.get(code)
+        token = LOCAL_KINDS.get(unit.kind) if unit is not None else None
+        if unit is None or token is None or token not in tokens or unit.area_code is None:
+            continue
+        others = [
+            other
+            for other, state in after.items()
+            if other != code
+            and state.active
+            and state.kind == unit.kind
+            and state.area_code == unit.area_code
+        ]
+        if not others:
+            office = "街道办事处" if token == ROLE_STREET_OFFICE else "区政府"
+            reasons[code] = (
+                f"它是区划 {unit.area_code} 唯一的{office}，派单目录的“{token}”条目派到这里"
+            )
+    return reasons
+
+
+def _catalogue_tokens(session: DbSession) -> set[str]:
+    """The 属地 tokens the catalogue in force or a scheduled one names as lead or assist."""
+    found: set[str] = set()
+    rows = session.execute(
+        select(CatalogueEntryRecord.lead, CatalogueEntryRecord.assists)
+        .join(CatalogueVersion, CatalogueVersion.id == CatalogueEntryRecord.version_id)
+        .where(CatalogueVersion.state.in_(("active", "scheduled")))
+    )
+    for lead, assists in rows:
+        found |= {lead, *assists} & set(LOCAL_KINDS.values())
+    return found
+
+
 def check(session: DbSession, sheets: Sheets, deactivate_missing: bool) -> list[Problem]:
     stored = Stored.load(session)
     problems: list[Problem] = []
@@ -420,7 +555,11 @@ def check(session: DbSession, sheets: Sheets, deactivate_missing: bool) -> list[
             leaving += [
                 c for c, u in stored.units.items() if u.active and c not in sheets.rows["units"]
             ]
-        for code, reason in _units_in_use(session, leaving).items():
+        after = units_after(sheets, stored, deactivate_missing)
+        in_use = _units_in_use(session, leaving)
+        sole = _sole_local_units(session, leaving, after)
+        for code in [c for c in leaving if c in in_use or c in sole]:
+            reason = "；".join(r for r in (in_use.get(code), sole.get(code)) if r)
             number = sheets.line.get(("units", code), 0)
             problems.append(
                 Problem(
@@ -428,7 +567,7 @@ def check(session: DbSession, sheets: Sheets, deactivate_missing: bool) -> list[
                 )
             )
     if sheets.given("users"):
-        problems += _check_users(sheets, stored)
+        problems += _check_users(sheets, stored, units_after(sheets, stored, deactivate_missing))
     return problems
 
 
@@ -479,7 +618,8 @@ def _apply_coded(
         values = present(rows[code], values_of(rows[code]))  # type: ignore[operator]
         record = stored.get(code)
         if record is None:
-            session.add(model(code=code, **values))
+            stamp = {"changed_at": utcnow()} if hasattr(model, "changed_at") else {}
+            session.add(model(code=code, **values, **stamp))
             added.append(code)
         elif _assign(record, values):
             if hasattr(record, "changed_at"):
@@ -492,7 +632,51 @@ def _apply_coded(
     report.missing[sheet] = sorted(code for code in stored if code not in rows)
 
 
-def apply(session: DbSession, sheets: Sheets, deactivate_missing: bool) -> ImportReport:
+# A new user's one-time password and its hash, made before the import takes its lock (hashing is
+# slow on purpose: about 0.15 s each); None on a dry run, which stores nothing.
+Credentials = Mapping[str, tuple[str, str] | None]
+
+
+def new_credentials(
+    session: DbSession, sheets: Sheets, dry_run: bool
+) -> dict[str, tuple[str, str] | None]:
+    if not sheets.given("users"):
+        return {}
+    # Read on a connection of its own: the import's transaction must start with its lock (an
+    # SQLite read begun before the hashing could not become a write after another commit).
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            stored = set(connection.scalars(select(User.username)))
+    else:
+        stored = set(session.scalars(select(User.username)))
+    new = [username for username in sheets.rows["users"] if username not in stored]
+    if dry_run:
+        return dict.fromkeys(new)
+    made: dict[str, tuple[str, str] | None] = {}
+    for username in new:
+        password = secrets.token_urlsafe(9)
+        made[username] = (password, generate_password_hash(password))
+    return made
+
+
+def lock(session: DbSession) -> None:
+    """One import at a time, checked and stored against what the one before it committed: two
+    imports checked side by side could each pass and together store a loop of parents."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("hotline.city_import"))))
+    else:
+        # SQLite: a write statement takes the database's write lock until the commit, even one
+        # that changes no row.
+        session.execute(update(Area).where(false()).values(name=Area.name))
+
+
+def apply(
+    session: DbSession,
+    sheets: Sheets,
+    deactivate_missing: bool,
+    credentials: Credentials | None = None,
+) -> ImportReport:
     """Store checked sheets: parents before children, areas before units before users."""
     stored = Stored.load(session)
     report = ImportReport()
@@ -529,8 +713,23 @@ def apply(session: DbSession, sheets: Sheets, deactivate_missing: bool) -> Impor
     if sheets.given("units"):
         _apply_units(session, sheets.rows["units"], stored, deactivate_missing, report)
     if sheets.given("users"):
-        _apply_users(session, sheets.rows["users"], stored, deactivate_missing, report)
+        _apply_users(
+            session, sheets.rows["users"], stored, deactivate_missing, report, credentials or {}
+        )
+    _deactivate_users_of_inactive_units(session, report)
     return report
+
+
+def _deactivate_users_of_inactive_units(session: DbSession, report: ImportReport) -> None:
+    leaving = set(report.deactivated.get("units", [])) | set(report.turned_off)
+    if not leaving:
+        return
+    for user in session.scalars(
+        select(User).where(User.unit_code.in_(sorted(leaving)), User.active.is_(True))
+    ):
+        user.active = False
+        report.users_with_their_unit.append(user.username)
+    session.flush()
 
 
 def _apply_units(
@@ -552,6 +751,13 @@ def _apply_units(
         wanted["active"] = _flag(row["active"]) if row.get("active") else True
         return wanted
 
+    report.turned_off = [
+        code
+        for code, row in rows.items()
+        if _flag(row.get("active", "")) is False
+        and code in stored.units
+        and stored.units[code].active
+    ]
     _apply_coded(session, "units", Unit, stored.units, rows, values, report)
     report.deactivated["units"] = []
     if deactivate_missing:
@@ -570,6 +776,7 @@ def _apply_users(
     stored: Stored,
     deactivate_missing: bool,
     report: ImportReport,
+    credentials: Credentials,
 ) -> None:
     added, changed, unchanged = [], [], 0
     for username, row in rows.items():
@@ -584,11 +791,14 @@ def _apply_users(
         )
         user = stored.users.get(username)
         if user is None:
-            password = secrets.token_urlsafe(9)
-            session.add(
-                User(username=username, password_hash=generate_password_hash(password), **values)
-            )
-            report.passwords[username] = password
+            made = credentials.get(username)
+            if made is None and username not in credentials:
+                # Added by another import since the hashes were made: hash it now.
+                password = secrets.token_urlsafe(9)
+                made = (password, generate_password_hash(password))
+            session.add(User(username=username, password_hash=made[1] if made else "!", **values))
+            if made is not None:
+                report.passwords[username] = made[0]
             added.append(username)
         elif _assign(user, values):
             changed.append(username)
@@ -607,12 +817,17 @@ def _apply_users(
 
 
 def import_city(
-    session: DbSession, paths: Mapping[str, Path], deactivate_missing: bool = False
+    session: DbSession,
+    paths: Mapping[str, Path],
+    deactivate_missing: bool = False,
+    dry_run: bool = False,
 ) -> tuple[ImportReport | None, list[Problem]]:
     """Check every sheet, then store them all, or nothing when any problem is found. The
-    caller commits (or rolls back, for a dry run)."""
+    caller commits (or rolls back, for a dry run), which ends the import's lock."""
     sheets, problems = read_sheets(paths)
+    credentials = {} if problems else new_credentials(session, sheets, dry_run)
+    lock(session)
     problems += check(session, sheets, deactivate_missing)
     if problems:
         return None, problems
-    return apply(session, sheets, deactivate_missing), []
+    return apply(session, sheets, deactivate_missing, credentials), []

@@ -38,13 +38,14 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(path: Path) -> list[list[str]]:
+def _xlsx_rows(path: Path, sheet_names: tuple[str, ...] = ()) -> list[list[str]]:
     with warnings.catch_warnings():
         # Files saved by WPS or older Excel trigger harmless openpyxl style warnings.
         warnings.simplefilter("ignore", UserWarning)
         workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        sheet = workbook.active
+        named = [name for name in sheet_names if name in workbook.sheetnames]
+        sheet = workbook[named[0]] if named else workbook.active
         if sheet is None:
             return []
         return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
@@ -52,13 +53,14 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
         workbook.close()
 
 
-def read_table(path: Path) -> list[list[str]]:
-    """The cells of a CSV file or of an XLSX workbook's first sheet, row by row, stripped."""
+def read_table(path: Path, sheet_names: tuple[str, ...] = ()) -> list[list[str]]:
+    """The cells of a CSV file or of an XLSX workbook's sheet, row by row, stripped: the first
+    sheet named one of `sheet_names` (one workbook may hold several tables), else the active."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         table = _csv_rows(path)
     elif suffix == ".xlsx":
-        table = _xlsx_rows(path)
+        table = _xlsx_rows(path, sheet_names)
     else:
         raise TableError(f"不支持的文件类型 {suffix or path.name}，请使用 .csv 或 .xlsx")
     if not table:

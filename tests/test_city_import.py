@@ -374,3 +374,107 @@ def test_a_column_left_out_of_a_sheet_leaves_that_field_as_stored(
     matter = db.session.get(Matter, "01.01.01")
     assert matter is not None and matter.name == "电梯故障与困人"
     assert "困人" in matter.keywords
+
+
+def test_a_title_row_above_the_header_is_skipped_and_rows_keep_their_numbers(
+    app: Flask, tmp_path: Path
+) -> None:
+    areas = sheet(
+        tmp_path,
+        "areas.csv",
+        "云江市行政区划表（2026年11月）,,,\n"
+        "编码,名称,级别,上级编码\n"
+        "990102009,新港街道,street,990102\n"
+        "990102009001,新港社区,hamlet,990102009\n",
+    )
+    result = run(app, "city", "import", "--areas", str(areas))
+    assert "区划表 第 4 行 [level]：“hamlet”不是区划级别" in result.output
+
+
+def test_one_workbook_holds_each_table_in_its_own_named_sheet(app: Flask, tmp_path: Path) -> None:
+    workbook = Workbook()
+    notes = workbook.active
+    assert notes is not None
+    notes.title = "说明"
+    notes.append(("本工作簿含区划表与单位表",))
+    areas = workbook.create_sheet("区划表")
+    for row in NEW_STREET.splitlines():
+        areas.append(row.split(","))
+    units = workbook.create_sheet("单位表")
+    for row in NEW_OFFICE.splitlines():
+        units.append(row.split(","))
+    path = tmp_path / "云江市.xlsx"
+    workbook.save(path)
+    result = run(app, "city", "import", "--areas", str(path), "--units", str(path))
+    assert result.exit_code == 0, result.output
+    assert db.session.get(Unit, "S990102009") is not None
+
+
+def test_an_area_cannot_drop_to_the_level_of_the_areas_stored_below_it(
+    app: Flask, tmp_path: Path
+) -> None:
+    areas = sheet(
+        tmp_path, "areas.csv", "code,name,level,parent_code\n990102,江城区,community,990100\n"
+    )
+    result = run(app, "city", "import", "--areas", str(areas))
+    assert result.exit_code == 1
+    assert "下级区划“990102001”（street）须低于本区划的级别（community）" in result.output
+
+
+def test_the_only_street_office_of_a_street_that_shudi_entries_reach_is_not_deactivated(
+    app: Flask, tmp_path: Path
+) -> None:
+    units = sheet(
+        tmp_path,
+        "units.csv",
+        "code,name,kind,area_code,active\nS990102002,江滨街道办事处,street_office,990102002,否\n",
+    )
+    result = run(app, "city", "import", "--units", str(units))
+    assert result.exit_code == 1
+    assert "它是区划 990102002 唯一的街道办事处，派单目录的“属地街道”条目派到这里" in result.output
+
+
+def test_a_deactivated_units_accounts_go_with_it_and_no_new_one_is_made_for_it(
+    app: Flask, tmp_path: Path
+) -> None:
+    units = sheet(
+        tmp_path, "units.csv", "code,name,kind,active\nC-SWUJ,市商务局,city_department,否\n"
+    )
+    users = sheet(
+        tmp_path,
+        "users.csv",
+        "username,display_name,role,unit_code\nu-c-swuj-2,新同事,unit,C-SWUJ\n",
+    )
+    refused = run(app, "city", "import", "--units", str(units), "--users", str(users))
+    assert refused.exit_code == 1
+    assert "单位“C-SWUJ”已停用（或本次导入停用），不能有启用的账号" in refused.output
+    done = run(app, "city", "import", "--units", str(units))
+    assert done.exit_code == 0, done.output
+    assert "users of deactivated units, deactivated with them: u-c-swuj" in done.output
+    clerk = db.session.scalars(select(User).where(User.username == "u-c-swuj")).one()
+    assert not clerk.active
+    again = create_user(
+        app, "u-c-swuj-3", "--role", "unit", "--unit", "C-SWUJ", "--generate-password"
+    )
+    assert again.exit_code == 1 and "已停用" in again.output
+
+
+def test_a_dry_run_makes_no_passwords_for_new_users(app: Flask, tmp_path: Path) -> None:
+    result = new_city_part(app, tmp_path, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "users: 1 added" in result.output
+    assert "one-time passwords" not in result.output
+
+
+def test_an_import_holds_a_lock_that_a_second_import_waits_for(
+    pg_app: Flask, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    report, problems = import_city(db.session, {"areas": sheet(tmp_path, "areas.csv", NEW_STREET)})
+    assert report is not None and not problems
+    with db.engine.connect() as other:
+        taken = other.execute(
+            text("SELECT pg_try_advisory_xact_lock(hashtext('hotline.city_import'))")
+        ).scalar_one()
+    assert taken is False

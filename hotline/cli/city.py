@@ -56,7 +56,7 @@ def import_command(
     paths = {sheet: path for sheet, path in given.items() if path is not None}
     if not paths:
         raise click.UsageError("give at least one of --areas, --matters, --units, --users")
-    report, problems = import_city(db.session, paths, deactivate_missing)
+    report, problems = import_city(db.session, paths, deactivate_missing, dry_run)
     if report is None:
         db.session.rollback()
         for problem in problems:
@@ -93,6 +93,11 @@ def _print_report(
         click.echo(line)
         if changed:
             click.echo(f"  changed: {_some(changed, 20)}")
+    if report.users_with_their_unit:
+        click.echo(
+            f"users of deactivated units, deactivated with them: "
+            f"{_some(report.users_with_their_unit)}"
+        )
     if not dry_run and report.passwords:
         click.echo("one-time passwords of the new users (shown once; change with `user password`):")
         for username, password in report.passwords.items():
