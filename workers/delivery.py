@@ -348,6 +348,24 @@ def deliver(message_id: int) -> str:
     return _finish(message, sent)
 
 
+def out_of_retries(message_id: int, now: datetime | None = None) -> bool:
+    """Whether a row that just failed in the embedded mode (no RQ to count retries) has had as
+    many chances as RQ gives: 1 + len(RETRY_INTERVALS) sends, or a send whose outcome could not
+    be looked up for as long as RQ's retries span."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.state in DONE_STATES:
+        return False
+    if message.attempts >= 1 + len(RETRY_INTERVALS):
+        return True
+    attempted = _attempted_at(message)
+    span = timedelta(seconds=sum(RETRY_INTERVALS))
+    return (
+        message.state == "sending"
+        and attempted is not None
+        and (now or utcnow()) - attempted > span
+    )
+
+
 def give_up(message_id: int, error: str) -> None:
     """After the last retry: the row is `failed`, with the reason, and nobody tries again."""
     message = _lock(message_id)

@@ -158,14 +158,21 @@ def _redis(url: str) -> Redis:
 
 def _deliver_inline(ids: list[int]) -> None:
     """The embedded mode: deliver now, each message on its own; one that fails waits for the
-    next periodic relay (a `sending` one is looked up first), and holds up none of the others."""
-    from workers.delivery import deliver, describe, expected_failure
+    next periodic relay (a `sending` one is looked up first), and holds up none of the others;
+    after as many attempts as RQ would make, it is `failed`, as a worker's would be."""
+    from workers.delivery import deliver, describe, expected_failure, give_up, out_of_retries
 
     for message_id in ids:
         try:
             deliver(message_id)
         except Exception as error:
             db.session.rollback()
+            if out_of_retries(message_id):
+                give_up(message_id, describe(error))
+                log.warning(
+                    "outbox %s: failed after its last attempt: %s", message_id, describe(error)
+                )
+                continue
             log.warning(
                 "outbox %s: attempt failed, retried by the next periodic relay: %s",
                 message_id,

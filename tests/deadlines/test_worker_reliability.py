@@ -427,3 +427,56 @@ def test_flask_worker_serves_the_sweeper_queue_first(
 
     assert result.exit_code == 0, result.output
     assert served and served[0][0] == "sweeper"
+
+
+# ---- the embedded mode (no Redis): the same number of chances, then `failed` ----
+
+
+@pytest.fixture
+def embedded(pg_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    monkeypatch.setitem(pg_app.config, "REDIS_URL", None)
+    return pg_app
+
+
+def test_an_embedded_send_that_keeps_failing_is_failed_after_as_many_attempts_as_rq_makes(
+    embedded: Flask, unreachable: UnreachableTwilio
+) -> None:
+    message = _sms("embedded-unreachable")
+    message.attempts = len(RETRY_INTERVALS)  # every earlier periodic relay failed to send it
+    db.session.commit()
+    unreachable.down = True
+    _scan(embedded)
+    db.session.refresh(message)
+    assert message.state == "failed"
+    assert message.attempts == 1 + len(RETRY_INTERVALS)
+    assert message.last_error is not None and "ConnectionError" in message.last_error
+
+
+def test_an_embedded_send_short_of_its_attempts_waits_for_the_next_periodic_relay(
+    embedded: Flask, unreachable: UnreachableTwilio
+) -> None:
+    message = _sms("embedded-once")
+    db.session.commit()
+    unreachable.down = True
+    _scan(embedded)
+    db.session.refresh(message)
+    assert message.state == "sending" and message.attempts == 1
+    unreachable.down = False
+    _sending(message, STALE)  # the next periodic relay, past the stale interval
+    db.session.commit()
+    _scan(embedded)
+    db.session.refresh(message)
+    assert message.state == "sent"
+
+
+def test_an_embedded_row_whose_send_cannot_be_looked_up_for_rqs_whole_span_is_failed(
+    embedded: Flask, unreachable: UnreachableTwilio
+) -> None:
+    message = _sms("embedded-lookup")
+    _sending(message, timedelta(seconds=sum(RETRY_INTERVALS) + 60))
+    db.session.commit()
+    unreachable.down = True
+    _scan(embedded)
+    db.session.refresh(message)
+    assert message.state == "failed" and message.attempts == 1
+    assert [r.method for r in unreachable.requests] == ["GET"]
