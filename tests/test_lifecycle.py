@@ -726,6 +726,42 @@ def test_what_was_merged_into_a_ticket_follows_it_when_it_is_merged_in_turn(app:
     assert middle.repeat_count == 0
 
 
+def test_repeats_that_followed_a_ticket_into_another_come_back_when_it_is_split_off(
+    app: Flask,
+) -> None:
+    first, middle, last = (accepted(requester_phone_key="k3", area_code=None) for _ in range(3))
+    lifecycle.merge(db.session, first, middle, DISPATCHER)
+    lifecycle.merge(db.session, middle, last, DISPATCHER)
+    db.session.flush()
+    assert first.parent_id == last.id and last.repeat_count == 2
+    lifecycle.split(db.session, middle, DISPATCHER, reason="不是同一部电梯")
+    db.session.flush()
+    assert first.parent_id == middle.id and first.linked_ticket_id == middle.id
+    assert middle.repeat_count == 1 and last.repeat_count == 0
+    split_event = events_of(middle.id)[-1]
+    assert split_event.payload["returned"] == [first.number]
+    note = events_of(last.id)[-1]
+    assert note.payload["split"] == middle.number
+    assert note.payload["returned"] == [first.number]
+    assert f"随其并入的重复件{first.number}一并拆回" in note.payload["text"]
+
+
+def test_a_repeat_moved_on_since_stays_where_it_is_when_the_ticket_is_split_off(
+    app: Flask,
+) -> None:
+    first, middle, last, elsewhere = (
+        accepted(requester_phone_key="k4", area_code=None) for _ in range(4)
+    )
+    lifecycle.merge(db.session, first, middle, DISPATCHER)
+    lifecycle.merge(db.session, middle, last, DISPATCHER)
+    lifecycle.split(db.session, first, DISPATCHER, reason="另一个问题")
+    lifecycle.merge(db.session, first, elsewhere, DISPATCHER)
+    lifecycle.split(db.session, middle, DISPATCHER, reason="不是同一部电梯")
+    db.session.flush()
+    assert first.parent_id == elsewhere.id
+    assert "returned" not in events_of(middle.id)[-1].payload
+
+
 def _notices(ticket: Ticket) -> list[str]:
     db.session.flush()
     return [

@@ -16,7 +16,7 @@ from hotline.lifecycle.clocks import raise_urgency
 from hotline.lifecycle.errors import DomainError
 from hotline.lifecycle.notes import add_note
 from hotline.lifecycle.record import allocate, begin, record
-from hotline.models import Requester, Ticket
+from hotline.models import Requester, Ticket, TicketEvent
 from hotline.models.ticket import CLOCKS
 from routing.glossary import TriageOutcome, Urgency
 from routing.workflow import (
@@ -398,15 +398,46 @@ def split(
     ticket.state_before_return = None
     for assignment in ticket.assignments:
         assignment.active = False
+    returned = _moved_back(session, ticket, other)
+    if returned:
+        payload["returned"] = returned
     record(session, ticket, Action.SPLIT, actor, at, from_state, payload)
     # Counted as a repeat when it was linked (accept or merge): no longer one.
     other.repeat_count = max(0, (other.repeat_count or 0) - 1)
+    back = f"；随其并入的重复件{'、'.join(returned)}一并拆回" if returned else ""
     add_note(
         session,
         other,
         actor,
-        f"工单{ticket.number}已拆出单独办理，不再作为本工单的重复件：{reason.strip()}",
+        f"工单{ticket.number}已拆出单独办理，不再作为本工单的重复件{back}：{reason.strip()}",
         at=at,
-        payload={"split": ticket.number},
+        payload={"split": ticket.number} | ({"returned": returned} if returned else {}),
     )
     return ticket
+
+
+def _moved_back(session: DbSession, ticket: Ticket, other: Ticket) -> list[str]:
+    """The repeats that followed `ticket` into `other` when it was merged (its merge event names
+    them) go back with it, those still there: they repeat `ticket`, not `other`."""
+    merged = session.scalars(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.MERGE.value)
+        .order_by(TicketEvent.seq.desc())
+        .limit(1)
+    ).first()
+    moved = (merged.payload or {}).get("moved", []) if merged is not None else []
+    if not moved:
+        return []
+    children = list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.number.in_(moved), Ticket.parent_id == other.id)
+            .order_by(Ticket.id)
+        )
+    )
+    for child in children:
+        child.parent_id = ticket.id
+        child.linked_ticket_id = ticket.id
+    other.repeat_count = max(0, (other.repeat_count or 0) - len(children))
+    ticket.repeat_count = (ticket.repeat_count or 0) + len(children)
+    return [child.number for child in children]
