@@ -16,7 +16,8 @@ the appeals; after it, none, with set 17 still at 115/120 and no other labelled 
 Left out as
 older misses of rules set 17 did not touch: two appeals refused by older patterns ("给我写个
 检讨书的事是老板逼的", a workbook's wrong answer), four arbitration cases dispatched because
-仲裁院 without 劳动 is not read, and five bare whereabouts questions the route model refers.
+仲裁院 without 劳动 was not read (read since: test_review_probes_17.py), and five bare
+whereabouts questions the route model refers.
 """
 
 from __future__ import annotations

@@ -1,0 +1,39 @@
+"""Ordinary appeals the rules had sent to the police, found by the review of set 17's revision,
+and the dangers of the same wording that must still be transferred.
+
+tests/data/review_probes_17.jsonl, 212 messages written around four families (each with the
+outcome an agent would choose): an employer, a school or a landlord that "不让我走" (a labour or
+rental dispute) against someone locked in, held at knifepoint or kept by a pyramid scheme (110);
+someone who 拿着借条 (a document) against someone 拿着刀 (110); a sign, an air conditioner or a
+cable 挂在楼外面 (a hazard to dispatch) against a person or a child hanging outside a window; and
+a wage claim that asks where 仲裁院 or 仲裁委 is (arbitration) against a bare question of the
+office's hours (dispatched). Before the revision 3 ordinary appeals of set17_edges.jsonl went to
+110 (an IOU, a resignation, a billboard) and the four wage claims were dispatched; after it,
+all 212 are right, and of the 12,995 labelled texts only those and one loose cable of
+matter_wording_13 (119 before, dispatched now, as its label says) changed outcome.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from routing.triage import TriageRules, triage
+from tests.unit.wording_data import jsonl
+
+PROBES = jsonl("review_probes_17.jsonl")
+
+
+def test_the_probes_are_the_212_messages_the_revision_was_checked_on() -> None:
+    assert len(PROBES) == 212
+    assert len({row["text"] for row in PROBES}) == 212
+
+
+@pytest.mark.parametrize("row", PROBES, ids=lambda row: row["text"][:24])
+def test_each_probe_gets_the_outcome_an_agent_would_choose(row: dict[str, str]) -> None:
+    result = triage(row["text"], TriageRules.load_default())
+    outcome = result.outcome.value if result.outcome else "dispatch"
+    assert outcome == row["outcome"]
+    if outcome == "emergency":
+        assert result.service == row["service"]
+    if outcome == "referral":
+        assert result.route == row["route"]
