@@ -35,6 +35,7 @@ from routing.workflow import Role, TicketState
 SMS_ACTOR = Actor(role=Role.SYSTEM, name="twilio-sms")
 DEFAULT_WINDOW_MINUTES = 30
 FOLLOW_UP = "followup"
+RELAY = "relay"  # a unit's message relayed by the centre (hotline.lifecycle.relay)
 SURVEY = "survey"
 EMERGENCY_NUMBERS = "110/119/120/122"
 
@@ -183,6 +184,11 @@ def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) 
         return SmsReply(QUERY_HELP, "query")
     if key is not None:
         conversation = current_conversation(session, key, at)
+        if conversation is not None:
+            # Any open conversation: a unit's relayed message may be what the text answers.
+            answered = _relay_answered(session, key, at, text)
+            if answered is not None:
+                return follow_up(session, answered, sms, at)
         if conversation is not None and conversation.kind == SURVEY:
             answer = SURVEY_ANSWERS.get(compact.rstrip("。.!！"))
             if answer is not None:
@@ -191,15 +197,19 @@ def receive(session: DbSession, sms: InboundSms, *, at: datetime | None = None) 
                 return survey_comment(session, conversation, text, at)
             # Anything else is a message in its own right: a follow-up or a new appeal.
             conversation = _follow_up_behind(session, key, at, conversation)
+        elif conversation is not None and conversation.kind == RELAY:
+            # Not an answer to any relay: perhaps a follow-up of the number's own appeal.
+            conversation = _follow_up_behind(session, key, at, conversation)
         if conversation is not None and conversation.kind == FOLLOW_UP:
-            answered = _relay_answered(session, key, at, text)
-            if answered is not None:
-                return follow_up(session, answered, sms, at)
             ticket = session.get(Ticket, conversation.ticket_id)
             if ticket is None or ticket.state == TicketState.CLOSED:
                 # Closed since: nobody would read a note, so the text is an appeal of its own.
                 conversation.state = "closed"
-            elif not _emergency(text) and _about(ticket, text):
+            elif (
+                not _emergency(text)
+                and not _a_report_joining(ticket, text)
+                and _about(ticket, text)
+            ):
                 return follow_up(session, conversation, sms, at)
     return new_ticket(session, sms, phone, key, at)
 
@@ -209,33 +219,39 @@ def _relay_answered(session: DbSession, key: str, at: datetime, text: str) -> Co
     the one whose ticket number it names, else the one whose question or ticket it shares most
     words with (the newest on a tie), of those whose ticket it speaks of. A danger, or a 举报 on
     a ticket that is none (it may be about that very unit), is never filed as an answer."""
-    relays = [
-        c
-        for c in session.scalars(
+    from hotline.lifecycle.relay import holds
+
+    relays = list(
+        session.scalars(
             select(Conversation)
             .where(
                 Conversation.phone_key == key,
-                Conversation.kind == FOLLOW_UP,
+                Conversation.kind == RELAY,
                 Conversation.state == "open",
                 Conversation.open_until > at,
             )
             .order_by(Conversation.id.desc())
         )
-        if (c.data or {}).get("relay_unit")
-    ]
+    )
     if not relays or _emergency(text):
         return None
-    scored: list[tuple[float, int, Conversation]] = []
-    words = text_features(text)
+    live: list[tuple[Conversation, Ticket]] = []
     for conversation in relays:
         ticket = session.get(Ticket, conversation.ticket_id)
-        if ticket is None or ticket.state == TicketState.CLOSED:
+        unit = (conversation.data or {}).get("relay_unit")
+        if ticket is None or ticket.state == TicketState.CLOSED or not holds(ticket, unit):
+            conversation.state = "closed"  # nobody left to answer: the window ends
             continue
-        if _reads_as_report(text) and ticket.appeal_type != AppealType.REPORT:
-            continue
-        number = ticket.number
-        if number in text or number.split("-")[-1] in text:
-            return conversation
+        if not _a_report_joining(ticket, text):
+            live.append((conversation, ticket))
+    # A number named: the whole number first, then its last six digits (newest first).
+    for whole in (True, False):
+        for conversation, ticket in live:
+            if (ticket.number if whole else ticket.number.split("-")[-1]) in text:
+                return conversation
+    scored: list[tuple[float, int, Conversation]] = []
+    words = text_features(text)
+    for conversation, ticket in live:
         if not _about(ticket, text):
             continue
         question = str((conversation.data or {}).get("question", ""))
@@ -247,8 +263,10 @@ def _relay_answered(session: DbSession, key: str, at: datetime, text: str) -> Co
     return max(scored, key=lambda entry: entry[:2])[2] if scored else None
 
 
-def _reads_as_report(text: str) -> bool:
-    return guess_appeal_type(text) is AppealType.REPORT
+def _a_report_joining(ticket: Ticket, text: str) -> bool:
+    """A 举报 never joins a ticket that is not one: it may be about the very unit or people
+    handling that ticket, and is an appeal of its own, hidden from them."""
+    return guess_appeal_type(text) is AppealType.REPORT and ticket.appeal_type != AppealType.REPORT
 
 
 def _emergency(text: str) -> bool:

@@ -99,12 +99,12 @@ def relay(
         ticket_id=ticket.id,
         available_at=send_at,
     )
-    from hotline.conversations import FOLLOW_UP
+    from hotline.conversations import RELAY
 
     session.add(
         Conversation(
             phone_key=ticket.requester_phone_key or phone_key(requester.phone),
-            kind=FOLLOW_UP,
+            kind=RELAY,
             ticket_id=ticket.id,
             state="open",
             data={"number": ticket.number, "relay_unit": actor.unit_code, "question": text},

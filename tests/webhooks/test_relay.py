@@ -236,3 +236,34 @@ def replies_on(ticket: Ticket) -> list[str]:
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "note")
     )
     return [n.payload["text"] for n in notes if n.payload.get("reply_to")]
+
+
+def test_a_report_about_the_relayed_tickets_own_problem_is_still_a_ticket_of_its_own(
+    twilio_app: Flask,
+) -> None:
+    ticket, unit = signed_ticket(twilio_app)
+    relay(unit, ticket)
+    report = "我要举报小区电梯维保公司，电梯坏了三天没人修，他们收了物业的钱不干活"
+    response = post_signed(twilio_app.test_client(), PATH, sms(body=report, sender=PHONE))
+    assert "转达承办单位" not in reply_text(response)
+    assert replies_on(ticket) == []
+    seen = unit.get(f"/api/v1/tickets/{ticket.number}").get_json()
+    assert not any("维保公司" in (e["payload"].get("text") or "") for e in seen["events"])
+
+
+def test_a_reply_after_the_ticket_left_the_unit_is_not_filed_as_an_answer_to_it(
+    twilio_app: Flask,
+) -> None:
+    ticket, unit = signed_ticket(twilio_app)
+    relay(unit, ticket)
+    lifecycle.redispatch(db.session, ticket, DISPATCHER, "C-ZJJ", (), reason="非市场监管职责")
+    db.session.flush()
+    response = post_signed(twilio_app.test_client(), PATH, sms(body="是3号楼的电梯", sender=PHONE))
+    assert "转达承办单位" not in reply_text(response)
+    assert replies_on(ticket) == []
+    window = db.session.scalars(
+        select(Conversation).where(
+            Conversation.ticket_id == ticket.id, Conversation.kind == "relay"
+        )
+    ).one()
+    assert window.state == "closed"
