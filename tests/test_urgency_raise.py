@@ -187,3 +187,28 @@ def test_a_catalogue_tier_still_wins_over_urgency_as_it_does_for_a_new_urgent_ap
     )
     parent = db.session.scalars(select(Ticket).where(Ticket.number == first["number"])).one()
     assert parent.urgency == "urgent" and parent.tier == "normal"
+
+
+def test_a_catalogue_tier_the_policy_no_longer_defines_does_not_stop_the_merge(
+    app: Flask,
+) -> None:
+    parent = dispatched()
+    parent.dispatch_decision = {**(parent.dispatch_decision or {}), "tier": "retired_tier"}
+    merged_into(parent, "urgent")
+    assert parent.urgency == "urgent" and parent.tier == "urgent"
+    assert parent.handle_due_at == TUESDAY + timedelta(hours=24)
+
+
+def test_a_tier_looser_than_the_tickets_own_is_not_taken(app: Flask) -> None:
+    from hotline.domain import current_domain
+
+    parent = dispatched()
+    lifecycle.redispatch(db.session, parent, DISPATCHER, "C-SCJGJ", (), reason="改派市场监管")
+    assert (parent.dispatch_decision or {}).get("tier") is None
+    # Dispatched under the tightest tier (a catalogue entry's), though told as 一般.
+    parent.tier = "critical"
+    parent.policy_snapshot = current_domain().policy.tiers["critical"].to_mapping()
+    merged_into(parent, "urgent")
+    assert parent.urgency == "urgent"
+    assert parent.tier == "critical"
+    assert "tier" not in link_event(parent).payload["urgency_raised"]

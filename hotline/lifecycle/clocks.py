@@ -165,39 +165,61 @@ def refresh_next_due(
     ticket.next_due_at = min(candidates) if candidates else None
 
 
+def _tier_for_urgency(domain: Domain, ticket: Ticket, urgency: Urgency) -> Tier:
+    """The tier a ticket of this urgency would get now: with the catalogue entry's tier where
+    the dispatch followed one (the snapshot's own tier is not the catalogue's), unless the
+    policy no longer defines it, then the policy's rules."""
+    catalogue_tier = (ticket.dispatch_decision or {}).get("tier")
+    if catalogue_tier not in domain.policy.tiers:
+        catalogue_tier = None
+    return domain.policy.tier_for(
+        AppealType(ticket.appeal_type), urgency, Channel(ticket.channel), catalogue_tier
+    )
+
+
+def _dues_from(domain: Domain, tier: Tier, at: datetime) -> dict[str, datetime | None]:
+    """Each clock's due time under `tier` counted from `at` (None past the known years)."""
+    dues: dict[str, datetime | None] = {
+        str(clock): due.due_at if due else None
+        for clock, due in compute_open_clocks(domain.calendar, tier, at)[0].items()
+    }
+    try:
+        dues[str(ClockName.CALLBACK)] = callback_due(domain.calendar, tier, at).due_at
+    except CalendarNotCovered:
+        dues[str(ClockName.CALLBACK)] = None
+    return dues
+
+
 def raise_urgency(
     session: DbSession, domain: Domain, ticket: Ticket, urgency: Urgency, at: datetime
 ) -> dict[str, object] | None:
     """A repeat told as more urgent than the open ticket it joined raises the ticket's urgency
     (a lift that now traps people, merged into "the lift is slow"), or None when it is not more
     urgent. Before dispatch the raised urgency picks the tier when the clocks start; after it,
-    the tier is picked again, and each running clock is due by the new tier's limit counted
-    from the repeat's arrival, when that is sooner: a unit is never given more time for it, and
-    never a due time already past for what it could not have known."""
+    the tier is picked again (kept only when no looser than the ticket's own on any clock), and
+    each running clock is due by the new tier's limit counted from the repeat's arrival, when
+    that is sooner: a unit is never given more time for it, and never a due time already past
+    for what it could not have known."""
     if ticket.urgency is None or URGENCY_RANK[urgency] <= URGENCY_RANK[Urgency(ticket.urgency)]:
         return None
     payload: dict[str, object] = {"from": ticket.urgency, "to": str(urgency)}
     ticket.urgency = urgency
     if ticket.policy_snapshot is None:
         return payload
-    # The tier a ticket of this urgency would get now: the catalogue entry's tier where the
-    # dispatch followed one (the snapshot's own tier is not the catalogue's), then the policy.
-    catalogue_tier = (ticket.dispatch_decision or {}).get("tier")
-    tier = domain.policy.tier_for(
-        AppealType(ticket.appeal_type), urgency, Channel(ticket.channel), catalogue_tier
-    )
-    ticket.tier = tier.name
-    ticket.policy_snapshot = tier.to_mapping()
-    payload["tier"] = tier.name
-    dues: dict[str, datetime | None] = {
-        str(clock): due.due_at if due else None
-        for clock, due in compute_open_clocks(domain.calendar, tier, at)[0].items()
-    }
-    if ticket.reviewed_at is not None:
-        try:
-            dues[ClockName.CALLBACK] = callback_due(domain.calendar, tier, at).due_at
-        except CalendarNotCovered:
-            dues[ClockName.CALLBACK] = None
+    tier = _tier_for_urgency(domain, ticket, urgency)
+    dues = _dues_from(domain, tier, at)
+    # The ticket takes the new tier (its later clocks, the callback's, follow it) only when the
+    # tier is no looser than its own on any clock, counted from now.
+    old = _dues_from(domain, snapshotted_tier(domain, ticket), at)
+    if tier.name != ticket.tier and all(
+        new is not None and (before is None or new <= before)
+        for new, before in ((dues[c], old[c]) for c in dues)
+    ):
+        ticket.tier = tier.name
+        ticket.policy_snapshot = tier.to_mapping()
+        payload["tier"] = tier.name
+    if ticket.reviewed_at is None:
+        dues.pop(ClockName.CALLBACK)
     sooner = {}
     for clock, _, due in open_clocks(ticket):
         new = dues.get(clock)
