@@ -493,26 +493,24 @@ def _units_in_use(session: DbSession, codes: Iterable[str]) -> dict[str, str]:
 
 
 def _sole_local_units(
-    session: DbSession, codes: Iterable[str], after: Mapping[str, UnitAfter]
+    session: DbSession, stored: Stored, after: Mapping[str, UnitAfter]
 ) -> dict[str, str]:
-    """Why each of `codes` cannot be deactivated: it is the only street office (or district
-    government) of its area, which the catalogue's 属地街道 (属地区政府) entries reach."""
+    """Why a unit cannot be deactivated, moved to another area or given another kind: it is
+    the only active street office (or district government) of its area now, which the
+    catalogue's 属地街道 (属地区政府) entries reach, and the import would leave the area none."""
     tokens = _catalogue_tokens(session)
     reasons = {}
-    for code in codes:
-        unit = after.get(code)
-        token = LOCAL_KINDS.get(unit.kind) if unit is not None else None
-        if unit is None or token is None or token not in tokens or unit.area_code is None:
+    for code, unit in stored.units.items():
+        token = LOCAL_KINDS.get(unit.kind)
+        if not unit.active or token is None or token not in tokens or unit.area_code is None:
             continue
-        others = [
-            other
-            for other, state in after.items()
-            if other != code
-            and state.active
-            and state.kind == unit.kind
-            and state.area_code == unit.area_code
-        ]
-        if not others:
+        if after[code] == UnitAfter(unit.kind, unit.area_code, True):
+            continue
+        left = any(
+            state.active and state.kind == unit.kind and state.area_code == unit.area_code
+            for state in after.values()
+        )
+        if not left:
             office = "街道办事处" if token == ROLE_STREET_OFFICE else "区政府"
             reasons[code] = (
                 f"它是区划 {unit.area_code} 唯一的{office}，派单目录的“{token}”条目派到这里"
@@ -557,13 +555,21 @@ def check(session: DbSession, sheets: Sheets, deactivate_missing: bool) -> list[
             ]
         after = units_after(sheets, stored, deactivate_missing)
         in_use = _units_in_use(session, leaving)
-        sole = _sole_local_units(session, leaving, after)
-        for code in [c for c in leaving if c in in_use or c in sole]:
+        sole = _sole_local_units(session, stored, after)
+        for code in [*leaving, *(c for c in sole if c not in leaving)]:
+            if code not in in_use and code not in sole:
+                continue
             reason = "；".join(r for r in (in_use.get(code), sole.get(code)) if r)
             number = sheets.line.get(("units", code), 0)
+            change, column = (
+                ("停用", "active") if code in leaving else ("改区划或类型", "area_code")
+            )
             problems.append(
                 Problem(
-                    "units", number, "active" if number else "", f"单位“{code}”不能停用：{reason}"
+                    "units",
+                    number,
+                    column if number else "",
+                    f"单位“{code}”不能{change}：{reason}",
                 )
             )
     if sheets.given("users"):

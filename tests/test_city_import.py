@@ -478,3 +478,20 @@ def test_an_import_holds_a_lock_that_a_second_import_waits_for(
             text("SELECT pg_try_advisory_xact_lock(hashtext('hotline.city_import'))")
         ).scalar_one()
     assert taken is False
+
+
+def test_the_only_street_office_of_a_street_cannot_be_moved_out_of_it_or_made_another_kind(
+    app: Flask, tmp_path: Path
+) -> None:
+    for row in (
+        "S990102001,南湖街道办事处,street_office,\n",
+        "S990102001,南湖街道办事处,community,990102001\n",
+    ):
+        units = sheet(tmp_path, "units.csv", "code,name,kind,area_code\n" + row)
+        result = run(app, "city", "import", "--units", str(units))
+        assert result.exit_code == 1, row
+        assert (
+            "单位“S990102001”不能改区划或类型：它是区划 990102001 唯一的街道办事处" in result.output
+        )
+    unit = db.session.get(Unit, "S990102001")
+    assert unit is not None and unit.area_code == "990102001" and unit.kind == "street_office"

@@ -350,20 +350,19 @@ def deliver(message_id: int) -> str:
 
 def out_of_retries(message_id: int, now: datetime | None = None) -> bool:
     """Whether a row that just failed in the embedded mode (no RQ to count retries) has had as
-    many chances as RQ gives: 1 + len(RETRY_INTERVALS) sends, or a send whose outcome could not
-    be looked up for as long as RQ's retries span."""
+    many chances as RQ gives, over as long: 1 + len(RETRY_INTERVALS) sends since it became due
+    at least RQ's retry span ago (the embedded relay retries every minute, so an outage shorter
+    than RQ would wait out fails nothing), or a send whose outcome could not be looked up for
+    that long."""
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.state in DONE_STATES:
         return False
-    if message.attempts >= 1 + len(RETRY_INTERVALS):
+    now = now or utcnow()
+    span = timedelta(seconds=sum(RETRY_INTERVALS))
+    if message.attempts >= 1 + len(RETRY_INTERVALS) and now - message.available_at >= span:
         return True
     attempted = _attempted_at(message)
-    span = timedelta(seconds=sum(RETRY_INTERVALS))
-    return (
-        message.state == "sending"
-        and attempted is not None
-        and (now or utcnow()) - attempted > span
-    )
+    return message.state == "sending" and attempted is not None and now - attempted > span
 
 
 def give_up(message_id: int, error: str) -> None:

@@ -443,6 +443,7 @@ def test_an_embedded_send_that_keeps_failing_is_failed_after_as_many_attempts_as
 ) -> None:
     message = _sms("embedded-unreachable")
     message.attempts = len(RETRY_INTERVALS)  # every earlier periodic relay failed to send it
+    message.available_at = utcnow() - timedelta(seconds=sum(RETRY_INTERVALS))
     db.session.commit()
     unreachable.down = True
     _scan(embedded)
@@ -450,6 +451,19 @@ def test_an_embedded_send_that_keeps_failing_is_failed_after_as_many_attempts_as
     assert message.state == "failed"
     assert message.attempts == 1 + len(RETRY_INTERVALS)
     assert message.last_error is not None and "ConnectionError" in message.last_error
+
+
+def test_an_embedded_send_out_of_attempts_before_rqs_span_waits_for_the_next_relay(
+    embedded: Flask, unreachable: UnreachableTwilio
+) -> None:
+    message = _sms("embedded-quick")
+    message.attempts = len(RETRY_INTERVALS)  # failed every minute since it became due
+    message.available_at = utcnow() - timedelta(seconds=len(RETRY_INTERVALS) * 60)
+    db.session.commit()
+    unreachable.down = True
+    _scan(embedded)
+    db.session.refresh(message)
+    assert message.state == "sending" and message.attempts == 1 + len(RETRY_INTERVALS)
 
 
 def test_an_embedded_send_short_of_its_attempts_waits_for_the_next_periodic_relay(
