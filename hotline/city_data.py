@@ -138,12 +138,6 @@ class ImportReport:
     # Units the sheet itself turned off (启用 = 否).
     turned_off: list[str] = field(default_factory=list)
 
-    @property
-    def touched(self) -> bool:
-        return (
-            any(self.added.values()) or any(self.changed.values()) or any(self.deactivated.values())
-        )
-
 
 @dataclass
 class Sheets:
