@@ -11,6 +11,13 @@ office's hours (dispatched). Before the revision 3 ordinary appeals of set17_edg
 110 (an IOU, a resignation, a billboard) and the four wage claims were dispatched; after it,
 all 212 are right, and of the 12,995 labelled texts only those and one loose cable of
 matter_wording_13 (119 before, dispatched now, as its label says) changed outcome.
+
+tests/data/threat_probes.jsonl, 54 more: threats of serious harm made now against the caller or
+their family ("说不还钱就砍死我全家", "老板不让走，说走就打断我的腿") and workers kept under
+watch, all missed before (110), against the caller's own temper, bargaining, a parent's scolding,
+a film's or a game's lines and a threat the police already handled (dispatched; a game's "要杀了
+我" and "真想杀了他们，广场舞太吵了" had gone to 110). All 54 right after, with none of the
+13,207 labelled texts changing outcome.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from routing.triage import TriageRules, triage
 from tests.unit.wording_data import jsonl
 
 PROBES = jsonl("review_probes_17.jsonl")
+THREATS = jsonl("threat_probes.jsonl")
 
 
 def test_the_probes_are_the_212_messages_the_revision_was_checked_on() -> None:
@@ -28,7 +36,12 @@ def test_the_probes_are_the_212_messages_the_revision_was_checked_on() -> None:
     assert len({row["text"] for row in PROBES}) == 212
 
 
-@pytest.mark.parametrize("row", PROBES, ids=lambda row: row["text"][:24])
+def test_the_threat_probes_are_54_messages_half_of_them_dangers() -> None:
+    assert len(THREATS) == 54
+    assert sum(row["outcome"] == "emergency" for row in THREATS) == 27
+
+
+@pytest.mark.parametrize("row", PROBES + THREATS, ids=lambda row: row["text"][:24])
 def test_each_probe_gets_the_outcome_an_agent_would_choose(row: dict[str, str]) -> None:
     result = triage(row["text"], TriageRules.load_default())
     outcome = result.outcome.value if result.outcome else "dispatch"
