@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -637,8 +637,15 @@ def _apply_coded(
 Credentials = Mapping[str, tuple[str, str] | None]
 
 
+# How often a long run of password hashing says how far it has got.
+PROGRESS_EVERY = 100
+
+
 def new_credentials(
-    session: DbSession, sheets: Sheets, dry_run: bool
+    session: DbSession,
+    sheets: Sheets,
+    dry_run: bool,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, tuple[str, str] | None]:
     if not sheets.given("users"):
         return {}
@@ -654,9 +661,11 @@ def new_credentials(
     if dry_run:
         return dict.fromkeys(new)
     made: dict[str, tuple[str, str] | None] = {}
-    for username in new:
+    for done, username in enumerate(new, start=1):
         password = secrets.token_urlsafe(9)
         made[username] = (password, generate_password_hash(password))
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(new)):
+            progress(done, len(new))
     return made
 
 
@@ -821,11 +830,12 @@ def import_city(
     paths: Mapping[str, Path],
     deactivate_missing: bool = False,
     dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[ImportReport | None, list[Problem]]:
     """Check every sheet, then store them all, or nothing when any problem is found. The
     caller commits (or rolls back, for a dry run), which ends the import's lock."""
     sheets, problems = read_sheets(paths)
-    credentials = {} if problems else new_credentials(session, sheets, dry_run)
+    credentials = {} if problems else new_credentials(session, sheets, dry_run, progress)
     lock(session)
     problems += check(session, sheets, deactivate_missing)
     if problems:

@@ -66,6 +66,7 @@ def test_a_new_street_its_office_and_its_clerk_are_imported_and_work_at_once(
     assert result.exit_code == 0, result.output
     assert "areas: 2 added, 0 changed, 0 unchanged" in result.output
     assert "units: 1 added" in result.output
+    assert "one-time passwords for new users: 1/1" in result.output
     office = db.session.get(Unit, "S990102009")
     assert office is not None and office.liaison_phone == "+8613800000099"
     client = app.test_client()

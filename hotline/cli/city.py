@@ -56,7 +56,11 @@ def import_command(
     paths = {sheet: path for sheet, path in given.items() if path is not None}
     if not paths:
         raise click.UsageError("give at least one of --areas, --matters, --units, --users")
-    report, problems = import_city(db.session, paths, deactivate_missing, dry_run)
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"one-time passwords for new users: {done}/{total}", err=True)
+
+    report, problems = import_city(db.session, paths, deactivate_missing, dry_run, progress)
     if report is None:
         db.session.rollback()
         for problem in problems:
