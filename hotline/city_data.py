@@ -525,8 +525,14 @@ def _catalogue_tokens(session: DbSession) -> set[str]:
     return found
 
 
-def check(session: DbSession, sheets: Sheets, deactivate_missing: bool) -> list[Problem]:
-    stored = Stored.load(session)
+def check(
+    session: DbSession,
+    sheets: Sheets,
+    deactivate_missing: bool,
+    stored: Stored | None = None,
+) -> list[Problem]:
+    stored = stored or Stored.load(session)
+    after = units_after(sheets, stored, deactivate_missing)
     problems: list[Problem] = []
     if sheets.given("areas"):
         problems += _check_areas(sheets, stored)
@@ -537,17 +543,8 @@ def check(session: DbSession, sheets: Sheets, deactivate_missing: bool) -> list[
     if sheets.given("units"):
         problems += _check_units(sheets, stored)
         leaving = [
-            code
-            for code, row in sheets.rows["units"].items()
-            if _flag(row.get("active", "")) is False
-            and code in stored.units
-            and stored.units[code].active
+            code for code, unit in stored.units.items() if unit.active and not after[code].active
         ]
-        if deactivate_missing:
-            leaving += [
-                c for c, u in stored.units.items() if u.active and c not in sheets.rows["units"]
-            ]
-        after = units_after(sheets, stored, deactivate_missing)
         in_use = _units_in_use(session, leaving)
         sole = _sole_local_units(session, stored, after)
         for code in [*leaving, *(c for c in sole if c not in leaving)]:
@@ -567,7 +564,7 @@ def check(session: DbSession, sheets: Sheets, deactivate_missing: bool) -> list[
                 )
             )
     if sheets.given("users"):
-        problems += _check_users(sheets, stored, units_after(sheets, stored, deactivate_missing))
+        problems += _check_users(sheets, stored, after)
     return problems
 
 
@@ -685,9 +682,10 @@ def apply(
     sheets: Sheets,
     deactivate_missing: bool,
     credentials: Credentials | None = None,
+    stored: Stored | None = None,
 ) -> ImportReport:
     """Store checked sheets: parents before children, areas before units before users."""
-    stored = Stored.load(session)
+    stored = stored or Stored.load(session)
     report = ImportReport()
     if sheets.given("areas"):
         _apply_coded(
@@ -837,7 +835,8 @@ def import_city(
     sheets, problems = read_sheets(paths)
     credentials = {} if problems else new_credentials(session, sheets, dry_run, progress)
     lock(session)
-    problems += check(session, sheets, deactivate_missing)
+    stored = Stored.load(session)  # read once the lock is held: what the last import committed
+    problems += check(session, sheets, deactivate_missing, stored)
     if problems:
         return None, problems
-    return apply(session, sheets, deactivate_missing, credentials), []
+    return apply(session, sheets, deactivate_missing, credentials, stored), []

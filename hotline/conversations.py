@@ -21,8 +21,8 @@ from hotline.extensions import DbSession
 from hotline.intake import IntakeResult, Submission, submit
 from hotline.lifecycle import Actor
 from hotline.lifecycle.clocks import provisional_mark
-from hotline.models import Conversation, Ticket
-from hotline.outbox import add_message
+from hotline.lifecycle.dispatching import unit_notices
+from hotline.models import Conversation, OutboxMessage, Ticket
 from hotline.phones import phone_key, sender_number
 from hotline.postgres import run
 from hotline.routing_context import routing_context
@@ -385,18 +385,8 @@ def follow_up(
     if unit:
         # The unit that asked learns that the answer is on its ticket; the window it opened
         # stays as long as it was.
-        add_message(
-            session,
-            "notify_unit",
-            f"notify_unit:{ticket.id}:{event.seq}:{unit}",
-            {
-                "ticket_id": ticket.id,
-                "number": ticket.number,
-                "unit_code": unit,
-                "template": "notify_unit_requester_replied",
-            },
-            ticket_id=ticket.id,
-        )
+        notices = unit_notices(ticket, [unit], event.seq, "notify_unit_requester_replied")
+        session.add_all(OutboxMessage(**row) for row in notices)
         return SmsReply(
             f"【12345】您的回复已转达承办单位（工单 {ticket.number}）。", "relay_reply", ticket
         )

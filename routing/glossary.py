@@ -53,6 +53,9 @@ class TriageOutcome(StrEnum):
     DISPATCH = "dispatch"
 
 
+URGENCY_LABELS = {Urgency.NORMAL: "一般", Urgency.URGENT: "紧急", Urgency.CRITICAL: "特急"}
+
+
 class ClockName(StrEnum):
     """The separate clocks a dispatched ticket carries."""
 

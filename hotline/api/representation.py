@@ -6,7 +6,6 @@ import re
 from datetime import datetime
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import select
 
 from hotline.api.privacy import address_visible, hidden_from_everyone, requester_view
@@ -17,7 +16,7 @@ from hotline.extensions import DbSession
 from hotline.lifecycle import Actor
 from hotline.models import CLOCKS, Requester, Ticket, TicketEvent
 from hotline.personal_data import scrub
-from hotline.routing_context import RoutingContext, routing_context
+from hotline.routing_context import routing_context
 from routing.tree import CodeTree
 from routing.workflow import Action, Role, TicketState
 
@@ -92,15 +91,7 @@ def next_due(ticket: Ticket) -> dict[str, str | None] | None:
 def names(ticket: Ticket) -> dict[str, str | None]:
     """The names beside the ticket's codes (matter, area, lead unit), from the routing rules in
     force; None for a code they no longer hold (a unit since deactivated)."""
-    # One look at the rules per request, however many tickets a list shows.
-    if not has_request_context():
-        return _names(ticket, routing_context())
-    if "routing_context" not in g:
-        g.routing_context = routing_context()
-    return _names(ticket, g.routing_context)
-
-
-def _names(ticket: Ticket, context: RoutingContext) -> dict[str, str | None]:
+    context = routing_context()  # cached per process, checked at most every few seconds
     unit = context.units.get(ticket.lead_unit_code) if ticket.lead_unit_code else None
     return {
         "matter_name": _name(context.matters, ticket.matter_code),

@@ -157,15 +157,20 @@ def notify_rows(
     ticket: Ticket, lead: str, assists: Sequence[str], seq: int
 ) -> list[dict[str, Any]]:
     """One outbox row per unit told of the ticket, exactly once per dispatch event."""
-    return _notify_units(ticket, [lead, *dict.fromkeys(assists)], seq)
+    return unit_notices(ticket, [lead, *dict.fromkeys(assists)], seq)
 
 
-def _notify_units(
-    ticket: Ticket, codes: Sequence[str], seq: int, template: str = "notify_unit"
+def unit_notices(
+    ticket: Ticket,
+    codes: Sequence[str],
+    seq: int,
+    template: str = "notify_unit",
+    extra: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """One notice per unit, exactly once per event; `template` says why (a new ticket, or one
-    coming back to the unit: reopened, its reply sent back, its return refused)."""
-    payload: dict[str, Any] = {"ticket_id": ticket.id, "number": ticket.number}
+    coming back to the unit: reopened, its reply sent back, its return refused, its time
+    shortened, the requester's reply), `extra` the template's other fields."""
+    payload: dict[str, Any] = {"ticket_id": ticket.id, "number": ticket.number} | (extra or {})
     if template != "notify_unit":
         payload["template"] = template
     return [
@@ -194,10 +199,8 @@ def notify_back(
     if assists_too:
         codes += [a.unit_code for a in ticket.assignments if a.active and a.role == "assist"]
     if codes:
-        rows = _notify_units(ticket, list(dict.fromkeys(codes)), seq, template)
-        session.add_all(
-            OutboxMessage(**(row | {"payload": row["payload"] | (extra or {})})) for row in rows
-        )
+        rows = unit_notices(ticket, list(dict.fromkeys(codes)), seq, template, extra)
+        session.add_all(OutboxMessage(**row) for row in rows)
 
 
 def _send(
@@ -546,7 +549,7 @@ def _change_assists(
         },
     )
     event = record(session, ticket, Action.REDISPATCH, actor, at, from_state, payload)
-    session.add_all(OutboxMessage(**row) for row in _notify_units(ticket, added, event.seq))
+    session.add_all(OutboxMessage(**row) for row in unit_notices(ticket, added, event.seq))
     session.flush()
     return ticket
 

@@ -18,7 +18,7 @@ from hotline.lifecycle.notes import add_note
 from hotline.lifecycle.record import allocate, begin, record
 from hotline.models import Requester, Ticket, TicketEvent
 from hotline.models.ticket import CLOCKS
-from routing.glossary import TriageOutcome, Urgency
+from routing.glossary import URGENCY_LABELS, TriageOutcome, Urgency
 from routing.workflow import (
     OPEN_STATES,
     Action,
@@ -269,7 +269,6 @@ def link(
         )
 
 
-URGENCY_LABELS = {Urgency.NORMAL: "一般", Urgency.URGENT: "紧急", Urgency.CRITICAL: "特急"}
 _MERGE_GROUNDS = {"same_requester": "同一诉求人", "same_place": "同一地点"}
 
 

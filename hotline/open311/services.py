@@ -15,7 +15,7 @@ from hotline.open311.formats import Open311Error, render
 from hotline.open311.jurisdiction import check_jurisdiction
 from hotline.routing_context import routing_context
 from routing.catalogue import APPEAL_TYPE_NAMES
-from routing.glossary import AppealType, Urgency
+from routing.glossary import URGENCY_LABELS, AppealType, Urgency
 from routing.tree import CodeTree
 
 
@@ -81,7 +81,7 @@ ATTRIBUTES: tuple[AttributeDefinition, ...] = (
         order=2,
         description="紧急程度",
         datatype_description="从列表中选择一项，默认为一般；危及生命财产安全请直接拨打 110/119/120",
-        values=((Urgency.NORMAL, "一般"), (Urgency.URGENT, "紧急"), (Urgency.CRITICAL, "特急")),
+        values=tuple(URGENCY_LABELS.items()),
         default=Urgency.NORMAL,
     ),
     AttributeDefinition(
