@@ -151,3 +151,27 @@ def test_a_matter_that_loading_changes_is_marked_changed_and_the_others_are_not(
     assert edited.keywords != "旧关键词"
     assert edited.changed_at > long_ago
     assert untouched.changed_at == long_ago
+
+
+def test_the_demo_load_command_refreshes_the_examples_an_earlier_release_wrote(
+    app: Flask, tmp_path: Path
+) -> None:
+    source = (DATA / "matter_examples.jsonl").read_bytes()
+    earlier = b"".join(source.splitlines(keepends=True)[:1193])  # what the last release shipped
+    target = tmp_path / "matter_examples.jsonl"
+    target.write_bytes(earlier)
+    output = _load_command(app, target)
+    assert "left as it is" not in output
+    assert target.read_bytes() == source
+
+
+def test_the_demo_load_command_leaves_the_demo_examples_with_a_citys_lines_added_alone(
+    app: Flask, tmp_path: Path
+) -> None:
+    own = (DATA / "matter_examples.jsonl").read_bytes()[:2000].rsplit(b"\n", 1)[0] + b"\n"
+    own += '{"text": "我们街道的路灯不亮", "matter_code": "02.03.01"}\n'.encode()
+    target = tmp_path / "matter_examples.jsonl"
+    target.write_bytes(own)
+    output = _load_command(app, target)
+    assert f"{target} holds other matter examples; left as it is" in output
+    assert target.read_bytes() == own

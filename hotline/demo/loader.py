@@ -113,10 +113,18 @@ def load_catalogue(session: DbSession) -> int:
 
 def write_matter_examples(target: Path) -> bool:
     """Put the demo city's labelled example appeals where the classifier reads them, unless a
-    file of other examples is there already; True when the file now holds the demo's."""
+    file of other examples is there already; True when the file now holds the demo's.
+
+    An earlier release's demo examples are refreshed: each release only added examples, so
+    those files are a first part of today's, line for line. A city's own file, or the demo's
+    with a city's lines added or changed, is not."""
     source = (DATA / "matter_examples.jsonl").read_bytes()
     if target.exists():
-        return target.read_bytes() == source
+        present = target.read_bytes()
+        if present == source:
+            return True
+        if not (present and present.endswith(b"\n") and source.startswith(present)):
+            return False
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.write_bytes(source)
