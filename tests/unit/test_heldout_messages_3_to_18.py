@@ -1,4 +1,4 @@
-"""The third to seventeenth held-out sets, each written after every triage change before it and
+"""The third to eighteenth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -429,6 +429,23 @@ emergency examples, none other changed outcome. The route model, retrained with 
 its 7,130 examples, still reads a bare 信访局在哪 as a petition; no labelled text asks it.
 A review then found those refusals and the mask too broad; narrowed the same day, with set 17
 still 115/120 (tests/unit/test_set17_edges.py).
+
+tests/data/heldout_messages_18.jsonl, by a fourteenth writer after set 17's revision (early
+winter in a damp southern city: night-shift workers, old people dictating to grandchildren,
+vendors, bus drivers, Hunan wording, fast typists' abbreviations, long texts with the issue
+buried, two things in one message), on arrival:
+    emergency to the right service   26/30   a man with dementia not home after dark, children
+                                             in a lift between floors (能不能叫消防), a lock
+                                             being cut now after a question about refuse, every
+                                             signal of a junction dead at rush hour (122)
+    referral to the right route      23/24   a letter to take to the city over the county
+    not accepted                     11/16   a ceasefire, the weather, a cat's "crime", a stock
+                                             tip, an advert for invoices
+    dispatched                       49/50   an injured stray cat sent to 120
+Its revision: 120/120, with none of the 9,253 labelled texts of the day changing outcome against
+its label (one unlabelled text, an agent's note of a rabid dog that had bitten someone, went from
+120 to dispatched). Checked on 123 messages written around the changes
+(tests/data/review_probes_18.jsonl: 53 that change outcome, 70 near misses that must not).
 """
 
 from __future__ import annotations
@@ -438,7 +455,7 @@ from collections import Counter
 import pytest
 
 from routing.triage import TriageRules, triage
-from tests.unit.wording_data import jsonl
+from tests.unit.wording_data import jsonl, triage_agrees
 
 FLOORS = {
     3: {"emergency": 27, "referral": 22, "not_accepted": 15, "dispatch": 49},
@@ -456,6 +473,7 @@ FLOORS = {
     15: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
     16: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
     17: {"emergency": 25, "referral": 24, "not_accepted": 16, "dispatch": 50},
+    18: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
 }
 
 
@@ -464,15 +482,7 @@ def rows(number: int = 3) -> tuple[dict[str, str], ...]:
 
 
 def right(row: dict[str, str]) -> bool:
-    result = triage(row["text"], TriageRules.load_default())
-    outcome = result.outcome.value if result.outcome else "dispatch"
-    if outcome != row["outcome"]:
-        return False
-    if outcome == "emergency":
-        return result.service == row["service"]
-    if outcome == "referral":
-        return result.route == row["route"]
-    return True
+    return triage_agrees(row)
 
 
 @pytest.mark.parametrize("number", sorted(FLOORS))

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import pytest
 
-from routing.triage import TriageRules, triage
-from tests.unit.wording_data import jsonl
+from tests.unit.wording_data import jsonl, triage_agrees
 
 PROBES = jsonl("review_probes_17.jsonl")
 THREATS = jsonl("threat_probes.jsonl")
@@ -43,10 +42,4 @@ def test_the_threat_probes_are_54_messages_half_of_them_dangers() -> None:
 
 @pytest.mark.parametrize("row", PROBES + THREATS, ids=lambda row: row["text"][:24])
 def test_each_probe_gets_the_outcome_an_agent_would_choose(row: dict[str, str]) -> None:
-    result = triage(row["text"], TriageRules.load_default())
-    outcome = result.outcome.value if result.outcome else "dispatch"
-    assert outcome == row["outcome"]
-    if outcome == "emergency":
-        assert result.service == row["service"]
-    if outcome == "referral":
-        assert result.route == row["route"]
+    assert triage_agrees(row)
