@@ -12,6 +12,24 @@ township is a petition; a foreign war, the weather, a pet's "crime", a stock tip
 with a contact handle are refused. 70 are near misses that keep their outcome: a lift that often
 breaks, a dead signal reported afterwards, complaints about spam texts and fake invoices, a
 thank-you letter, a 市长信箱 follow-up.
+
+tests/data/written_false_alarms.jsonl: the 2,904 ordinary appeals written for the matter
+classifier (hotline/demo/data/matter_examples.jsonl) by writers who never saw the rules were run
+through triage; 77 were transferred or referred. 59 of them labelled here (18 others, such as a
+drunk driver seen an hour ago or a tanker pouring chemicals now, are arguable and left out): 43
+should be dispatched, 16 are right as they are (a forest fire spreading, gas smelled now, sparks
+from a fallen line). Before the second revision 16/59 right; after it 58/59. Fixed as families: a
+road or bridge defect asking for repair, something habitual or settled (常有人, 交警已认定), a near
+miss or a fire imagined (差点着火, 一着火跑不出来), a leak denied, a medical history in a request
+for aid (老伴中风瘫在床上好几年了 … 低保), a request to the rescue station, other senses of danger
+words (救护车进出, 安眠药也没用), and consultations that are not legal routes (产检假, 村务公开,
+公积金 "能不能告他"). The one left: a divorced wife asking whether the judgment can register the
+flat, which the route model reads as litigation (0.895 at a threshold of 0.8).
+
+tests/data/review_probes_18b.jsonl: 81 messages written around that revision: 38 ordinary appeals
+in the families it changed, 35 real emergencies beside them that must still transfer
+(人行道塌了个坑，刚才有个老人掉进去了 → 120; 常有人打架，现在又打起来了 → 110), 8 real legal
+routes (怀孕被辞退要赔偿 → arbitration). All right.
 """
 
 from __future__ import annotations
@@ -21,6 +39,8 @@ import pytest
 from tests.unit.wording_data import jsonl, triage_agrees
 
 PROBES = jsonl("review_probes_18.jsonl")
+SECOND = jsonl("review_probes_18b.jsonl")
+WRITTEN = jsonl("written_false_alarms.jsonl")
 
 
 def test_the_probes_are_the_123_messages_the_revision_was_checked_on() -> None:
@@ -28,6 +48,16 @@ def test_the_probes_are_the_123_messages_the_revision_was_checked_on() -> None:
     assert len({row["text"] for row in PROBES}) == 123
 
 
-@pytest.mark.parametrize("row", PROBES, ids=lambda row: row["text"][:24])
+def test_the_second_probes_are_81_messages_and_the_written_false_alarms_59() -> None:
+    assert len({row["text"] for row in SECOND}) == len(SECOND) == 81
+    assert len({row["text"] for row in WRITTEN}) == len(WRITTEN) == 59
+    assert sum(row["outcome"] == "dispatch" for row in WRITTEN) == 43
+
+
+def test_the_written_appeals_once_transferred_get_the_outcome_measured_after_the_revision() -> None:
+    assert sum(triage_agrees(row) for row in WRITTEN) >= 58
+
+
+@pytest.mark.parametrize("row", PROBES + SECOND, ids=lambda row: row["text"][:24])
 def test_each_probe_gets_the_outcome_an_agent_would_choose(row: dict[str, str]) -> None:
     assert triage_agrees(row)
