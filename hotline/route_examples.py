@@ -2,10 +2,11 @@
 
 Every labelled text of tests/data teaches one class: a legal route (the routes of
 triage_rules.json), not_accepted, emergency (learned so that a danger is not read as a route;
-triage never acts on it) or ordinary (dispatched). The ordinary appeals of the emergency
-examples that tests/data does not hold (review probes, short appeals) join them. A text met
-twice (normalised) keeps the label of the latest held-out set that holds it, otherwise the
-first one read. Rebuilt with `flask triage route-examples`, trained with
+triage never acts on it) or ordinary (dispatched); the review probes and written false alarms
+(messages written around a revision, mostly near misses) among them. The ordinary appeals of
+the emergency examples that tests/data does not hold (review probes, short appeals) join them.
+A text met twice (normalised) keeps the label of the latest held-out set that holds it,
+otherwise the first one read. Rebuilt with `flask triage route-examples`, trained with
 `flask triage train --routes`.
 """
 
@@ -82,6 +83,15 @@ def labelled_texts(data: Path, emergency_examples: Path) -> list[LabelledText]:
         items.append(LabelledText(r["text"], label, "contact_wording"))
     for path in sorted(data.glob("ordinary_probes*.jsonl")):
         items += [LabelledText(r["text"], ORDINARY, path.stem) for r in _jsonl(path)]
+    # Messages written around a revision of the rules, each with the outcome an agent would
+    # choose: mostly near misses, the model's hardest cases.
+    for path in sorted([*data.glob("review_probes_*.jsonl"), *data.glob("*_false_alarms.jsonl")]):
+        for r in _jsonl(path):
+            label = _outcome_label(r["outcome"], r["route"])
+            items.append(LabelledText(r["text"], label, path.stem))
+    for r in _jsonl(data / "threat_probes.jsonl"):
+        label = _outcome_label(r["outcome"], r["route"])
+        items.append(LabelledText(r["text"], label, "threat_probes"))
     for path in sorted(data.glob("matter_wording*.jsonl")):
         for r in _jsonl(path):
             label = MATTER_ROUTES.get(r["expected_matter"], ORDINARY)

@@ -1,4 +1,4 @@
-"""The third to eighteenth held-out sets, each written after every triage change before it and
+"""The third to nineteenth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -446,6 +446,30 @@ Its revision: 120/120, with none of the 9,253 labelled texts of the day changing
 its label (one unlabelled text, an agent's note of a rabid dog that had bitten someone, went from
 120 to dispatched). Checked on 123 messages written around the changes
 (tests/data/review_probes_18.jsonl: 53 that change outcome, 70 near misses that must not).
+
+tests/data/heldout_messages_19.jsonl, by a fifteenth writer, typed the way call-centre agents type
+tickets ("来电人反映……诉求……", "来电人称……", third person, calm even about dangers), written
+while the rules were revised for 2,904 ordinary appeals written apart from them
+(tests/unit/test_review_probes_18_19.py) and measured once after that, on arrival:
+    emergency to the right service   25/30   a father with Alzheimer's not home for 4 hours, a
+                                             wrong-way driver still going, a scrape waiting for
+                                             the traffic police (122), a tanker leaking fumes
+                                             (119, sent to 122), adults in a lift (119, sent to
+                                             110 by 求救 read inside 请求救援)
+    referral to the right route      20/24   a planning permit to be published, child support
+                                             unpaid for a year, an enforcer demanding "fees",
+                                             dismissal in pregnancy with reinstatement asked
+    not accepted                      6/16   agents' notes of calls with nothing to act on: a
+                                             misdial, abuse and a hang-up, singing, a child
+                                             playing, a quiz, homework, flirting, an embassy
+    dispatched                       50/50
+Its revision (agents' notes that say there is no request, or whose whole content is the
+non-appeal, are refused; 无其他诉求 after a real appeal is not): 119/120. The lift is dispatched,
+as the rules decide for adults trapped without injury (elevator_entrapment: the maintenance unit
+must come at once under the special-equipment rules); held-out labels disagree (sets 3, 4, 13 and
+19 say 119, real_messages.csv and matter batch 5 say dispatch). Checked on 134 probes
+(tests/data/review_probes_19.jsonl); of the 9,915 labelled texts only set 19's and a tanker's
+leak (122 → 119, as its label allows) changed.
 """
 
 from __future__ import annotations
@@ -474,6 +498,7 @@ FLOORS = {
     16: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
     17: {"emergency": 25, "referral": 24, "not_accepted": 16, "dispatch": 50},
     18: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
+    19: {"emergency": 29, "referral": 24, "not_accepted": 16, "dispatch": 50},
 }
 
 

@@ -1,7 +1,7 @@
-"""Messages written around set 18's revision of the triage rules.
+"""Messages written around the revisions of the triage rules after held-out sets 18 and 19.
 
 tests/data/review_probes_18.jsonl: 123 messages written while revising the rules after held-out
-set 18 (tests/unit/test_heldout_messages_3_to_18.py), each with the outcome an agent would
+set 18 (tests/unit/test_heldout_messages_3_to_19.py), each with the outcome an agent would
 choose. 53 change outcome against the rules before the revision: an injured stray animal is no
 medical emergency (a dog that bites a person, a fall while walking the dog, a cat in a burning
 flat still are); a person with dementia gone out and not back is a 110 emergency, one already
@@ -30,6 +30,18 @@ tests/data/review_probes_18b.jsonl: 81 messages written around that revision: 38
 in the families it changed, 35 real emergencies beside them that must still transfer
 (人行道塌了个坑，刚才有个老人掉进去了 → 120; 常有人打架，现在又打起来了 → 110), 8 real legal
 routes (怀孕被辞退要赔偿 → arbitration). All right.
+
+tests/data/review_probes_19.jsonl: 134 messages written around set 19's revision (agents' typed
+notes): 47 notes of calls with nothing to act on that must be refused (a misdial and whom they
+meant to call, abuse and a hang-up, a child playing, singing, a quiz question, flirting, a foreign
+embassy), 64 that must be dispatched (real appeals ending in 无其他诉求, 随后挂断, 情绪激动 or
+辱骂), 19 emergencies (a fight now after habitual fights, a wrong-way driver still going, a minor
+crash waiting for the traffic police, a hazardous leak), 4 referrals. All right.
+
+The review probes and the written false alarms then joined the route model's examples (8,189):
+the divorced wife's question is dispatched (59/59), and two labelled texts that the retrained
+model read past its thresholds ("村干部亲戚吃低保" as discipline, "？？你们到底管不管" refused)
+are dispatched again with discipline at 0.9 and refusals at 0.85.
 """
 
 from __future__ import annotations
@@ -40,6 +52,7 @@ from tests.unit.wording_data import jsonl, triage_agrees
 
 PROBES = jsonl("review_probes_18.jsonl")
 SECOND = jsonl("review_probes_18b.jsonl")
+THIRD = jsonl("review_probes_19.jsonl")
 WRITTEN = jsonl("written_false_alarms.jsonl")
 
 
@@ -48,16 +61,17 @@ def test_the_probes_are_the_123_messages_the_revision_was_checked_on() -> None:
     assert len({row["text"] for row in PROBES}) == 123
 
 
-def test_the_second_probes_are_81_messages_and_the_written_false_alarms_59() -> None:
+def test_the_later_probes_are_81_and_134_messages_and_the_written_false_alarms_59() -> None:
     assert len({row["text"] for row in SECOND}) == len(SECOND) == 81
     assert len({row["text"] for row in WRITTEN}) == len(WRITTEN) == 59
     assert sum(row["outcome"] == "dispatch" for row in WRITTEN) == 43
+    assert len({row["text"] for row in THIRD}) == len(THIRD) == 134
 
 
-def test_the_written_appeals_once_transferred_get_the_outcome_measured_after_the_revision() -> None:
-    assert sum(triage_agrees(row) for row in WRITTEN) >= 58
+def test_the_written_appeals_once_transferred_all_get_the_outcome_an_agent_would_choose() -> None:
+    assert sum(triage_agrees(row) for row in WRITTEN) == 59
 
 
-@pytest.mark.parametrize("row", PROBES + SECOND, ids=lambda row: row["text"][:24])
+@pytest.mark.parametrize("row", PROBES + SECOND + THIRD, ids=lambda row: row["text"][:24])
 def test_each_probe_gets_the_outcome_an_agent_would_choose(row: dict[str, str]) -> None:
     assert triage_agrees(row)
