@@ -273,3 +273,20 @@ def routing_context() -> RoutingContext:
 def invalidate(app: Flask) -> None:
     """Forget the cached rules (after a demo load, a model training, a unit change)."""
     app.extensions.pop("hotline.routing", None)
+
+
+def warm_up(app: Flask) -> bool:
+    """Build the routing rules now, so that the first appeal a process takes does not wait for
+    them (training the catalogue model on the demo's examples takes about 1.5 s of CPU, loading
+    the segmenter's dictionary about 0.5 s). A gunicorn worker calls it before it takes requests
+    (gunicorn.conf.py), the embedded server's job thread when it starts. A database that cannot
+    be read is logged and left for the first request, which reports it as it would anyway."""
+    with app.app_context():
+        try:
+            routing_context()
+            return True
+        except Exception:
+            log.warning("the routing rules could not be built ahead of requests", exc_info=True)
+            return False
+        finally:
+            db.session.remove()

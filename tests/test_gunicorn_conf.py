@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import runpy
 import subprocess
@@ -74,3 +75,40 @@ def test_gunicorn_configures_its_loggers_with_a_lower_case_app_log_level() -> No
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == "INFO"
+
+
+class _Worker:
+    def __init__(self, wsgi: Any) -> None:
+        self.wsgi = wsgi
+
+
+def test_each_worker_builds_the_routing_rules_before_its_first_request(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotline.routing_context import invalidate
+
+    invalidate(app)
+    _settings(monkeypatch)["post_worker_init"](_Worker(app))
+    assert "hotline.routing" in app.extensions
+
+
+def test_a_worker_whose_database_cannot_be_read_still_starts_and_says_why(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotline import routing_context
+
+    said: list[str] = []
+
+    class Recorder(logging.Logger):  # Alembic's logging setup disables existing loggers
+        def _log(self, level: int, msg: object, args: Any, *rest: Any, **kwargs: Any) -> None:
+            said.append(str(msg) % args)
+
+    def unreadable() -> None:
+        raise RuntimeError("database unreachable")
+
+    routing_context.invalidate(app)
+    monkeypatch.setattr(routing_context, "routing_context", unreadable)
+    monkeypatch.setattr(routing_context, "log", Recorder("hotline.routing_context"))
+    _settings(monkeypatch)["post_worker_init"](_Worker(app))
+    assert "hotline.routing" not in app.extensions
+    assert said == ["the routing rules could not be built ahead of requests"]

@@ -222,6 +222,9 @@ def run_embedded_once(app: Flask) -> None:
 
 
 def _embedded_loop(app: Flask, stop: threading.Event) -> None:
+    from hotline.routing_context import warm_up
+
+    warm_up(app)  # the server's first request started this thread: the first appeal may follow
     while not stop.wait(EMBEDDED_INTERVAL_SECONDS):
         run_embedded_once(app)
 

@@ -15,9 +15,10 @@ from sqlalchemy import delete, func, select, text
 from hotline import lifecycle
 from hotline.extensions import db
 from hotline.models import Breach, OutboxMessage, Ticket, TicketEvent, TicketNumberCounter
+from hotline.routing_context import invalidate
 from tests import factories
 from tests.conftest import migrated_app
-from workers.schedule import ensure_embedded_scheduler, run_embedded_once
+from workers.schedule import _embedded_loop, ensure_embedded_scheduler, run_embedded_once
 from workers.sweeper import sweep
 
 SHANGHAI_10AM_MONDAY = factories.MONDAY  # 2026-11-23 10:00 +08:00
@@ -139,6 +140,16 @@ def test_a_breach_event_names_the_clock_level_and_due_time(app: Flask) -> None:
 
 def test_the_embedded_sweeper_never_starts_in_tests(app: Flask) -> None:
     assert ensure_embedded_scheduler(app) is None
+
+
+def test_the_embedded_job_thread_builds_the_routing_rules_before_its_first_round(
+    app: Flask,
+) -> None:
+    invalidate(app)
+    stop = threading.Event()
+    stop.set()  # no round: only what the thread does as it starts
+    _embedded_loop(app, stop)
+    assert "hotline.routing" in app.extensions
 
 
 def test_one_embedded_round_sweeps_due_tickets(app: Flask) -> None:
