@@ -263,6 +263,10 @@ def routing_context() -> RoutingContext:
         app.extensions["hotline.routing"] = (key, cached[1], now + ttl)
         return cached[1]
     with _lock:
+        # Another thread (a warm-up, a concurrent request) may have built them meanwhile.
+        built: tuple[object, RoutingContext, float] | None = app.extensions.get("hotline.routing")
+        if built is not None and built[0] == key:
+            return built[1]
         context = build_context(app, version[0] if version else None)
         app.extensions["hotline.routing"] = (key, context, now + ttl)
         # The trees and the model are long-lived: keep full collections from walking them.

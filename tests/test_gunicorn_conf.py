@@ -112,3 +112,41 @@ def test_a_worker_whose_database_cannot_be_read_still_starts_and_says_why(
     _settings(monkeypatch)["post_worker_init"](_Worker(app))
     assert "hotline.routing" not in app.extensions
     assert said == ["the routing rules could not be built ahead of requests"]
+
+
+def test_a_request_that_waited_for_a_warm_up_uses_the_rules_it_built(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from hotline import routing_context as module
+
+    module.invalidate(app)
+    with app.app_context():
+        key = (module.active_version_key(), module.reference_stamp())
+    looked = threading.Event()
+    real_key = module.active_version_key
+
+    def looking() -> Any:
+        looked.set()  # past the cache check, on its way to the lock
+        return real_key()
+
+    def never(*_: Any) -> Any:
+        raise AssertionError("built a second time")
+
+    monkeypatch.setattr(module, "active_version_key", looking)
+    monkeypatch.setattr(module, "build_context", never)
+    got: list[Any] = []
+
+    def request() -> None:
+        with app.app_context():
+            got.append(module.routing_context())
+
+    built = object()
+    with module._lock:  # the warm-up holds the lock while it builds
+        thread = threading.Thread(target=request)
+        thread.start()
+        looked.wait()
+        app.extensions["hotline.routing"] = (key, built, 0.0)
+    thread.join()
+    assert got == [built]
