@@ -42,17 +42,47 @@ The review probes and the written false alarms then joined the route model's exa
 the divorced wife's question is dispatched (59/59), and two labelled texts that the retrained
 model read past its thresholds ("村干部亲戚吃低保" as discipline, "？？你们到底管不管" refused)
 are dispatched again with discipline at 0.9 and refusals at 0.85.
+
+tests/data/review_probes_18_19.jsonl: 278 messages written by a reviewer at the edges of every
+rule the three revisions changed (87 emergencies, 28 referrals, 36 refusals, 127 ordinary
+appeals). The rules of the session's start got 202 right, the three revisions 210, but 49 that
+had been right were now wrong: the ordinary appeals fell from 105/127 to 76/127 (a local
+election's bribery refused as foreign politics, a child telling of a teacher's blows refused for
+"挂断", a letter to a grandson referred as a petition, a dog that fell into a river masking the
+man swept away after it). Its fixes narrowed 30 rules and widened a few families: 271/278, with
+no labelled text changing. The 7 left were wrong at the session's start too: three road accidents
+with someone hurt that go to 122, an autistic child not home at 10 p.m., an auxiliary policeman's
+extortion (discipline, sent to 110), a petrol station's leaking tank, a vomiting and confused
+person dispatched.
+
+The 4,177 example appeals of the demo's matter classifier (hotline/demo/data/matter_examples.jsonl,
+ordinary appeals by their writers' intent) are all triaged too: 52 are transferred or referred,
+most of them dangers their writers told as such (gas smelled now, a forest fire spreading), and
+some arguable ("村干部亲戚吃低保", referred to the discipline commission by the route model once
+the review's probes joined its examples).
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from routing.triage import TriageRules, triage
 from tests.unit.wording_data import jsonl, triage_agrees
+
+DEMO_EXAMPLES = Path(__file__).resolve().parents[2] / "hotline/demo/data/matter_examples.jsonl"
+
+
+def jsonl_file(path: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
 
 PROBES = jsonl("review_probes_18.jsonl")
 SECOND = jsonl("review_probes_18b.jsonl")
 THIRD = jsonl("review_probes_19.jsonl")
+REVIEW = jsonl("review_probes_18_19.jsonl")
 WRITTEN = jsonl("written_false_alarms.jsonl")
 
 
@@ -66,6 +96,18 @@ def test_the_later_probes_are_81_and_134_messages_and_the_written_false_alarms_5
     assert len({row["text"] for row in WRITTEN}) == len(WRITTEN) == 59
     assert sum(row["outcome"] == "dispatch" for row in WRITTEN) == 43
     assert len({row["text"] for row in THIRD}) == len(THIRD) == 134
+
+
+def test_the_reviewers_probes_hold_what_the_review_fixes_measured() -> None:
+    assert len({row["text"] for row in REVIEW}) == len(REVIEW) == 278
+    assert sum(triage_agrees(row) for row in REVIEW) >= 271
+
+
+def test_at_most_52_of_the_demos_example_appeals_are_transferred_or_referred() -> None:
+    rules = TriageRules.load_default()
+    examples = jsonl_file(DEMO_EXAMPLES)
+    assert len(examples) == 4177
+    assert sum(triage(row["text"], rules).outcome is not None for row in examples) <= 52
 
 
 def test_the_written_appeals_once_transferred_all_get_the_outcome_an_agent_would_choose() -> None:
