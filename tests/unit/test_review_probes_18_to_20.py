@@ -1,7 +1,7 @@
-"""Messages written around the revisions of the triage rules after held-out sets 18 and 19.
+"""Messages written around the revisions of the triage rules after held-out sets 18 to 20.
 
 tests/data/review_probes_18.jsonl: 123 messages written while revising the rules after held-out
-set 18 (tests/unit/test_heldout_messages_3_to_19.py), each with the outcome an agent would
+set 18 (tests/unit/test_heldout_messages_3_to_20.py), each with the outcome an agent would
 choose. 53 change outcome against the rules before the revision: an injured stray animal is no
 medical emergency (a dog that bites a person, a fall while walking the dog, a cat in a burning
 flat still are); a person with dementia gone out and not back is a 110 emergency, one already
@@ -60,6 +60,12 @@ ordinary appeals by their writers' intent) are all triaged too: 52 are transferr
 most of them dangers their writers told as such (gas smelled now, a forest fire spreading), and
 some arguable ("村干部亲戚吃低保", referred to the discipline commission by the route model once
 the review's probes joined its examples).
+
+tests/data/review_probes_20.jsonl: 133 messages written around set 20's revision
+(tests/unit/test_heldout_messages_3_to_20.py): 67 that change outcome (legal routes in everyday
+words, refusals such as a chain message or a lone "[图片] 见图", a gas valve already shut) and 66
+near misses that keep theirs (a thank-you that raises a new problem, wage arrears for the labour
+inspectors, a loan shark, a petition office's hours). All right.
 """
 
 from __future__ import annotations
@@ -83,6 +89,7 @@ PROBES = jsonl("review_probes_18.jsonl")
 SECOND = jsonl("review_probes_18b.jsonl")
 THIRD = jsonl("review_probes_19.jsonl")
 REVIEW = jsonl("review_probes_18_19.jsonl")
+FOURTH = jsonl("review_probes_20.jsonl")
 WRITTEN = jsonl("written_false_alarms.jsonl")
 
 
@@ -96,6 +103,7 @@ def test_the_later_probes_are_81_and_134_messages_and_the_written_false_alarms_5
     assert len({row["text"] for row in WRITTEN}) == len(WRITTEN) == 59
     assert sum(row["outcome"] == "dispatch" for row in WRITTEN) == 43
     assert len({row["text"] for row in THIRD}) == len(THIRD) == 134
+    assert len({row["text"] for row in FOURTH}) == len(FOURTH) == 133
 
 
 def test_the_reviewers_probes_hold_what_the_review_fixes_measured() -> None:
@@ -114,6 +122,6 @@ def test_the_written_appeals_once_transferred_all_get_the_outcome_an_agent_would
     assert sum(triage_agrees(row) for row in WRITTEN) == 59
 
 
-@pytest.mark.parametrize("row", PROBES + SECOND + THIRD, ids=lambda row: row["text"][:24])
+@pytest.mark.parametrize("row", PROBES + SECOND + THIRD + FOURTH, ids=lambda row: row["text"][:24])
 def test_each_probe_gets_the_outcome_an_agent_would_choose(row: dict[str, str]) -> None:
     assert triage_agrees(row)

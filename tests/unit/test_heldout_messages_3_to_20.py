@@ -1,4 +1,4 @@
-"""The third to nineteenth held-out sets, each written after every triage change before it and
+"""The third to twentieth held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -450,7 +450,7 @@ its label (one unlabelled text, an agent's note of a rabid dog that had bitten s
 tests/data/heldout_messages_19.jsonl, by a fifteenth writer, typed the way call-centre agents type
 tickets ("来电人反映……诉求……", "来电人称……", third person, calm even about dangers), written
 while the rules were revised for 2,904 ordinary appeals written apart from them
-(tests/unit/test_review_probes_18_19.py) and measured once after that, on arrival:
+(tests/unit/test_review_probes_18_to_20.py) and measured once after that, on arrival:
     emergency to the right service   25/30   a father with Alzheimer's not home for 4 hours, a
                                              wrong-way driver still going, a scrape waiting for
                                              the traffic police (122), a tanker leaking fumes
@@ -470,6 +470,27 @@ must come at once under the special-equipment rules); held-out labels disagree (
 19 say 119, real_messages.csv and matter batch 5 say dispatch). Checked on 134 probes
 (tests/data/review_probes_19.jsonl); of the 9,915 labelled texts only set 19's and a tanker's
 leak (122 → 119, as its label allows) changed.
+
+tests/data/heldout_messages_20.jsonl, by a sixteenth writer after all of that and the review of
+the day's revisions (a spring day through a WeChat mini-program and SMS: speech recognition with
+spaces for punctuation, emoji, forwarded chats, people angry at the hotline, shops and small
+factories, teenagers, dialect), on arrival:
+    emergency to the right service   30/30
+    referral to the right route      11/24   legal routes in words without legal terms: dismissed
+                                             in pregnancy, "开年回来…明天不用来了 一分钱补偿都没
+                                             有 这合理吗", a transfer to another province "不去就
+                                             算我自己离职", a signed statement of 320,000 owed,
+                                             "想把这个处理结果翻过来", "见市长", 买断工龄, a land
+                                             compensation standard, "那份正式文件和会议纪要", a
+                                             township paying for officials' banquets
+    not accepted                      5/16   moving strange neighbours out, making a developer
+                                             raise prices again, booking a car, a loan, the
+                                             weather for 清明, a thank-you, a chain message,
+                                             "[图片] 见图", a deskmate's homework, an ex's address
+    dispatched                       48/50   a gas valve shut yesterday and a fence blown down
+                                             yesterday, both sent to 119
+Its revision: 120/120, checked on 133 probes (tests/data/review_probes_20.jsonl: 67 that change
+outcome, 66 near misses); of the 13,334 labelled texts only set 20's changed.
 """
 
 from __future__ import annotations
@@ -499,6 +520,7 @@ FLOORS = {
     17: {"emergency": 25, "referral": 24, "not_accepted": 16, "dispatch": 50},
     18: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
     19: {"emergency": 29, "referral": 24, "not_accepted": 16, "dispatch": 50},
+    20: {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50},
 }
 
 
