@@ -285,6 +285,8 @@ def warm_up(app: Flask) -> bool:
     the segmenter's dictionary about 0.5 s). A gunicorn worker calls it before it takes requests
     (gunicorn.conf.py), the embedded server's job thread when it starts. A database that cannot
     be read is logged and left for the first request, which reports it as it would anyway."""
+    if "sqlalchemy" not in app.extensions:  # another app served with the same gunicorn.conf.py
+        return False
     with app.app_context():
         try:
             routing_context()

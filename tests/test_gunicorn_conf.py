@@ -150,3 +150,23 @@ def test_a_request_that_waited_for_a_warm_up_uses_the_rules_it_built(
         app.extensions["hotline.routing"] = (key, built, 0.0)
     thread.join()
     assert got == [built]
+
+
+def test_another_app_served_with_the_same_settings_starts_without_a_warm_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flask import Flask
+
+    from hotline import routing_context
+
+    said: list[str] = []
+
+    class Recorder(logging.Logger):
+        def _log(self, level: int, msg: object, args: Any, *rest: Any, **kwargs: Any) -> None:
+            said.append(str(msg) % args)
+
+    monkeypatch.setattr(routing_context, "log", Recorder("hotline.routing_context"))
+    bare = Flask("bare")  # the intake benchmark's baseline endpoints use gunicorn.conf.py too
+    _settings(monkeypatch)["post_worker_init"](_Worker(bare))
+    assert "hotline.routing" not in bare.extensions
+    assert said == []  # nothing to warm, so nothing that "could not be built"
