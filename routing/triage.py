@@ -148,6 +148,9 @@ class TriageRules:
     route_model_threshold: float = 1.0
     route_model_thresholds: Mapping[str, float] = field(default_factory=dict)
     route_model_min_chinese_share: float = 0.5
+    # Messages the route model is not asked about (route_model.leave_to_rules): the whole
+    # message is a kind it reads wrongly and no rule refers, such as when a petitions office opens.
+    route_model_leaves_to_rules: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any], base: Path | None = None) -> TriageRules:
@@ -226,6 +229,9 @@ class TriageRules:
             route_model_threshold=_probability(routes.get("threshold", 1.0)),
             route_model_thresholds=route_thresholds,
             route_model_min_chinese_share=float(routes.get("min_chinese_share", 0.5)),
+            route_model_leaves_to_rules=tuple(
+                _pattern(p) for p in routes.get("leave_to_rules", ())
+            ),
         )
 
     @classmethod
@@ -566,8 +572,11 @@ def route_model_not_asked(text: str, rules: TriageRules) -> str | None:
     (None: it would be)."""
     if rules.route_model is None:
         return "no route model in the rules"
-    if chinese_share(normalise(text)) < rules.route_model_min_chinese_share:
+    normal = normalise(text)
+    if chinese_share(normal) < rules.route_model_min_chinese_share:
         return "not mostly Chinese (min_chinese_share)"
+    if any(pattern.search(normal) for pattern in rules.route_model_leaves_to_rules):
+        return "left to the rules (route_model.leave_to_rules)"
     return None
 
 

@@ -41,7 +41,8 @@ crash waiting for the traffic police, a hazardous leak), 4 referrals. All right.
 The review probes and the written false alarms then joined the route model's examples (8,189):
 the divorced wife's question is dispatched (59/59), and two labelled texts that the retrained
 model read past its thresholds ("村干部亲戚吃低保" as discipline, "？？你们到底管不管" refused)
-are dispatched again with discipline at 0.9 and refusals at 0.85.
+are dispatched again with discipline at 0.9 and refusals at 0.85 (0.9 once set 20 joined:
+the question read 0.86 again).
 
 tests/data/review_probes_18_19.jsonl: 278 messages written by a reviewer at the edges of every
 rule the three revisions changed (87 emergencies, 28 referrals, 36 refusals, 127 ordinary
@@ -56,7 +57,7 @@ extortion (discipline, sent to 110), a petrol station's leaking tank, a vomiting
 person dispatched.
 
 The 4,177 example appeals of the demo's matter classifier (hotline/demo/data/matter_examples.jsonl,
-ordinary appeals by their writers' intent) are all triaged too: 52 are transferred or referred,
+ordinary appeals by their writers' intent) are all triaged too: 44 are transferred or referred,
 most of them dangers their writers told as such (gas smelled now, a forest fire spreading), and
 some arguable ("村干部亲戚吃低保", referred to the discipline commission by the route model once
 the review's probes joined its examples).
@@ -66,6 +67,15 @@ tests/data/review_probes_20.jsonl: 133 messages written around set 20's revision
 words, refusals such as a chain message or a lone "[图片] 见图", a gas valve already shut) and 66
 near misses that keep theirs (a thank-you that raises a new problem, wage arrears for the labour
 inspectors, a loan shark, a petition office's hours). All right.
+
+tests/data/review_probes_20b.jsonl: 86 messages around the last gaps: asking the hotline to call an
+ambulance or the police for someone hurt now (a request, not a calm question), a vulnerable
+person not home late at night, things locked away (no confinement), and the route model left out
+of whole-message questions of where or when a petitions office or court opens and of an
+employer's fines (route_model.leave_to_rules; it read 0.97-0.99 for petition and reconsideration).
+All right. tests/data/examples_false_alarms.jsonl: 9 more of the demo's example appeals that were
+transferred or referred (a pothole where an e-bike nearly overturned, a lift whose trapped riders
+are out now); 9/9 after.
 """
 
 from __future__ import annotations
@@ -90,6 +100,7 @@ SECOND = jsonl("review_probes_18b.jsonl")
 THIRD = jsonl("review_probes_19.jsonl")
 REVIEW = jsonl("review_probes_18_19.jsonl")
 FOURTH = jsonl("review_probes_20.jsonl")
+FIFTH = jsonl("review_probes_20b.jsonl") + jsonl("examples_false_alarms.jsonl")
 WRITTEN = jsonl("written_false_alarms.jsonl")
 
 
@@ -104,18 +115,20 @@ def test_the_later_probes_are_81_and_134_messages_and_the_written_false_alarms_5
     assert sum(row["outcome"] == "dispatch" for row in WRITTEN) == 43
     assert len({row["text"] for row in THIRD}) == len(THIRD) == 134
     assert len({row["text"] for row in FOURTH}) == len(FOURTH) == 133
+    for name, count in (("review_probes_20b.jsonl", 86), ("examples_false_alarms.jsonl", 9)):
+        assert len({row["text"] for row in jsonl(name)}) == len(jsonl(name)) == count
 
 
 def test_the_reviewers_probes_hold_what_the_review_fixes_measured() -> None:
     assert len({row["text"] for row in REVIEW}) == len(REVIEW) == 278
-    assert sum(triage_agrees(row) for row in REVIEW) >= 271
+    assert sum(triage_agrees(row) for row in REVIEW) >= 272
 
 
-def test_at_most_52_of_the_demos_example_appeals_are_transferred_or_referred() -> None:
+def test_at_most_44_of_the_demos_example_appeals_are_transferred_or_referred() -> None:
     rules = TriageRules.load_default()
     examples = jsonl_file(DEMO_EXAMPLES)
     assert len(examples) == 4177
-    assert sum(triage(row["text"], rules).outcome is not None for row in examples) <= 52
+    assert sum(triage(row["text"], rules).outcome is not None for row in examples) <= 44
 
 
 def test_the_written_appeals_once_transferred_all_get_the_outcome_an_agent_would_choose() -> None:

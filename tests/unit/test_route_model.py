@@ -339,3 +339,14 @@ def test_the_emergency_model_is_the_same_arithmetic() -> None:
     assert issubclass(EmergencyModel, NgramModel)
     with pytest.raises(ValueError, match="none"):
         EmergencyModel.load(DEFAULT_ROUTE_MODEL_PATH)
+
+
+def test_the_route_model_is_not_asked_about_messages_the_rules_keep_to_themselves() -> None:
+    rules = TriageRules.load_default()
+    kept = "left to the rules (route_model.leave_to_rules)"
+    assert route_model_not_asked("请问信访局几点上班？", rules) == kept
+    assert route_model_not_asked("公司罚了我两百块 想把这个处罚翻过来", rules) == kept
+    assert triage("请问信访局周六上班吗", rules).outcome is None
+    # A petition that also asks the hours is still the rules' and the model's to read.
+    assert route_model_not_asked("我要去信访局上访，请问信访局几点上班", rules) is None
+    assert triage("交警罚了我两百，想申请复议", rules).route == "reconsideration"
