@@ -1,4 +1,4 @@
-"""The third to twentieth held-out sets, each written after every triage change before it and
+"""The third to twenty-first held-out sets, each written after every triage change before it and
 measured once on arrival.
 
 tests/data/heldout_messages_3.jsonl: 120 messages with the outcome an agent would choose (30
@@ -491,6 +491,21 @@ factories, teenagers, dialect), on arrival:
                                              yesterday, both sent to 119
 Its revision: 120/120, checked on 133 probes (tests/data/review_probes_20.jsonl: 67 that change
 outcome, 66 near misses); of the 13,334 labelled texts only set 20's changed.
+
+tests/data/unseen_messages_21.jsonl, by a seventeenth writer after every revision of session 16
+(late summer in a coastal city: typhoons, tourists, fishermen, riders, deaf texters, children
+typing for their parents), measured once on arrival and then kept out of the route model's
+examples and of every revision, so that it measures the product on messages it has not seen:
+    emergency to the right service   27/30   a landlord's men with steel pipes kicking the door
+                                             now, at the end of a long web form about a deposit
+                                             (dispatched); old people in waist-deep water
+                                             (110 for 119: 求救援); a passer-by under a wall
+                                             blown down (120 for 119)
+    referral to the right route      19/24
+    not accepted                      5/16   a neighbour's fish soup and a diet, a rating on a
+                                             platform, a seafood tip, a cat in the heat, homework
+    dispatched                       49/50   a fainted old man already taken away, told before an
+                                             appeal for shade, sent to 120
 """
 
 from __future__ import annotations
@@ -530,6 +545,21 @@ def rows(number: int = 3) -> tuple[dict[str, str], ...]:
 
 def right(row: dict[str, str]) -> bool:
     return triage_agrees(row)
+
+
+# Sets kept out of every revision and of the route model's examples: what they measured on
+# arrival.
+UNSEEN = {21: {"emergency": 27, "referral": 19, "not_accepted": 5, "dispatch": 49}}
+
+
+@pytest.mark.parametrize("number", sorted(UNSEEN))
+def test_each_unseen_set_holds_what_it_measured_on_arrival(number: int) -> None:
+    rows = jsonl(f"unseen_messages_{number}.jsonl")
+    counts = Counter(row["outcome"] for row in rows)
+    assert counts == {"emergency": 30, "referral": 24, "not_accepted": 16, "dispatch": 50}
+    got = Counter(row["outcome"] for row in rows if right(row))
+    for outcome, floor in UNSEEN[number].items():
+        assert got[outcome] >= floor, (outcome, got[outcome])
 
 
 @pytest.mark.parametrize("number", sorted(FLOORS))
