@@ -506,6 +506,12 @@ examples and of every revision, so that it measures the product on messages it h
                                              platform, a seafood tip, a cat in the heat, homework
     dispatched                       49/50   a fainted old man already taken away, told before an
                                              appeal for shade, sent to 120
+Only its most serious miss was then fixed, as a family: a calm word anywhere (上周) had made the
+whole message calm, and "现在" did not count as now; now (现在, 此刻, 这会儿) with kicking or
+smashing a door, standing at the door, holding a knife or a steel pipe, or a fight starting, in
+the same clause, does (tests/data/present_danger_probes.jsonl, 8 messages: 4 dangers, 4 near
+misses such as "去年邻居跟我吵过架，现在他家装修天天砸墙"). No labelled text changed; set 21's
+emergencies 27 → 28/30. Nothing else was revised for it.
 """
 
 from __future__ import annotations
@@ -549,7 +555,14 @@ def right(row: dict[str, str]) -> bool:
 
 # Sets kept out of every revision and of the route model's examples: what they measured on
 # arrival.
-UNSEEN = {21: {"emergency": 27, "referral": 19, "not_accepted": 5, "dispatch": 49}}
+UNSEEN = {21: {"emergency": 28, "referral": 19, "not_accepted": 5, "dispatch": 49}}
+
+
+@pytest.mark.parametrize("row", jsonl("present_danger_probes.jsonl"), ids=lambda r: r["text"][:24])
+def test_a_danger_now_after_past_context_is_transferred_and_past_quarrels_are_not(
+    row: dict[str, str],
+) -> None:
+    assert triage_agrees(row)
 
 
 @pytest.mark.parametrize("number", sorted(UNSEEN))
