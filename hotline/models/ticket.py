@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -35,6 +36,15 @@ class Ticket(db.Model):  # type: ignore[name-defined,misc]
         Index("ix_tickets_state_lead", "state", "lead_unit_code"),
         Index("ix_tickets_requester_phone_accepted", "requester_phone_key", "accepted_at"),
         Index("ix_tickets_area_matter_accepted", "area_code", "matter_code", "accepted_at"),
+        # Only the tickets merged into another: a full index of a column that is NULL on almost
+        # every row let PostgreSQL, without fresh statistics, AND it into the caller lookup's
+        # "parent_id IS NULL" and walk every ticket (8 ms a lookup at 9,000 tickets).
+        Index(
+            "ix_tickets_parent_id",
+            "parent_id",
+            postgresql_where=text("parent_id IS NOT NULL"),
+            sqlite_where=text("parent_id IS NOT NULL"),
+        ),
         UniqueConstraint("channel", "external_id", name="uq_tickets_channel_external_id"),
     )
 
@@ -100,9 +110,8 @@ class Ticket(db.Model):  # type: ignore[name-defined,misc]
     hop_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     repeat_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     escalated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tickets.id"), nullable=True, index=True
-    )
+    # Indexed by ix_tickets_parent_id, partial: almost every ticket has none.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
     linked_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
 
     reply_text: Mapped[str | None] = mapped_column(Text, nullable=True)
