@@ -68,6 +68,9 @@ logconfig_dict = {
 def post_worker_init(worker: Any) -> None:
     """Build the routing rules before the worker takes its first request (hotline.routing_context
     .warm_up): otherwise each worker's first appeal waits about 2 s for them."""
+    app = worker.wsgi
+    if "sqlalchemy" not in (getattr(app, "extensions", None) or {}):
+        return  # another app served with these settings, or gunicorn's error page on reload
     from hotline.routing_context import warm_up
 
-    warm_up(worker.wsgi)
+    warm_up(app)

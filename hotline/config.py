@@ -394,10 +394,12 @@ def build_config(
         "SQLALCHEMY_DATABASE_URI": database_url,
         # Connections the server closed are caught at checkout without a ping
         # (postgres.check_on_checkout); TCP keepalives make one that a firewall dropped in
-        # silence show as closed too, and connections are renewed every half hour.
+        # silence show as closed too, and connections are renewed every half hour. A server
+        # that accepts a connection and never answers is given up after 10 s.
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_recycle": 1800,
             "connect_args": {
+                "connect_timeout": 10,
                 "keepalives": 1,
                 "keepalives_idle": 30,
                 "keepalives_interval": 10,

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 
 from hotline.clock import utcnow
 from hotline.extensions import db
@@ -31,6 +31,9 @@ _lock = threading.Lock()
 # an activation elsewhere, or a scheduled one reaching its time, takes effect within this delay;
 # an activation in this process, at once (invalidate).
 VERSION_CHECK_SECONDS = 5.0
+# How long each query of a warm-up may take on PostgreSQL (connecting is bounded by the
+# engine's connect_timeout).
+WARM_UP_TIMEOUT_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -285,10 +288,14 @@ def warm_up(app: Flask) -> bool:
     the segmenter's dictionary about 0.5 s). A gunicorn worker calls it before it takes requests
     (gunicorn.conf.py), the embedded server's job thread when it starts. A database that cannot
     be read is logged and left for the first request, which reports it as it would anyway."""
-    if "sqlalchemy" not in app.extensions:  # another app served with the same gunicorn.conf.py
+    if "sqlalchemy" not in getattr(app, "extensions", {}):  # not the hotline's app
         return False
     with app.app_context():
         try:
+            if db.engine.dialect.name == "postgresql":
+                # A database that answers slowly or not at all delays the start by at most
+                # this, not for ever (gunicorn's timeout does not run before the first request).
+                db.session.execute(text(f"SET LOCAL statement_timeout = {WARM_UP_TIMEOUT_MS}"))
             routing_context()
             return True
         except Exception:

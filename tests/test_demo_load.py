@@ -162,7 +162,9 @@ def test_the_demo_load_command_refreshes_the_examples_an_earlier_release_wrote(
     target.write_bytes(earlier)
     output = _load_command(app, target)
     assert "left as it is" not in output
+    assert "reads them once restarted" in output
     assert target.read_bytes() == source
+    assert "reads them once restarted" not in _load_command(app, target)  # nothing new
 
 
 def test_the_demo_load_command_leaves_the_demo_examples_with_a_citys_lines_added_alone(
@@ -175,3 +177,16 @@ def test_the_demo_load_command_leaves_the_demo_examples_with_a_citys_lines_added
     output = _load_command(app, target)
     assert f"{target} holds other matter examples; left as it is" in output
     assert target.read_bytes() == own
+
+
+def test_the_demo_load_command_leaves_a_citys_trimmed_copy_of_the_demo_examples_alone(
+    app: Flask, tmp_path: Path
+) -> None:
+    source = (DATA / "matter_examples.jsonl").read_bytes()
+    trimmed = b"".join(source.splitlines(keepends=True)[:500])  # no release had 500 lines
+    target = tmp_path / "matter_examples.jsonl"
+    target.write_bytes(trimmed)
+    output = _load_command(app, target)
+    assert f"{target} holds other matter examples; left as it is" in output
+    assert target.read_bytes() == trimmed
+    assert [p.name for p in tmp_path.iterdir()] == ["matter_examples.jsonl"]  # no temp left

@@ -171,3 +171,33 @@ def test_another_app_served_with_the_same_settings_starts_without_a_warm_up(
     _settings(monkeypatch)["post_worker_init"](_Worker(bare))
     assert "hotline.routing" not in bare.extensions
     assert said == []  # nothing to warm, so nothing that "could not be built"
+
+
+def test_gunicorns_error_page_app_on_a_reload_starts_without_a_warm_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def error_page(environ: Any, start_response: Any) -> list[bytes]:
+        return [b"SyntaxError"]  # what gunicorn serves with --reload when the app fails to load
+
+    _settings(monkeypatch)["post_worker_init"](_Worker(error_page))  # raised AttributeError
+
+
+def test_a_warm_up_on_postgresql_bounds_how_long_each_query_may_take(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import text
+
+    from hotline import routing_context
+    from hotline.extensions import db
+
+    seen: list[str] = []
+
+    def reading() -> None:
+        seen.append(db.session.execute(text("SHOW statement_timeout")).scalar_one())
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has no statement timeout; its busy timeout bounds a lock wait")
+    monkeypatch.setattr(routing_context, "routing_context", reading)
+    assert routing_context.warm_up(app)
+    assert seen == ["10s"]

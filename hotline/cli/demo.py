@@ -28,6 +28,7 @@ def load() -> None:
     commit()
     examples = Path(current_app.config["MATTER_EXAMPLES_PATH"])
     try:
+        before = examples.read_bytes() if examples.is_file() else None
         written = write_matter_examples(examples)
     except OSError as error:
         raise click.ClickException(
@@ -36,6 +37,11 @@ def load() -> None:
         ) from None
     if not written:
         click.echo(f"{examples} holds other matter examples; left as it is")
+    elif before is not None and examples.read_bytes() != before:
+        click.echo(
+            f"{examples} now holds this release's demo matter examples; a server already"
+            " running reads them once restarted"
+        )
     invalidate(current_app._get_current_object())  # type: ignore[attr-defined]
     counts = ", ".join(f"{name}: {count}" for name, count in report.counts.items())
     click.echo(f"demo city loaded ({counts})")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,22 +113,35 @@ def load_catalogue(session: DbSession) -> int:
     return version.entry_count
 
 
+# How many lines the demo's matter_examples.jsonl had in each earlier release.
+EARLIER_RELEASE_LINES = (803, 883, 960, 1037, 1113, 1193)
+
+
 def write_matter_examples(target: Path) -> bool:
     """Put the demo city's labelled example appeals where the classifier reads them, unless a
     file of other examples is there already; True when the file now holds the demo's.
 
-    An earlier release's demo examples are refreshed: each release only added examples, so
-    those files are a first part of today's, line for line. A city's own file, or the demo's
-    with a city's lines added or changed, is not."""
+    The examples an earlier release wrote are refreshed: each release only added lines, so its
+    file is today's first EARLIER_RELEASE_LINES lines exactly. A city's own file, or the demo's
+    with lines of its own added, changed or removed, is not."""
     source = (DATA / "matter_examples.jsonl").read_bytes()
     if target.exists():
         present = target.read_bytes()
         if present == source:
             return True
-        if not (present and present.endswith(b"\n") and source.startswith(present)):
+        lines = source.splitlines(keepends=True)
+        earlier = {b"".join(lines[:count]) for count in EARLIER_RELEASE_LINES}
+        if present not in earlier:
             return False
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    partial.write_bytes(source)
-    partial.replace(target)
+    handle, partial = tempfile.mkstemp(prefix=target.name + ".", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(source)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
     return True

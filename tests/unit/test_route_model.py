@@ -347,6 +347,14 @@ def test_the_route_model_is_not_asked_about_messages_the_rules_keep_to_themselve
     assert route_model_not_asked("请问信访局几点上班？", rules) == kept
     assert route_model_not_asked("公司罚了我两百块 想把这个处罚翻过来", rules) == kept
     assert triage("请问信访局周六上班吗", rules).outcome is None
+    for asked in (
+        "市信访局在哪里。",
+        "你好，市信访局在哪里？",
+        "请问：信访局几点上班？",
+        "请问信访局几点上班？谢谢",
+        "请问信访局的地址是多少？",
+    ):
+        assert triage(asked, rules).outcome is None, asked
     # A petition that also asks the hours is still the rules' and the model's to read.
     assert route_model_not_asked("我要去信访局上访，请问信访局几点上班", rules) is None
     assert triage("交警罚了我两百，想申请复议", rules).route == "reconsideration"
