@@ -76,6 +76,16 @@ employer's fines (route_model.leave_to_rules; it read 0.97-0.99 for petition and
 All right. tests/data/examples_false_alarms.jsonl: 9 more of the demo's example appeals that were
 transferred or referred (a pothole where an e-bike nearly overturned, a lift whose trapped riders
 are out now); 9/9 after.
+
+tests/data/late_review_probes.jsonl: 152 messages by a second reviewer, at the edges of every rule
+changed after the first review (set 20's revision, the last gaps, a danger now after past
+context). The rules before those changes got 99 right, the changed ones 85: they referred or
+refused 45 of 85 ordinary appeals (a driving school's expulsion "这合理吗" sent to arbitration, a
+thank-you that also reports a loose manhole cover refused, "帮我叫辆车来清运建筑垃圾" refused as
+booking a car, a landlord's "多拿一个月房租" as a labour claim). Narrowed: 134/152 (ordinary
+appeals 79/85), no labelled text changing. Of the 18 left: a learned look still refers "我要看
+正式文件" about an order to demolish (0.90), "现在社区工作人员堵在我家门口让我签字" goes to 110,
+and families in other words (手机被我妈收走了, 双倍工资, 让我回家等通知).
 """
 
 from __future__ import annotations
@@ -99,6 +109,7 @@ PROBES = jsonl("review_probes_18.jsonl")
 SECOND = jsonl("review_probes_18b.jsonl")
 THIRD = jsonl("review_probes_19.jsonl")
 REVIEW = jsonl("review_probes_18_19.jsonl")
+LATE = jsonl("late_review_probes.jsonl")
 FOURTH = jsonl("review_probes_20.jsonl")
 FIFTH = jsonl("review_probes_20b.jsonl") + jsonl("examples_false_alarms.jsonl")
 WRITTEN = jsonl("written_false_alarms.jsonl")
@@ -117,6 +128,11 @@ def test_the_later_probes_are_81_and_134_messages_and_the_written_false_alarms_5
     assert len({row["text"] for row in FOURTH}) == len(FOURTH) == 133
     for name, count in (("review_probes_20b.jsonl", 86), ("examples_false_alarms.jsonl", 9)):
         assert len({row["text"] for row in jsonl(name)}) == len(jsonl(name)) == count
+
+
+def test_the_second_reviewers_probes_hold_what_its_fixes_measured() -> None:
+    assert len({row["text"] for row in LATE}) == len(LATE) == 152
+    assert sum(triage_agrees(row) for row in LATE) >= 134
 
 
 def test_the_reviewers_probes_hold_what_the_review_fixes_measured() -> None:
