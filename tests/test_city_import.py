@@ -39,6 +39,14 @@ def run(app: Flask, *args: str, stdin: str | None = None) -> Result:
     return app.test_cli_runner().invoke(args=list(args), input=stdin)
 
 
+def refused(app: Flask, tmp_path: Path, table: str, text: str) -> str:
+    """The output of importing `text` as the `table` sheet (areas, matters, units, users), which
+    must fail."""
+    result = run(app, "city", "import", f"--{table}", str(sheet(tmp_path, f"{table}.csv", text)))
+    assert result.exit_code == 1, result.output
+    return result.output
+
+
 def new_city_part(app: Flask, tmp_path: Path, *extra: str) -> Result:
     return run(
         app,
@@ -157,24 +165,18 @@ def test_a_sheet_with_problems_lists_every_one_by_row_and_column_and_stores_noth
 
 
 def test_a_parent_chain_that_loops_is_refused(app: Flask, tmp_path: Path) -> None:
-    matters = sheet(
-        tmp_path,
-        "matters.csv",
-        "code,name,parent_code,keywords\n90,甲,91,\n91,乙,90,\n",
+    output = refused(
+        app, tmp_path, "matters", "code,name,parent_code,keywords\n90,甲,91,\n91,乙,90,\n"
     )
-    result = run(app, "city", "import", "--matters", str(matters))
-    assert result.exit_code == 1
-    assert "事项表 第 2 行 [parent_code]：上级关系成环" in result.output
+    assert "事项表 第 2 行 [parent_code]：上级关系成环" in output
     assert db.session.get(Matter, "90") is None
 
 
 def test_an_area_must_sit_below_its_parents_level(app: Flask, tmp_path: Path) -> None:
-    areas = sheet(
-        tmp_path, "areas.csv", "code,name,level,parent_code\n990102099,错层区,district,990102001\n"
+    output = refused(
+        app, tmp_path, "areas", "code,name,level,parent_code\n990102099,错层区,district,990102001\n"
     )
-    result = run(app, "city", "import", "--areas", str(areas))
-    assert result.exit_code == 1
-    assert "上级“990102001”（street）须高于本区划的级别（district）" in result.output
+    assert "上级“990102001”（street）须高于本区划的级别（district）" in output
 
 
 def test_chinese_headers_in_an_xlsx_sheet_are_read_and_keywords_joined(
@@ -197,10 +199,8 @@ def test_chinese_headers_in_an_xlsx_sheet_are_read_and_keywords_joined(
 
 
 def test_an_unknown_column_is_refused_rather_than_ignored(app: Flask, tmp_path: Path) -> None:
-    units = sheet(tmp_path, "units.csv", "code,name,kind,phone\nX1,某单位,utility,123\n")
-    result = run(app, "city", "import", "--units", str(units))
-    assert result.exit_code == 1
-    assert "单位表 第 1 行 [phone]：未知的列" in result.output
+    output = refused(app, tmp_path, "units", "code,name,kind,phone\nX1,某单位,utility,123\n")
+    assert "单位表 第 1 行 [phone]：未知的列" in output
 
 
 def test_a_dry_run_reports_the_changes_and_stores_nothing(app: Flask, tmp_path: Path) -> None:
@@ -256,14 +256,13 @@ def test_a_unit_with_open_tickets_and_no_catalogue_entry_says_so(
     ticket = dispatched()
     ticket.lead_unit_code = "D990102"  # a district government the catalogue does not name
     db.session.flush()
-    units = sheet(
+    output = refused(
+        app,
         tmp_path,
-        "units.csv",
+        "units",
         "code,name,kind,parent_code,area_code,active\nD990102,江城区人民政府,district_government,,990102,否\n",
     )
-    result = run(app, "city", "import", "--units", str(units))
-    assert result.exit_code == 1
-    assert f"单位“D990102”不能停用：仍有未办结工单（如 {ticket.number}）" in result.output
+    assert f"单位“D990102”不能停用：仍有未办结工单（如 {ticket.number}）" in output
 
 
 def test_running_processes_see_an_import_made_elsewhere_without_a_restart(
@@ -414,25 +413,22 @@ def test_one_workbook_holds_each_table_in_its_own_named_sheet(app: Flask, tmp_pa
 def test_an_area_cannot_drop_to_the_level_of_the_areas_stored_below_it(
     app: Flask, tmp_path: Path
 ) -> None:
-    areas = sheet(
-        tmp_path, "areas.csv", "code,name,level,parent_code\n990102,江城区,community,990100\n"
+    output = refused(
+        app, tmp_path, "areas", "code,name,level,parent_code\n990102,江城区,community,990100\n"
     )
-    result = run(app, "city", "import", "--areas", str(areas))
-    assert result.exit_code == 1
-    assert "下级区划“990102001”（street）须低于本区划的级别（community）" in result.output
+    assert "下级区划“990102001”（street）须低于本区划的级别（community）" in output
 
 
 def test_the_only_street_office_of_a_street_that_shudi_entries_reach_is_not_deactivated(
     app: Flask, tmp_path: Path
 ) -> None:
-    units = sheet(
+    output = refused(
+        app,
         tmp_path,
-        "units.csv",
+        "units",
         "code,name,kind,area_code,active\nS990102002,江滨街道办事处,street_office,990102002,否\n",
     )
-    result = run(app, "city", "import", "--units", str(units))
-    assert result.exit_code == 1
-    assert "它是区划 990102002 唯一的街道办事处，派单目录的“属地街道”条目派到这里" in result.output
+    assert "它是区划 990102002 唯一的街道办事处，派单目录的“属地街道”条目派到这里" in output
 
 
 def test_a_deactivated_units_accounts_go_with_it_and_no_new_one_is_made_for_it(
@@ -488,11 +484,7 @@ def test_the_only_street_office_of_a_street_cannot_be_moved_out_of_it_or_made_an
         "S990102001,南湖街道办事处,street_office,\n",
         "S990102001,南湖街道办事处,community,990102001\n",
     ):
-        units = sheet(tmp_path, "units.csv", "code,name,kind,area_code\n" + row)
-        result = run(app, "city", "import", "--units", str(units))
-        assert result.exit_code == 1, row
-        assert (
-            "单位“S990102001”不能改区划或类型：它是区划 990102001 唯一的街道办事处" in result.output
-        )
+        output = refused(app, tmp_path, "units", "code,name,kind,area_code\n" + row)
+        assert "单位“S990102001”不能改区划或类型：它是区划 990102001 唯一的街道办事处" in output
     unit = db.session.get(Unit, "S990102001")
     assert unit is not None and unit.area_code == "990102001" and unit.kind == "street_office"

@@ -180,24 +180,3 @@ def test_gunicorns_error_page_app_on_a_reload_starts_without_a_warm_up(
         return [b"SyntaxError"]  # what gunicorn serves with --reload when the app fails to load
 
     _settings(monkeypatch)["post_worker_init"](_Worker(error_page))  # raised AttributeError
-
-
-def test_a_warm_up_on_postgresql_bounds_how_long_each_query_may_take(
-    app: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from sqlalchemy import text
-
-    from hotline import routing_context
-    from hotline.extensions import db
-
-    seen: list[str] = []
-
-    def reading() -> None:
-        seen.append(db.session.execute(text("SHOW statement_timeout")).scalar_one())
-
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("SQLite has no statement timeout; its busy timeout bounds a lock wait")
-    monkeypatch.setattr(routing_context, "routing_context", reading)
-    assert routing_context.warm_up(app)
-    assert seen == ["10s"]

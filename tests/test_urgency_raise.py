@@ -4,6 +4,7 @@ its running clocks fall due by the new tier counted from the repeat's arrival wh
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -132,13 +133,7 @@ def test_before_dispatch_the_raised_urgency_picks_the_tier_when_the_clocks_start
 
 def test_an_urgent_repeat_merged_at_intake_raises_the_open_ticket_it_joins(app: Flask) -> None:
     client = app.test_client()
-    body = {
-        "channel": "web",
-        "appeal_type": "complaint",
-        "text": "锦华苑小区7号楼电梯坏了，停在三楼不动，物业说报修了还没人来",
-        "area_code": "990102001001",
-        "requester": {"name": "李先生", "phone": "13700000071"},
-    }
+    body = complaint("锦华苑小区7号楼电梯坏了，停在三楼不动，物业说报修了还没人来", "13700000071")
     first = client.post("/api/v1/tickets", json=body, headers=API_KEY).get_json()
     again = client.post(
         "/api/v1/tickets",
@@ -146,7 +141,7 @@ def test_an_urgent_repeat_merged_at_intake_raises_the_open_ticket_it_joins(app: 
         headers=API_KEY,
     ).get_json()
     assert again["triage"]["outcome"] == "merge", again["triage"]
-    parent = db.session.scalars(select(Ticket).where(Ticket.number == first["number"])).one()
+    parent = numbered(first["number"])
     assert parent.urgency == "critical"
     assert link_event(parent).payload["urgency_raised"]["to"] == "critical"
 
@@ -165,13 +160,8 @@ def test_a_catalogue_tier_still_wins_over_urgency_as_it_does_for_a_new_urgent_ap
     app: Flask,
 ) -> None:
     client = app.test_client()
-    body = {
-        "channel": "web",
-        "appeal_type": "complaint",
-        "text": "锦华苑小区物业不打扫卫生，楼道垃圾堆了一个星期",
-        "area_code": "990102001001",
-        "matter_code": "01.01.02",
-        "requester": {"name": "李先生", "phone": "13700000072"},
+    body = complaint("锦华苑小区物业不打扫卫生，楼道垃圾堆了一个星期", "13700000072") | {
+        "matter_code": "01.01.02"
     }
     first = client.post("/api/v1/tickets", json=body, headers=API_KEY).get_json()
     fresh = client.post(
@@ -180,17 +170,13 @@ def test_a_catalogue_tier_still_wins_over_urgency_as_it_does_for_a_new_urgent_ap
         | {"urgency": "urgent", "requester": {"phone": "13700000073"}, "area_code": "990103001001"},
         headers=API_KEY,
     ).get_json()
-    tiers = {
-        number: db.session.scalars(select(Ticket.tier).where(Ticket.number == number)).one()
-        for number in (first["number"], fresh["number"])
-    }
-    assert set(tiers.values()) == {"normal"}
+    assert {numbered(first["number"]).tier, numbered(fresh["number"]).tier} == {"normal"}
     client.post(
         "/api/v1/tickets",
         json=body | {"urgency": "urgent", "text": "锦华苑物业还是不打扫，楼道垃圾都臭了"},
         headers=API_KEY,
     )
-    parent = db.session.scalars(select(Ticket).where(Ticket.number == first["number"])).one()
+    parent = numbered(first["number"])
     assert parent.urgency == "urgent" and parent.tier == "normal"
 
 
@@ -217,3 +203,18 @@ def test_a_tier_looser_than_the_tickets_own_is_not_taken(app: Flask) -> None:
     assert parent.urgency == "urgent"
     assert parent.tier == "critical"
     assert "tier" not in link_event(parent).payload["urgency_raised"]
+
+
+def numbered(number: str) -> Ticket:
+    return db.session.scalars(select(Ticket).where(Ticket.number == number)).one()
+
+
+def complaint(text: str, phone: str) -> dict[str, Any]:
+    """A web complaint from 李先生 in 翠苑社区, as the ticket API takes it."""
+    return {
+        "channel": "web",
+        "appeal_type": "complaint",
+        "text": text,
+        "area_code": "990102001001",
+        "requester": {"name": "李先生", "phone": phone},
+    }

@@ -90,20 +90,11 @@ and families in other words (手机被我妈收走了, 双倍工资, 让我回�
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from routing.triage import TriageRules, triage
+from tests.unit.test_matter_catalogue_model import examples
 from tests.unit.wording_data import jsonl, triage_agrees
-
-DEMO_EXAMPLES = Path(__file__).resolve().parents[2] / "hotline/demo/data/matter_examples.jsonl"
-
-
-def jsonl_file(path: Path) -> list[dict[str, str]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
 
 PROBES = jsonl("review_probes_18.jsonl")
 SECOND = jsonl("review_probes_18b.jsonl")
@@ -142,9 +133,9 @@ def test_the_reviewers_probes_hold_what_the_review_fixes_measured() -> None:
 
 def test_at_most_44_of_the_demos_example_appeals_are_transferred_or_referred() -> None:
     rules = TriageRules.load_default()
-    examples = jsonl_file(DEMO_EXAMPLES)
-    assert len(examples) == 4177
-    assert sum(triage(row["text"], rules).outcome is not None for row in examples) <= 44
+    texts = [text for text, _ in examples()]
+    assert len(texts) == 4177
+    assert sum(triage(text, rules).outcome is not None for text in texts) <= 44
 
 
 def test_the_written_appeals_once_transferred_all_get_the_outcome_an_agent_would_choose() -> None:
