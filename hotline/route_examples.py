@@ -84,11 +84,25 @@ def labelled_texts(data: Path, emergency_examples: Path) -> list[LabelledText]:
     for path in sorted(data.glob("ordinary_probes*.jsonl")):
         items += [LabelledText(r["text"], ORDINARY, path.stem) for r in _jsonl(path)]
     # Messages written around a revision of the rules, each with the outcome an agent would
-    # choose: mostly near misses, the model's hardest cases.
-    for path in sorted([*data.glob("review_probes_*.jsonl"), *data.glob("*_false_alarms.jsonl")]):
+    # choose: mostly near misses, the model's hardest cases; and messages written for the model
+    # (route_wording_*): refusals, referrals in plain words and the ordinary appeals beside them.
+    for path in sorted(
+        [
+            *data.glob("review_probes_*.jsonl"),
+            *data.glob("*_false_alarms.jsonl"),
+            *data.glob("route_wording_*.jsonl"),
+        ]
+    ):
         for r in _jsonl(path):
             label = _outcome_label(r["outcome"], r["route"])
             items.append(LabelledText(r["text"], label, path.stem))
+    # The pairs of the duplicate check: every text an appeal to dispatch, most of the second
+    # texts the short follow-ups ("你们跟她们说了吗", "还是不热 你们啥时候再来人") that read
+    # like a chat with the operator.
+    for path in sorted(data.glob("duplicate_pairs_*.jsonl")):
+        for r in _jsonl(path):
+            items.append(LabelledText(r["first"], ORDINARY, path.stem))
+            items.append(LabelledText(r["second"], ORDINARY, path.stem))
     for r in _jsonl(data / "threat_probes.jsonl"):
         label = _outcome_label(r["outcome"], r["route"])
         items.append(LabelledText(r["text"], label, "threat_probes"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -331,8 +332,9 @@ def _mashed(word: str) -> bool:
 
 def latin_mash(text: str) -> bool:
     """Whether a message is only mashed Latin words, punctuation, digits and fillers (asdkjh ;;;
-    啊啊啊 qwe): read on the text as typed, where spaces still part the words."""
-    folded = text.lower()
+    啊啊啊 qwe): read on the text as typed, where spaces still part the words, with full-width
+    forms folded (ｊｊｊｋｋ；；；１１２ is jjjkk;;;112)."""
+    folded = unicodedata.normalize("NFKC", text).lower()
     words = _LATIN_WORD.findall(folded)
     return bool(words) and not _NOT_LATIN_CONTENT.search(folded) and all(map(_mashed, words))
 

@@ -34,7 +34,12 @@ UNROUTED: dict[str, Any] = {
 def test_the_manual_queue_lists_critical_then_urgent_then_normal_each_oldest_first(
     agent: FlaskClient, dispatcher: FlaskClient
 ) -> None:
-    texts = ("请问一下这个事情怎么办", "我想问问那个情况咋整", "麻烦帮我看看这个", "你好我有个事")
+    texts = (
+        "请问一下这个事情怎么办",
+        "我想问问那个情况咋整",
+        "这个问题麻烦你们帮忙处理一下",
+        "有个事情想请你们帮忙协调一下",
+    )
     urgencies = ("normal", "critical", "urgent", "critical")
     made = [
         create(

@@ -117,7 +117,9 @@ def test_an_insult_inside_a_longer_insult_leaves_no_content_behind() -> None:
     assert refused("你们这些吃干饭的 废物 一群*** 挂了")
 
 
-@pytest.mark.parametrize("text", ["asdkjh ;;; 啊啊啊 qwe", "hjkl", "qwe qwe", "sdfsdf 123"])
+@pytest.mark.parametrize(
+    "text", ["asdkjh ;;; 啊啊啊 qwe", "hjkl", "qwe qwe", "sdfsdf 123", "ｊｊｊｋｋ；；；１１２"]
+)
 def test_letters_run_over_the_keyboard_are_not_accepted(text: str) -> None:
     assert refused(text)
 
@@ -127,6 +129,10 @@ def test_letters_run_over_the_keyboard_are_not_accepted(text: str) -> None:
 )
 def test_a_short_appeal_in_english_is_no_keyboard_mash(text: str) -> None:
     assert not refused(text)
+
+
+def test_a_short_appeal_typed_in_full_width_letters_is_no_keyboard_mash() -> None:
+    assert not refused("ｎｏ ｗａｔｅｒ ａｇａｉｎ")
 
 
 def test_a_private_request_is_refused_even_where_the_model_reads_a_danger() -> None:

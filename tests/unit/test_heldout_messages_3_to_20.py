@@ -512,6 +512,25 @@ smashing a door, standing at the door, holding a knife or a steel pipe, or a fig
 the same clause, does (tests/data/present_danger_probes.jsonl, 8 messages: 4 dangers, 4 near
 misses such as "去年邻居跟我吵过架，现在他家装修天天砸墙"). No labelled text changed; set 21's
 emergencies 27 → 28/30. Nothing else was revised for it.
+
+tests/data/unseen_messages_22.jsonl, by an eighteenth writer at the start of session 17 (a coastal
+city in early winter: a cold wave, fog, a typhoon's aftermath, year-end wages, the Spring Festival
+coming), measured once on arrival and kept out like set 21:
+    emergency to the right service   24/30   a sanitation worker collapsed, cold and unresponsive
+                                             (dispatched); an aunt trapped in her car in a flooded
+                                             garage (dispatched); sleeping pills found swallowed at
+                                             the end of a web form about medical insurance; a man
+                                             smashing car windows now, told at the end of a web
+                                             form about a market; a man in the sea (119 for 110)
+    referral to the right route      15/24   a petition overdue past 60 days, a budget's details
+                                             asked of the district, double wages for no contract,
+                                             a cadre's road money spent at his own door
+    not accepted                      7/16   a chain message, a loan advert, flirting, a train
+                                             ticket, a call to a car-repair shop, a daughter-in-law
+                                             who spends the new year with her own parents
+    dispatched                       50/50
+Then the route model learnt from messages written for it (tests/unit/test_route_wording.py):
+set 21 101 → 105/120, set 22 96 → 103/120. Nothing was revised for either set.
 """
 
 from __future__ import annotations
@@ -553,9 +572,12 @@ def right(row: dict[str, str]) -> bool:
     return triage_agrees(row)
 
 
-# Sets kept out of every revision and of the route model's examples: what they measured on
-# arrival.
-UNSEEN = {21: {"emergency": 28, "referral": 19, "not_accepted": 5, "dispatch": 49}}
+# Sets kept out of every revision and of the route model's examples: what they measure now (on
+# arrival in the docstring above).
+UNSEEN = {
+    21: {"emergency": 28, "referral": 19, "not_accepted": 9, "dispatch": 49},
+    22: {"emergency": 24, "referral": 18, "not_accepted": 11, "dispatch": 50},
+}
 
 
 @pytest.mark.parametrize("row", jsonl("present_danger_probes.jsonl"), ids=lambda r: r["text"][:24])

@@ -131,11 +131,14 @@ def test_the_reviewers_probes_hold_what_the_review_fixes_measured() -> None:
     assert sum(triage_agrees(row) for row in REVIEW) >= 272
 
 
-def test_at_most_44_of_the_demos_example_appeals_are_transferred_or_referred() -> None:
+def test_at_most_45_of_the_demos_example_appeals_are_transferred_or_referred() -> None:
+    # 44 at the end of session 16; the 45th since the route model learnt from the written
+    # referrals (tests/unit/test_route_wording.py) is a labour claim the policy sends to
+    # arbitration: "公司搬迁…算不算公司解除合同，经济补偿应该怎么算".
     rules = TriageRules.load_default()
     texts = [text for text, _ in examples()]
     assert len(texts) == 4177
-    assert sum(triage(text, rules).outcome is not None for text in texts) <= 44
+    assert sum(triage(text, rules).outcome is not None for text in texts) <= 45
 
 
 def test_the_written_appeals_once_transferred_all_get_the_outcome_an_agent_would_choose() -> None:

@@ -1,0 +1,124 @@
+"""Messages written for the route model: refusals, referrals in plain words, follow-ups, dangers,
+and the ordinary appeals beside each of them.
+
+Five writers who saw no code and no held-out set were given the same labelling policy (the
+outcomes of DOMAIN.md's triage, with a few labelled examples from the held-out sets 3-20) and
+each a family to write, in every channel's voice (agents' notes, SMS and WeChat with typos and
+dialect, web forms, counter notes):
+
+    route_wording_1.jsonl  200 refusals of 33 kinds (private favours, quarrels to judge, spam,
+                           flirting, withdrawals...) and 150 ordinary appeals that look like them
+    route_wording_2.jsonl  210 referrals (35 a route, mostly without the route's name) and 150
+                           ordinary appeals that look like them (plain unpaid wages, a rude
+                           clerk, a court's opening hours)
+    route_wording_3.jsonl  120 refusals, 120 referrals and 120 ordinary appeals, short and rough
+    route_wording_4.jsonl  200 follow-ups of an earlier appeal (urging, still broken, progress)
+                           to dispatch, 60 withdrawals and 40 contacts with no content to refuse
+    route_wording_5.jsonl  240 dangers happening now and 180 near misses (past, handled, feared)
+
+Measured once on arrival (the rules and models of the session's start):
+
+    route_wording_1   refused 57/200, dispatched 149/150
+    route_wording_2   referred to the right route 100/210, dispatched 140/150
+    route_wording_3   refused 46/120, referred 62/120, dispatched 118/120
+    route_wording_4   refused 30/100, dispatched 199/200
+    route_wording_5   transferred 195/240 (to any service), dispatched 170/180
+
+The first four then joined the route model's examples, the fifth as its emergency and ordinary
+classes, and every text of the duplicate pairs (tests/data/duplicate_pairs_*.jsonl) as ordinary:
+short follow-ups such as "你们跟她们说了吗" read as a chat with the operator (0.94 refused).
+Trained on 12,482 examples. Refusals by the model now need 0.85 (was 0.9) and discipline 0.8
+(was 0.9), chosen by five-fold cross-validation over the examples the rules leave to the model:
+refusals caught 122 → 156 of 359 for 4 → 6 of 6,723 ordinary appeals refused; discipline 5 → 12
+of 42 with no ordinary appeal referred at either threshold.
+
+Sets kept out of all of it (tests/unit/test_heldout_messages_3_to_20.py, UNSEEN): set 21 101 →
+105/120 (refusals 5 → 9), set 22 96 → 103/120 (referrals 15 → 18, refusals 7 → 11). Tried and
+dropped: the dangers of route_wording_5 among the emergency model's examples caught 2 more of set
+22's emergencies, but transferred 8 more of the demo's 4,177 ordinary example appeals; with the
+refusals and ordinary appeals above as its non-emergencies too, it lost 4 of the 540 emergencies
+of sets 3-20. The emergency model is unchanged.
+
+The floors below are what the files measure as training data now: they hold the model to its
+examples, not to messages it has not seen.
+
+tests/data/model_review_probes.jsonl: a reviewer who saw none of the above was told what changed
+and wrote 200 messages at its edges, kept out of the examples: 130 real appeals a careless model
+would refuse or refer (a favour that is a public service, a withdrawal that still asks for
+something, a follow-up that speaks to the operator, harassment by a staff member, a cadre merely
+rude), 40 refusals and 30 referrals in fresh words. The session's starting rules and model got
+155 right (dispatched 129/130, refused 10/40, referred 16/30); after the change 170 (129, 19,
+22), with no appeal newly refused or referred, and 171 once full-width letters mashed on the
+keyboard (ｊｊｊｋｋ；；；１１２) were read as such. The one appeal not dispatched, before and
+after: a clerk who rolled his eyes ("翻白眼") is sent to 120.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from tests.unit.wording_data import jsonl, triage_agrees
+
+# file: (rows per outcome, right per outcome at least)
+FILES = {
+    "route_wording_1.jsonl": (
+        {"not_accepted": 200, "dispatch": 150},
+        {"not_accepted": 193, "dispatch": 149},
+    ),
+    "route_wording_2.jsonl": (
+        {"referral": 210, "dispatch": 150},
+        {"referral": 205, "dispatch": 140},
+    ),
+    "route_wording_3.jsonl": (
+        {"not_accepted": 120, "referral": 120, "dispatch": 120},
+        {"not_accepted": 106, "referral": 117, "dispatch": 119},
+    ),
+    "route_wording_4.jsonl": (
+        {"not_accepted": 100, "dispatch": 200},
+        {"not_accepted": 94, "dispatch": 199},
+    ),
+    "route_wording_5.jsonl": (
+        {"emergency": 240, "dispatch": 180},
+        {"emergency": 195, "dispatch": 170},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_each_written_set_has_its_proportions_and_no_text_twice(name: str) -> None:
+    rows = jsonl(name)
+    assert Counter(row["outcome"] for row in rows) == FILES[name][0]
+    assert len({row["text"] for row in rows}) == len(rows)
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_each_written_set_gets_the_outcomes_an_agent_would_choose_as_measured(name: str) -> None:
+    got = Counter(row["outcome"] for row in jsonl(name) if triage_agrees(row))
+    for outcome, floor in FILES[name][1].items():
+        assert got[outcome] >= floor, (outcome, got[outcome])
+
+
+def test_the_referrals_are_spread_over_every_route() -> None:
+    routes = Counter(
+        row["route"]
+        for name in ("route_wording_2.jsonl", "route_wording_3.jsonl")
+        for row in jsonl(name)
+        if row["outcome"] == "referral"
+    )
+    assert set(routes.values()) == {55}
+    assert len(routes) == 6
+
+
+def test_the_reviewers_probes_hold_what_the_change_measured() -> None:
+    rows = jsonl("model_review_probes.jsonl")
+    assert Counter(row["outcome"] for row in rows) == {
+        "dispatch": 130,
+        "not_accepted": 40,
+        "referral": 30,
+    }
+    got = Counter(row["outcome"] for row in rows if triage_agrees(row))
+    assert got["dispatch"] >= 129
+    assert got["not_accepted"] >= 20
+    assert got["referral"] >= 22
