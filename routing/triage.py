@@ -152,6 +152,11 @@ class TriageRules:
     # Messages the route model is not asked about (route_model.leave_to_rules): the whole
     # message is a kind it reads wrongly and no rule refers, such as when a petitions office opens.
     route_model_leaves_to_rules: tuple[re.Pattern[str], ...] = ()
+    # Where a message turns, late, from its appeal to what is happening as it is written
+    # (……先不说了，我刚发现…; 写到这里的时候从窗户看到…; ……算了 我老公现在在打我妈): the
+    # rules and the wider lexicon read what follows the turn again on its own, so that the
+    # appeal's own calm (咨询, 建议, 上周) does not hide it (decisions.late_turn).
+    emergency_turns: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any], base: Path | None = None) -> TriageRules:
@@ -232,6 +237,10 @@ class TriageRules:
             route_model_min_chinese_share=float(routes.get("min_chinese_share", 0.5)),
             route_model_leaves_to_rules=tuple(
                 _pattern(p) for p in routes.get("leave_to_rules", ())
+            ),
+            emergency_turns=tuple(
+                _pattern(_WHITESPACE.sub("", p))
+                for p in (d.get("emergency_turns") or {}).get("patterns", ())
             ),
         )
 
@@ -387,6 +396,25 @@ def _not_accepted(text: str, rules: NotAcceptedRules) -> TriageResult | None:
 
 
 def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
+    found = _emergency_reading(text, rules, ask_model=True)
+    if found is None:
+        # A message that turns late to a danger now: what follows each turn, read on its own
+        # by the rules and the wider lexicon (not the model, which learned whole messages).
+        for tail in turned_tails(text, rules):
+            found = _emergency_reading(tail, rules, ask_model=False)
+            if found is not None:
+                break
+    return found
+
+
+def turned_tails(text: str, rules: TriageRules) -> list[str]:
+    """What follows each turn (rules.emergency_turns) in `text` (normalised), the longest
+    first; nothing when the message has no turn."""
+    ends = sorted({m.end() for turn in rules.emergency_turns for m in turn.finditer(text)})
+    return [text[end:] for end in ends if end < len(text)]
+
+
+def _emergency_reading(text: str, rules: TriageRules, *, ask_model: bool) -> TriageResult | None:
     # Calm is read on the whole message: the masks below blank out the very past and
     # hypothetical clauses ("上个月被车撞了") that show a message is not a call for help now.
     calm = rules.emergency_calm.longest_match(text) is not None
@@ -406,7 +434,7 @@ def _emergency(text: str, rules: TriageRules) -> TriageResult | None:
         )
         if wider is not None or not bare_cry:
             best = wider
-        if best is None and rules.emergency_model is not None:
+        if best is None and ask_model and rules.emergency_model is not None:
             # Masked as the rules read it: a past clause or a fire already out says nothing
             # of a danger now (the damping keeps what is left from reading as sure).
             return _model_emergency(text, rules)

@@ -51,6 +51,22 @@ rude), 40 refusals and 30 referrals in fresh words. The session's starting rules
 22), with no appeal newly refused or referred, and 171 once full-width letters mashed on the
 keyboard (ｊｊｊｋｋ；；；１１２) were read as such. The one appeal not dispatched, before and
 after: a clerk who rolled his eyes ("翻白眼") is sent to 120.
+
+route_wording_5's misses were then revised as families (decisions.late_turn,
+unresponsive_vocabulary, stroke_signs_now, trapped_by_water_collapse_or_well, smoke_and_fire_seen,
+gas_smell_dialect, crimes_in_progress_more, drunk_driver_on_road, near_misses_22): the dangers
+sent to the right service 195 → 232/240, the near misses dispatched 170 → 180/180, with no other
+labelled text changing outcome. A danger told at the end of a routine web form, after a turn
+(……先不说了，我刚发现…; 写到这里的时候从窗户看到…; ……算了 我老公现在在打我妈), is read on its
+own (TriageRules.emergency_turns). The 8 left are the labels' service against the rules'
+convention: six road accidents with someone hurt labelled 122 (decisions.priority: 120) and two
+people struggling in water labelled 110 (decisions.water_rescue: 119).
+
+tests/data/review_probes_22.jsonl: 119 messages written around that revision, beside each family
+the dangers it must catch and the ordinary appeals in the same words that must stay dispatched
+(叫了半天物业不应, 算了不说了 before a noise complaint, a web form ending on a past fire, 怕小孩
+掉进井里, 中风后说话含糊). 49 emergencies and 70 ordinary appeals, all right; they found three
+false alarms older than the revision (怕小孩掉进井里, 真着火了……人都下不去, 阀门关了，不漏了).
 """
 
 from __future__ import annotations
@@ -81,7 +97,7 @@ FILES = {
     ),
     "route_wording_5.jsonl": (
         {"emergency": 240, "dispatch": 180},
-        {"emergency": 195, "dispatch": 170},
+        {"emergency": 232, "dispatch": 180},
     ),
 }
 
@@ -122,3 +138,10 @@ def test_the_reviewers_probes_hold_what_the_change_measured() -> None:
     assert got["dispatch"] >= 129
     assert got["not_accepted"] >= 20
     assert got["referral"] >= 22
+
+
+def test_the_probes_around_route_wording_5s_revision_are_all_right() -> None:
+    rows = jsonl("review_probes_22.jsonl")
+    assert Counter(row["outcome"] for row in rows) == {"emergency": 49, "dispatch": 70}
+    wrong = [row["text"] for row in rows if not triage_agrees(row)]
+    assert wrong == []

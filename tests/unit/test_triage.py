@@ -20,9 +20,11 @@ from routing.triage import (
     DuplicateCandidate,
     TriageRules,
     find_duplicate,
+    normalise,
     similarity,
     text_features,
     triage,
+    turned_tails,
 )
 
 
@@ -650,6 +652,51 @@ def test_a_past_clause_is_no_emergency_but_a_danger_now_after_it_is(rules: Triag
     assert triage("前几天小区有人跳楼，现在大家心里很不安", rules).outcome is None
     now = triage("我的前男友现在在我家门口，说不开门就砸窗，他以前打过我", rules)
     assert (now.outcome, now.service) == (TriageOutcome.EMERGENCY, "110")
+
+
+LATE_TURN = (
+    "标题：暖气不热投诉 内容：今年供暖以来家里一直只有十五六度，热力公司来看过说正常……"
+    "先不说了，我刚发现厨房燃气灶那边有嘶嘶的声音，煤气味特别重，阀门拧不动。"
+)
+
+
+def test_a_danger_told_after_a_late_turn_is_read_on_its_own(rules: TriageRules) -> None:
+    # The complaint's 投诉 reads the whole message as calm; what follows 先不说了 is not.
+    result = triage(LATE_TURN, rules)
+    assert (result.outcome, result.service) == (TriageOutcome.EMERGENCY, "119")
+    assert triage(LATE_TURN, dataclasses.replace(rules, emergency_turns=())).outcome is None
+    [tail] = turned_tails(normalise(LATE_TURN), rules)
+    assert tail.startswith("我刚发现")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "算了不说了，楼上每天晚上十二点还在拖椅子，吵得睡不着，希望物业管管",
+        "标题：老旧小区改造进度咨询 内容：一直没动工。"
+        "对了，前年小区3栋着过一次火，希望改造时考虑消防通道。",
+        "对了，刚才忘了说，楼上那户人家经常吵架还摔东西，我怀疑有家暴",
+        "……写到一半孩子哭了，我先不写了，明天再补充楼上漏水的照片",
+    ],
+)
+def test_a_late_turn_to_something_calm_or_past_is_dispatched(rules: TriageRules, text: str) -> None:
+    assert triage(text, rules).outcome is None
+
+
+def test_a_dismissive_turn_needs_a_word_of_now_after_it(rules: TriageRules) -> None:
+    assert turned_tails(normalise("算了，反正说了也没用"), rules) == []
+    assert turned_tails(normalise("想问个事……算了 我老公现在在打我妈"), rules) == [
+        "我老公现在在打我妈"
+    ]
+
+
+def test_what_follows_a_turn_is_not_put_to_the_model(rules: TriageRules) -> None:
+    # A model believed at any probability would transfer the tail alone; after a turn only the
+    # rules and the wider lexicon read it.
+    credulous = dataclasses.replace(rules, emergency_model_threshold=1e-9)
+    tail = "现在我家楼下那棵树开花了，很好看"
+    assert triage(tail, credulous).outcome is TriageOutcome.EMERGENCY
+    assert triage("建议纬五路增设公交站点。对了，" + tail, credulous).outcome is None
 
 
 def _rule_patterns(node: object) -> list[str]:
