@@ -530,7 +530,11 @@ coming), measured once on arrival and kept out like set 21:
                                              who spends the new year with her own parents
     dispatched                       50/50
 Then the route model learnt from messages written for it (tests/unit/test_route_wording.py):
-set 21 101 → 105/120, set 22 96 → 103/120. Nothing was revised for either set.
+set 21 101 → 105/120, set 22 96 → 103/120; and the emergency rules were revised on 240 written
+dangers (route_wording_5, by a reviser who never opened sets 21 and 22): set 22's emergencies
+24 → 26/30 (the sleeping pills at the end of the web form, the collapsed sanitation worker), set
+21's refusals 9 → 10 (a drain-clearing advert). Set 21 106/120, set 22 106/120. Nothing was
+revised for either set.
 """
 
 from __future__ import annotations
@@ -575,8 +579,8 @@ def right(row: dict[str, str]) -> bool:
 # Sets kept out of every revision and of the route model's examples: what they measure now (on
 # arrival in the docstring above).
 UNSEEN = {
-    21: {"emergency": 28, "referral": 19, "not_accepted": 9, "dispatch": 49},
-    22: {"emergency": 24, "referral": 18, "not_accepted": 11, "dispatch": 50},
+    21: {"emergency": 28, "referral": 19, "not_accepted": 10, "dispatch": 49},
+    22: {"emergency": 26, "referral": 19, "not_accepted": 11, "dispatch": 50},
 }
 
 
