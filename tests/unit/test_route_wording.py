@@ -127,17 +127,36 @@ def test_the_referrals_are_spread_over_every_route() -> None:
     assert len(routes) == 6
 
 
-def test_the_reviewers_probes_hold_what_the_change_measured() -> None:
-    rows = jsonl("model_review_probes.jsonl")
-    assert Counter(row["outcome"] for row in rows) == {
-        "dispatch": 130,
-        "not_accepted": 40,
-        "referral": 30,
-    }
+# Reviewers' probes kept out of the examples: (rows per outcome, right per outcome at least).
+# model_review_probes.jsonl is described above; emergency_review_probes.jsonl: a reviewer who
+# saw neither the rules nor the revision's own probes was told its families (a late turn,
+# unresponsiveness, stroke signs, trapped by water or a collapse, smoke seen, 瓦斯, crimes at the
+# door, drunk drivers, household adverts) and wrote 200 messages at their edges: 120 ordinary
+# appeals in the same words, 60 dangers beside them, 20 adverts. The session's starting rules got
+# 170 right (dispatched 116/120, transferred 54/60, refused 0/20), the route model of this session
+# 174, the revision 175 (116, 55, 4): no appeal newly transferred. The four transferred before and
+# after: a canvasser's knocking "砸门一样响" (110), a suggestion about charcoal braziers (120), a
+# site fence blown down "现在横在人行道上" (119), a basement fire last year "当时消防很快扑灭"
+# (119). The household adverts' rule wants an unmasked number; the writer masked them all.
+REVIEWS = {
+    "model_review_probes.jsonl": (
+        {"dispatch": 130, "not_accepted": 40, "referral": 30},
+        {"dispatch": 129, "not_accepted": 20, "referral": 22},
+    ),
+    "emergency_review_probes.jsonl": (
+        {"dispatch": 120, "emergency": 60, "not_accepted": 20},
+        {"dispatch": 116, "emergency": 55, "not_accepted": 4},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REVIEWS))
+def test_each_reviewers_probes_hold_what_the_change_measured(name: str) -> None:
+    rows = jsonl(name)
+    assert Counter(row["outcome"] for row in rows) == REVIEWS[name][0]
     got = Counter(row["outcome"] for row in rows if triage_agrees(row))
-    assert got["dispatch"] >= 129
-    assert got["not_accepted"] >= 20
-    assert got["referral"] >= 22
+    for outcome, floor in REVIEWS[name][1].items():
+        assert got[outcome] >= floor, (outcome, got[outcome])
 
 
 def test_the_probes_around_route_wording_5s_revision_are_all_right() -> None:
@@ -145,26 +164,3 @@ def test_the_probes_around_route_wording_5s_revision_are_all_right() -> None:
     assert Counter(row["outcome"] for row in rows) == {"emergency": 49, "dispatch": 70}
     wrong = [row["text"] for row in rows if not triage_agrees(row)]
     assert wrong == []
-
-
-def test_the_second_reviewers_probes_hold_what_the_emergency_revision_measured() -> None:
-    """tests/data/emergency_review_probes.jsonl: a reviewer who saw neither the rules nor the
-    revision's own probes was told its families (a late turn, unresponsiveness, stroke signs,
-    trapped by water or a collapse, smoke seen, 瓦斯, crimes at the door, drunk drivers, household
-    adverts) and wrote 200 messages at their edges: 120 ordinary appeals in the same words, 60
-    dangers beside them, 20 adverts. The session's starting rules got 170 right (dispatched
-    116/120, transferred 54/60, refused 0/20), the route model of this session 174, the revision
-    175 (116, 55, 4): no appeal newly transferred. The four transferred before and after: a
-    canvasser's knocking "砸门一样响" (110), a suggestion about charcoal braziers (120), a site
-    fence blown down "现在横在人行道上" (119), a basement fire last year "当时消防很快扑灭" (119).
-    The household adverts' rule wants an unmasked number; the writer masked them all."""
-    rows = jsonl("emergency_review_probes.jsonl")
-    assert Counter(row["outcome"] for row in rows) == {
-        "dispatch": 120,
-        "emergency": 60,
-        "not_accepted": 20,
-    }
-    got = Counter(row["outcome"] for row in rows if triage_agrees(row))
-    assert got["dispatch"] >= 116
-    assert got["emergency"] >= 55
-    assert got["not_accepted"] >= 4
