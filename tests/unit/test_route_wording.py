@@ -134,10 +134,14 @@ def test_the_referrals_are_spread_over_every_route() -> None:
 # door, drunk drivers, household adverts) and wrote 200 messages at their edges: 120 ordinary
 # appeals in the same words, 60 dangers beside them, 20 adverts. The session's starting rules got
 # 170 right (dispatched 116/120, transferred 54/60, refused 0/20), the route model of this session
-# 174, the revision 175 (116, 55, 4): no appeal newly transferred. The four transferred before and
-# after: a canvasser's knocking "砸门一样响" (110), a suggestion about charcoal braziers (120), a
-# site fence blown down "现在横在人行道上" (119), a basement fire last year "当时消防很快扑灭"
-# (119). The household adverts' rule wants an unmasked number; the writer masked them all.
+# 174, the revision 175 (116, 55, 4): no appeal newly transferred. The four it still transferred (a
+# canvasser's knocking "砸门一样响", a suggestion about charcoal braziers, a site fence "现在横在
+# 人行道上", a basement fire last year "当时消防很快扑灭") and four dangers sent to another service
+# (a choking child, workers overcome in a septic tank, a tunnel crash with a car smoking and
+# people out, a mother collapsed by a lit stove) were then revised as families (decisions
+# review22b_*): 183 (120, 59, 4). Left: a child struggling in a river, labelled 110, goes to 119
+# (decisions.water_rescue). The household adverts' rule wants an unmasked number; the writer
+# masked them all.
 REVIEWS = {
     "model_review_probes.jsonl": (
         {"dispatch": 130, "not_accepted": 40, "referral": 30},
@@ -145,7 +149,7 @@ REVIEWS = {
     ),
     "emergency_review_probes.jsonl": (
         {"dispatch": 120, "emergency": 60, "not_accepted": 20},
-        {"dispatch": 116, "emergency": 55, "not_accepted": 4},
+        {"dispatch": 120, "emergency": 59, "not_accepted": 4},
     ),
 }
 
@@ -159,8 +163,21 @@ def test_each_reviewers_probes_hold_what_the_change_measured(name: str) -> None:
         assert got[outcome] >= floor, (outcome, got[outcome])
 
 
-def test_the_probes_around_route_wording_5s_revision_are_all_right() -> None:
-    rows = jsonl("review_probes_22.jsonl")
-    assert Counter(row["outcome"] for row in rows) == {"emergency": 49, "dispatch": 70}
+# review_probes_22.jsonl: written around route_wording_5's revision (above);
+# review_probes_22b.jsonl: 99 written around the revision of emergency_review_probes' misses, beside
+# each family (a simile after a violent verb, what happens every year, an object lying across a
+# path, a past fire put out, choking, a confined space, a crash with a car smoking and people out,
+# a lit stove, a turn from hearsay, what is left "to this day") the dangers it must still catch and
+# the ordinary appeals in the same words. Before the revision 80 of them were right (24/32, 56/67).
+PROBES_ALL_RIGHT = {
+    "review_probes_22.jsonl": {"emergency": 49, "dispatch": 70},
+    "review_probes_22b.jsonl": {"emergency": 32, "dispatch": 67},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROBES_ALL_RIGHT))
+def test_the_probes_around_route_wording_5s_revisions_are_all_right(name: str) -> None:
+    rows = jsonl(name)
+    assert Counter(row["outcome"] for row in rows) == PROBES_ALL_RIGHT[name]
     wrong = [row["text"] for row in rows if not triage_agrees(row)]
     assert wrong == []
