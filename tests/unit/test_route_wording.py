@@ -141,11 +141,24 @@ def test_the_referrals_are_spread_over_every_route() -> None:
 # people out, a mother collapsed by a lit stove) were then revised as families (decisions
 # review22b_*): 183 (120, 59, 4). Left: a child struggling in a river, labelled 110, goes to 119
 # (decisions.water_rescue). The household adverts' rule wants an unmasked number; the writer
-# masked them all.
+# masked them all. So emergency_review_probes.jsonl became the second revision's target, and
+# emergency_review_probes_2.jsonl is its review: a third writer, told that revision's families
+# (similes of violence, yearly warnings, objects across a path, past fires put out, choking,
+# confined spaces, a smoking car after a crash, a lit stove, 没想到 as a turn, 至今没人拖走), wrote
+# 80 dangers in their words and 80 ordinary appeals. Before the second revision 122/160 (dangers
+# 50/80, appeals 72/80), after it 131 (55, 76): ten fixed and one broken, "年年说防火年年出事 现在
+# 我们楼下电动车着火了" dispatched because the yearly warning's mask ran on across a space and
+# 现在; it no longer does: 132 (56, 76). Most of the 24 dangers still missed or sent elsewhere
+# are dangers beside an object across a path or in a pit (119, 120 or 110 chosen apart from the
+# label) and crashes with a car smoking, which the rules send to 119.
 REVIEWS = {
     "model_review_probes.jsonl": (
         {"dispatch": 130, "not_accepted": 40, "referral": 30},
         {"dispatch": 129, "not_accepted": 20, "referral": 22},
+    ),
+    "emergency_review_probes_2.jsonl": (
+        {"emergency": 80, "dispatch": 80},
+        {"emergency": 56, "dispatch": 76},
     ),
     "emergency_review_probes.jsonl": (
         {"dispatch": 120, "emergency": 60, "not_accepted": 20},
