@@ -147,10 +147,16 @@ def test_the_referrals_are_spread_over_every_route() -> None:
 # confined spaces, a smoking car after a crash, a lit stove, 没想到 as a turn, 至今没人拖走), wrote
 # 80 dangers in their words and 80 ordinary appeals. Before the second revision 122/160 (dangers
 # 50/80, appeals 72/80), after it 131 (55, 76): ten fixed and one broken, "年年说防火年年出事 现在
-# 我们楼下电动车着火了" dispatched because the yearly warning's mask ran on across a space and
-# 现在; it no longer does: 132 (56, 76). Most of the 24 dangers still missed or sent elsewhere
+# 我们楼下电动车着火了" dispatched because the yearly warning's mask ran on across 现在; it no
+# longer does: 132 (56, 76). Most of the 24 dangers still missed or sent elsewhere
 # are dangers beside an object across a path or in a pit (119, 120 or 110 chosen apart from the
-# label) and crashes with a car smoking, which the rules send to 119.
+# label) and crashes with a car smoking, which the rules send to 119. Three more, a danger told
+# right after an old problem still not handled ("那堆报废车到现在没人拖走 现在着火了"), were then
+# read as a late turn: 135 (59, 76). emergency_review_probes_3.jsonl is that turn's review: 80
+# messages in its shape by a fourth writer, 50 ordinary (worse, again, a near miss) and 30
+# dangers. Before it 65/80 (dangers 20/30, appeals 45/50); with it 66, one appeal newly
+# transferred ("至今没人管，今天上午又烧了一通……现在火已经灭了"), so 今天 followed by a time of
+# day (上午, 晚上) no longer counts: 67 (22, 45).
 REVIEWS = {
     "model_review_probes.jsonl": (
         {"dispatch": 130, "not_accepted": 40, "referral": 30},
@@ -158,7 +164,11 @@ REVIEWS = {
     ),
     "emergency_review_probes_2.jsonl": (
         {"emergency": 80, "dispatch": 80},
-        {"emergency": 56, "dispatch": 76},
+        {"emergency": 59, "dispatch": 76},
+    ),
+    "emergency_review_probes_3.jsonl": (
+        {"emergency": 30, "dispatch": 50},
+        {"emergency": 22, "dispatch": 45},
     ),
     "emergency_review_probes.jsonl": (
         {"dispatch": 120, "emergency": 60, "not_accepted": 20},
