@@ -42,8 +42,9 @@ def test_every_migration_file_is_date_prefixed_and_imports_no_app_code(app: Flas
 
 def test_only_merged_tickets_are_in_the_parent_index(app: Flask) -> None:
     """A full index of parent_id, NULL on almost every ticket, let PostgreSQL without fresh
-    statistics AND it into the caller lookup's "parent_id IS NULL" (8 ms a lookup at 9,000
-    tickets); the partial index cannot serve IS NULL."""
+    statistics AND it into the caller lookup's "parent_id IS NULL" (some 8,900 index entries
+    walked a lookup at 9,000 tickets; docs/benchmarks/intake.md); the partial index cannot serve
+    IS NULL."""
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             sql = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_tickets_parent_id'"

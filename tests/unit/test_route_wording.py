@@ -77,57 +77,8 @@ import pytest
 
 from tests.unit.wording_data import jsonl, triage_agrees
 
-# file: (rows per outcome, right per outcome at least)
-FILES = {
-    "route_wording_1.jsonl": (
-        {"not_accepted": 200, "dispatch": 150},
-        {"not_accepted": 193, "dispatch": 149},
-    ),
-    "route_wording_2.jsonl": (
-        {"referral": 210, "dispatch": 150},
-        {"referral": 205, "dispatch": 140},
-    ),
-    "route_wording_3.jsonl": (
-        {"not_accepted": 120, "referral": 120, "dispatch": 120},
-        {"not_accepted": 106, "referral": 117, "dispatch": 119},
-    ),
-    "route_wording_4.jsonl": (
-        {"not_accepted": 100, "dispatch": 200},
-        {"not_accepted": 94, "dispatch": 199},
-    ),
-    "route_wording_5.jsonl": (
-        {"emergency": 240, "dispatch": 180},
-        {"emergency": 232, "dispatch": 180},
-    ),
-}
-
-
-@pytest.mark.parametrize("name", sorted(FILES))
-def test_each_written_set_has_its_proportions_and_no_text_twice(name: str) -> None:
-    rows = jsonl(name)
-    assert Counter(row["outcome"] for row in rows) == FILES[name][0]
-    assert len({row["text"] for row in rows}) == len(rows)
-
-
-@pytest.mark.parametrize("name", sorted(FILES))
-def test_each_written_set_gets_the_outcomes_an_agent_would_choose_as_measured(name: str) -> None:
-    got = Counter(row["outcome"] for row in jsonl(name) if triage_agrees(row))
-    for outcome, floor in FILES[name][1].items():
-        assert got[outcome] >= floor, (outcome, got[outcome])
-
-
-def test_the_referrals_are_spread_over_every_route() -> None:
-    routes = Counter(
-        row["route"]
-        for name in ("route_wording_2.jsonl", "route_wording_3.jsonl")
-        for row in jsonl(name)
-        if row["outcome"] == "referral"
-    )
-    assert set(routes.values()) == {55}
-    assert len(routes) == 6
-
-
-# Reviewers' probes kept out of the examples: (rows per outcome, right per outcome at least).
+# The route_wording files are the examples above; the reviewers' probes after them are kept out
+# of the examples.
 # model_review_probes.jsonl is described above; emergency_review_probes.jsonl: a reviewer who
 # saw neither the rules nor the revision's own probes was told its families (a late turn,
 # unresponsiveness, stroke signs, trapped by water or a collapse, smoke seen, 瓦斯, crimes at the
@@ -157,7 +108,28 @@ def test_the_referrals_are_spread_over_every_route() -> None:
 # dangers. Before it 65/80 (dangers 20/30, appeals 45/50); with it 66, one appeal newly
 # transferred ("至今没人管，今天上午又烧了一通……现在火已经灭了"), so 今天 followed by a time of
 # day (上午, 晚上) no longer counts: 67 (22, 45).
-REVIEWS = {
+# file: (rows per outcome, right per outcome at least)
+FILES = {
+    "route_wording_1.jsonl": (
+        {"not_accepted": 200, "dispatch": 150},
+        {"not_accepted": 193, "dispatch": 149},
+    ),
+    "route_wording_2.jsonl": (
+        {"referral": 210, "dispatch": 150},
+        {"referral": 205, "dispatch": 140},
+    ),
+    "route_wording_3.jsonl": (
+        {"not_accepted": 120, "referral": 120, "dispatch": 120},
+        {"not_accepted": 106, "referral": 117, "dispatch": 119},
+    ),
+    "route_wording_4.jsonl": (
+        {"not_accepted": 100, "dispatch": 200},
+        {"not_accepted": 94, "dispatch": 199},
+    ),
+    "route_wording_5.jsonl": (
+        {"emergency": 240, "dispatch": 180},
+        {"emergency": 232, "dispatch": 180},
+    ),
     "model_review_probes.jsonl": (
         {"dispatch": 130, "not_accepted": 40, "referral": 30},
         {"dispatch": 129, "not_accepted": 20, "referral": 22},
@@ -177,13 +149,29 @@ REVIEWS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(REVIEWS))
-def test_each_reviewers_probes_hold_what_the_change_measured(name: str) -> None:
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_each_written_set_has_its_proportions_and_no_text_twice(name: str) -> None:
     rows = jsonl(name)
-    assert Counter(row["outcome"] for row in rows) == REVIEWS[name][0]
-    got = Counter(row["outcome"] for row in rows if triage_agrees(row))
-    for outcome, floor in REVIEWS[name][1].items():
+    assert Counter(row["outcome"] for row in rows) == FILES[name][0]
+    assert len({row["text"] for row in rows}) == len(rows)
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_each_written_set_gets_the_outcomes_an_agent_would_choose_as_measured(name: str) -> None:
+    got = Counter(row["outcome"] for row in jsonl(name) if triage_agrees(row))
+    for outcome, floor in FILES[name][1].items():
         assert got[outcome] >= floor, (outcome, got[outcome])
+
+
+def test_the_referrals_are_spread_over_every_route() -> None:
+    routes = Counter(
+        row["route"]
+        for name in ("route_wording_2.jsonl", "route_wording_3.jsonl")
+        for row in jsonl(name)
+        if row["outcome"] == "referral"
+    )
+    assert set(routes.values()) == {55}
+    assert len(routes) == 6
 
 
 # review_probes_22.jsonl: written around route_wording_5's revision (above);
